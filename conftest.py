@@ -1,0 +1,174 @@
+"""Test fixtures shared by every app: staff clients with two factors, a real SMTP server,
+the task runner, a browser (Playwright + Debian chromium)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings: Any, tmp_path: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# --- staff --------------------------------------------------------------------------------
+@pytest.fixture
+def make_staff(db: Any) -> Callable[..., Any]:
+    """make_staff("analyst", "supervisor", email=...) -> StaffUser with a confirmed TOTP device."""
+    from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from hotline.staff.models import StaffUser
+
+    counter = {"n": 0}
+
+    def make(*roles: str, email: str | None = None, password: str = "correct horse battery staple") -> Any:
+        counter["n"] += 1
+        user = StaffUser.objects.create_user(email=email or f"staff{counter['n']}@hotline.example", password=password)
+        user.groups.set(Group.objects.filter(name__in=roles))
+        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        return user
+
+    return make
+
+
+def login_verified(client: Any, user: Any) -> Any:
+    """Sign `user` in on a test client with the second factor verified (as after a TOTP step)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = user.totpdevice_set.filter(confirmed=True).first()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def staff_client(make_staff: Callable[..., Any], client: Any) -> Callable[..., Any]:
+    """staff_client("analyst") -> a Django test client signed in with two factors as a new user."""
+
+    def make(*roles: str, **kwargs: Any) -> Any:
+        from django.test import Client
+
+        c = Client()
+        user = make_staff(*roles, **kwargs)
+        login_verified(c, user)
+        c.user = user  # type: ignore[attr-defined]
+        return c
+
+    return make
+
+
+def current_totp(user: Any) -> str:
+    from django_otp.oath import totp
+
+    device = user.totpdevice_set.filter(confirmed=True).first()
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+# --- tasks --------------------------------------------------------------------------------
+@pytest.fixture
+def run_tasks(db: Any) -> Callable[[], int]:
+    """Run every ready background task in-process with the real worker code; returns how many ran."""
+    from hotline.core.worker import run_pending_tasks
+
+    return run_pending_tasks
+
+
+# --- SMTP ---------------------------------------------------------------------------------
+@dataclass
+class SmtpSink:
+    host: str
+    port: int
+    messages: list[Message] = field(default_factory=list)
+    envelopes: list[Any] = field(default_factory=list)
+    fail_with: str | None = None  # e.g. "451 Try again later" to refuse mail
+
+
+class _Handler:
+    def __init__(self, sink: SmtpSink):
+        self.sink = sink
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.sink.fail_with:
+            return self.sink.fail_with
+        self.sink.envelopes.append(envelope)
+        self.sink.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on loopback; Django's SMTP backend is pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    port = free_port()
+    sink = SmtpSink(host="127.0.0.1", port=port)
+    controller = Controller(_Handler(sink), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+# --- browser ------------------------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def browser_context(tmp_path: Any) -> Iterator[Any]:
+    """A fresh Chromium profile driven by Playwright (Debian's chromium; never a downloaded browser)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is not installed (apt-get install chromium); browser tests need it.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            java_script_enabled=True,
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def page(browser_context: Any) -> Any:
+    return browser_context.pages[0] if browser_context.pages else browser_context.new_page()

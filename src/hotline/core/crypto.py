@@ -1,0 +1,111 @@
+"""Field encryption (AES-256-GCM with a rotating keyring) and keyed blind indexes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+PREFIX = "enc1"
+
+
+class KeyringError(Exception):
+    """The configured HOTLINE_DATA_KEYS cannot be used."""
+
+
+class DecryptionError(Exception):
+    """A stored value could not be decrypted with any configured key."""
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """Keys by id; the first key encrypts, every key decrypts (so old values stay readable)."""
+
+    keys: dict[str, bytes]
+    active_id: str
+
+    @classmethod
+    def parse(cls, spec: str) -> Keyring:
+        keys: dict[str, bytes] = {}
+        active = ""
+        for part in (p.strip() for p in spec.split(",")):
+            if not part:
+                continue
+            kid, sep, b64 = part.partition(":")
+            if not sep or not kid.isalnum():
+                raise KeyringError("HOTLINE_DATA_KEYS entries look like 'id:base64key' with a letters-and-digits id.")
+            try:
+                key = base64.b64decode(b64, validate=True)
+            except ValueError as exc:
+                raise KeyringError(f"Key {kid!r} in HOTLINE_DATA_KEYS is not valid base64.") from exc
+            if len(key) != 32:
+                raise KeyringError(f"Key {kid!r} in HOTLINE_DATA_KEYS must be 32 bytes (AES-256).")
+            if kid in keys:
+                raise KeyringError(f"Key id {kid!r} appears twice in HOTLINE_DATA_KEYS.")
+            keys[kid] = key
+            active = active or kid
+        if not keys:
+            raise KeyringError("HOTLINE_DATA_KEYS holds no key.")
+        return cls(keys=keys, active_id=active)
+
+    def encrypt(self, plaintext: str, *, context: str) -> str:
+        nonce = os.urandom(12)
+        sealed = AESGCM(self.keys[self.active_id]).encrypt(nonce, plaintext.encode(), context.encode())
+        return f"{PREFIX}:{self.active_id}:{base64.b64encode(nonce + sealed).decode()}"
+
+    def decrypt(self, token: str, *, context: str) -> str:
+        try:
+            prefix, kid, b64 = token.split(":", 2)
+        except ValueError as exc:
+            raise DecryptionError("Not an encrypted value.") from exc
+        if prefix != PREFIX or kid not in self.keys:
+            raise DecryptionError(f"No configured key with id {kid!r}.")
+        raw = base64.b64decode(b64)
+        try:
+            return AESGCM(self.keys[kid]).decrypt(raw[:12], raw[12:], context.encode()).decode()
+        except Exception as exc:  # InvalidTag: wrong key, tampered value or wrong column
+            raise DecryptionError("The value does not decrypt (tampered or wrong key).") from exc
+
+    @staticmethod
+    def key_id_of(token: str) -> str:
+        return token.split(":", 2)[1]
+
+
+@lru_cache(maxsize=4)
+def _keyring_for(spec: str) -> Keyring:
+    return Keyring.parse(spec)
+
+
+def keyring() -> Keyring:
+    return _keyring_for(settings.HOTLINE_DATA_KEYS)
+
+
+def encrypt(plaintext: str, *, context: str) -> str:
+    return keyring().encrypt(plaintext, context=context)
+
+
+def decrypt(token: str, *, context: str) -> str:
+    return keyring().decrypt(token, context=context)
+
+
+@lru_cache(maxsize=64)
+def _purpose_key(master: str, purpose: str) -> bytes:
+    # One derived key per purpose, so an index of emails can never be compared with one of URLs.
+    return hmac.new(master.encode(), f"hotline-blind-index:{purpose}".encode(), hashlib.sha256).digest()
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """Keyed hash (HMAC-SHA256) for exact lookups of an encrypted value; the key is not in the database."""
+    key = _purpose_key(settings.HOTLINE_INDEX_KEY, purpose)
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def generate_key_spec(kid: str) -> str:
+    """A new keyring entry ('id:base64') for HOTLINE_DATA_KEYS."""
+    return f"{kid}:{base64.b64encode(os.urandom(32)).decode()}"

@@ -1,0 +1,80 @@
+"""`manage.py serve`: run the web server (granian, WSGI) and the task worker together.
+
+Used by `make run`. Prints the URL and, in development, the demo staff logins. Ctrl-C stops both.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+SRC_DIR = Path(settings.BASE_DIR).parent
+MANAGE = SRC_DIR.parent / "manage.py"
+
+
+class Command(BaseCommand):
+    help = "Run web server and task worker together (embedded mode)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+
+    def handle(self, *args: Any, port: int, host: str, web_workers: int, **options: Any) -> None:
+        granian = Path(sys.executable).with_name("granian")
+        web_cmd = [
+            str(granian),
+            "--interface", "wsgi",
+            "--host", host,
+            "--port", str(port),
+            "--workers", str(web_workers),
+            "--blocking-threads", "1",
+            "--working-dir", str(SRC_DIR),
+            "--no-access-log",  # access logs would hold paths; reporters stay anonymous
+            "--log-level", "warning",
+            "hotline.wsgi:application",
+        ]  # fmt: skip
+        worker_cmd = [sys.executable, str(MANAGE), "db_worker", "--interval", "0.5", "-v", "0"]
+        procs = [subprocess.Popen(web_cmd), subprocess.Popen(worker_cmd)]
+        time.sleep(1.0)
+        self.stdout.write(self.style.SUCCESS(f"\nHotline is running on http://{host}:{port}/"))
+        self.stdout.write(f"  public report form: http://{host}:{port}/report/")
+        self.stdout.write(f"  staff sign-in:      http://{host}:{port}/staff/login/")
+        if not settings.PRODUCTION:
+            from hotline.staff.demo import describe_logins
+
+            self.stdout.write(describe_logins())
+        self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")
+
+        stopping = False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(p.poll() is None for p in procs):
+                time.sleep(0.3)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+            for p in procs:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        failed = [str(p.args) for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
+        if failed and not stopping:
+            self.stderr.write(f"A process stopped unexpectedly: {failed}")
+            sys.exit(1)

@@ -1,0 +1,12 @@
+"""Home page, language switch and health check."""
+
+from django.urls import path
+
+from hotline.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("language/", views.set_language, name="set_language"),
+    path("healthz", views.healthz, name="healthz"),
+]

@@ -1,0 +1,6 @@
+"""URLs of the intake app (paths carry their own prefix; see DESIGN.md 'public pages' and 'staff pages')."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "intake"
+urlpatterns: list = []

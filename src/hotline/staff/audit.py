@@ -1,0 +1,132 @@
+"""The audit log service: append an entry in the caller's transaction, verify the chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from hotline.staff.models import AuditChainHead, AuditEntry, StaffUser
+
+SYSTEM = "system"
+
+
+def _canonical(
+    *, seq: int, at: datetime, actor_label: str, action: str, object_type: str, object_id: str, details: Any
+) -> bytes:
+    return json.dumps(
+        {
+            "seq": seq,
+            "at": at.isoformat(timespec="microseconds"),
+            "actor": actor_label,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "details": details,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+        default=str,
+    ).encode()
+
+
+def compute_hash(prev_hash: str, entry: AuditEntry) -> str:
+    body = _canonical(
+        seq=entry.seq,
+        at=entry.at,
+        actor_label=entry.actor_label,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        details=entry.details,
+    )
+    return hashlib.sha256(prev_hash.encode() + b"\n" + body).hexdigest()
+
+
+def _actor_label(actor: StaffUser | str | None) -> tuple[StaffUser | None, str]:
+    if isinstance(actor, StaffUser):
+        return actor, f"staff:{actor.pk}:{actor.email}"
+    return None, actor or SYSTEM
+
+
+def record(
+    *,
+    actor: StaffUser | str | None,
+    action: str,
+    object_type: str = "",
+    object_id: Any = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry. Must run inside the transaction of the change it records.
+
+    `actor` is a StaffUser, or a label such as "system", "partner:<name>", "public".
+    `details` must never hold plain sensitive values (URLs, text, contacts): ids and facts only.
+    """
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        raise RuntimeError("audit.record must be called inside transaction.atomic() with the change it records.")
+    user, label = _actor_label(actor)
+    # The head row lock serialises appends (PostgreSQL); SQLite's IMMEDIATE transactions already do.
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    entry = AuditEntry(
+        seq=head.last_seq + 1,
+        at=timezone.now(),
+        actor=user,
+        actor_label=label,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        details=json.loads(json.dumps(details or {}, default=str)),
+        prev_hash=head.last_hash,
+    )
+    entry.hash = compute_hash(head.last_hash, entry)
+    entry.save()
+    AuditChainHead.objects.filter(pk=1).update(last_seq=entry.seq, last_hash=entry.hash)
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    reason: str
+
+
+def verify_chain(*, batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
+    """Walk the whole chain in order. Returns (entries checked, first break or None)."""
+    prev_hash = "0" * 64
+    expected_seq = 1
+    checked = 0
+    for entry in _iter_entries(batch_size):
+        if entry.seq != expected_seq:
+            return checked, ChainBreak(expected_seq, f"entry {expected_seq} is missing (next is {entry.seq})")
+        if entry.prev_hash != prev_hash:
+            return checked, ChainBreak(entry.seq, "prev_hash does not match the previous entry")
+        if compute_hash(prev_hash, entry) != entry.hash:
+            return checked, ChainBreak(entry.seq, "content does not match its hash (edited)")
+        prev_hash = entry.hash
+        expected_seq += 1
+        checked += 1
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is not None and head.last_seq != checked:
+        return checked, ChainBreak(checked + 1, f"the chain head says {head.last_seq} entries, found {checked}")
+    return checked, None
+
+
+def _iter_entries(batch_size: int) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        batch = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:batch_size])
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1].seq

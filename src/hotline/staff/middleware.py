@@ -1,0 +1,28 @@
+"""Idle session timeout for staff: a session unused for HOTLINE_IDLE_TIMEOUT is ended."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+
+LAST_SEEN_KEY = "hotline_last_seen"
+
+
+class IdleTimeoutMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            last_seen = request.session.get(LAST_SEEN_KEY)
+            if last_seen is not None and now - float(last_seen) > settings.HOTLINE_IDLE_TIMEOUT.total_seconds():
+                logout(request)
+                request.session["hotline_timed_out"] = True
+            else:
+                request.session[LAST_SEEN_KEY] = now
+        return self.get_response(request)

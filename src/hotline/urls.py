@@ -1,0 +1,18 @@
+"""Root URLs. Each app declares its own paths (and prefixes) in its urls.py."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("hotline.core.urls")),
+    path("", include("hotline.staff.urls")),
+    path("", include("hotline.intake.urls")),
+    path("", include("hotline.cases.urls")),
+    path("", include("hotline.tracing.urls")),
+    path("", include("hotline.referrals.urls")),
+    path("", include("hotline.campaigns.urls")),
+]
+
+handler400 = "hotline.core.views.bad_request"
+handler403 = "hotline.core.views.permission_denied"
+handler404 = "hotline.core.views.page_not_found"
+handler500 = "hotline.core.views.server_error"
