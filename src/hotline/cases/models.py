@@ -127,3 +127,75 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"Case {self.pk}"
+
+
+class Verdict(models.TextChoices):
+    CSAM_BASELINE = "csam_baseline", _("Illegal everywhere (INTERPOL baseline)")
+    CSAM_NATIONAL = "csam_national", _("Illegal under national law")
+    HARMFUL_NOT_ILLEGAL = "harmful_not_illegal", _("Harmful but not illegal")
+    NOT_CSAM = "not_csam", _("Not child sexual abuse material")
+    UNREACHABLE = "unreachable", _("Unreachable (gone before assessment)")
+    DUPLICATE = "duplicate", _("Duplicate")
+
+
+ILLEGAL_VERDICTS = frozenset({Verdict.CSAM_BASELINE, Verdict.CSAM_NATIONAL})
+
+
+class AssessmentStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    AWAITING_REVIEW = "awaiting_review", _("Waiting for four-eyes review")
+    REJECTED = "rejected", _("Sent back by reviewer")
+    SUPERSEDED = "superseded", _("Replaced by a reassessment")
+
+
+class Assessment(models.Model):
+    """What an analyst recorded about a case. Never edited: a reassessment adds a new row."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")
+    analyst = models.ForeignKey("staff.StaffUser", on_delete=models.PROTECT, related_name="assessments")
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20, choices=AssessmentStatus.choices, default=AssessmentStatus.CONFIRMED)
+    reviewed_by = models.ForeignKey(
+        "staff.StaffUser", null=True, blank=True, on_delete=models.PROTECT, related_name="reviewed_assessments"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    verdict = models.CharField(max_length=24, choices=Verdict.choices)
+    kind = models.CharField(max_length=32, choices=ReportKind.choices)
+    media_types = models.JSONField(default=list, blank=True)  # ["image", "video", "text", "live_stream"]
+    image_count = models.PositiveIntegerField(null=True, blank=True)
+    video_count = models.PositiveIntegerField(null=True, blank=True)
+    victim_age_group = models.CharField(max_length=24, blank=True)  # infant_toddler, prepubescent, pubescent
+    victim_gender = models.CharField(max_length=16, blank=True)  # female, male, both, unknown
+    site_type = models.CharField(max_length=24, blank=True)
+    commercial = models.BooleanField(default=False)
+    nexus_server = models.BooleanField(default=False)
+    nexus_victim = models.BooleanField(default=False)
+    nexus_offender = models.BooleanField(default=False)
+    reasoning = EncryptedTextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["case", "status"], name="assessment_case_status_idx")]
+
+    @property
+    def is_illegal(self) -> bool:
+        return self.verdict in ILLEGAL_VERDICTS
+
+    @property
+    def has_national_nexus(self) -> bool:
+        return self.nexus_server or self.nexus_victim or self.nexus_offender
+
+
+class CaseEvent(models.Model):
+    """The case timeline: transitions, reports attached, assessments, referrals, notes (no plain URLs)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey("staff.StaffUser", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=40)  # e.g. "transition", "report_attached", "assessment", "referral", "note"
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
