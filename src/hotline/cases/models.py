@@ -59,6 +59,11 @@ class Report(models.Model):
     )
     entered_by = models.ForeignKey("staff.StaffUser", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     triaged_at = models.DateTimeField(null=True, blank=True)
+    # A report without URL (trafficking, grooming, ...) gets a case of its own, linked here;
+    # reports with URLs reach their cases through ReportedUrl.case.
+    situation_case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="situation_reports"
+    )
 
     class Meta:
         ordering = ["-received_at"]
@@ -112,6 +117,7 @@ class Case(models.Model):
     url_index = models.CharField(max_length=64, null=True, blank=True, unique=True)  # blind index, canonical URL
     host = models.CharField(max_length=253, blank=True, db_index=True)
     registered_domain = models.CharField(max_length=253, blank=True, db_index=True)
+    hosting_country = models.CharField(max_length=2, blank=True, db_index=True)  # latest trace, set by tracing
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     state_changed_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
