@@ -1,0 +1,67 @@
+"""`make run`'s last step: `manage.py serve` starts web server and worker, prints URL and logins,
+and Ctrl-C (SIGINT) stops both. `demo_data` is idempotent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}", HOTLINE_VAR_DIR=str(tmp_path), HOTLINE_ENV="development"
+    )
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=180)
+    first = subprocess.run(
+        [*manage, "demo_data"], env=env, cwd=ROOT, check=True, timeout=300, capture_output=True, text=True
+    )
+    second = subprocess.run(
+        [*manage, "demo_data"], env=env, cwd=ROOT, check=True, timeout=300, capture_output=True, text=True
+    )
+    assert "Demo data ready." in first.stdout and "Demo data ready." in second.stdout
+
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [*manage, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 60
+        body = b""
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:  # noqa: S310
+                    body = response.read()
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert b'"ok"' in body
+        time.sleep(1.5)
+        output = log.read_text()
+        assert f"http://127.0.0.1:{port}/" in output
+        assert "analyst@hotline.example" in output and "TOTP secret" in output
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        assert len(children) >= 2  # web server and worker
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        time.sleep(0.5)
+        for pid in children:
+            assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
