@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from hotline.staff.audit import verify_chain
+from hotline.staff.models import AuditEntry
 
 
 class Command(BaseCommand):
@@ -16,7 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         checked, broken = verify_chain()
         if broken is None:
-            self.stdout.write(f"OK: {checked} audit entries, chain intact.")
+            newest = AuditEntry.objects.order_by("-seq").values_list("hash", flat=True).first() or "-"
+            self.stdout.write(f"OK: {checked} audit entries, chain intact. Newest hash: {newest}")
             return
         self.stderr.write(f"BROKEN at entry {broken.seq}: {broken.reason} ({checked} entries before it are intact).")
         sys.exit(1)
