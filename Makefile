@@ -1,5 +1,6 @@
 # Hotline: `make run` (embedded mode) and `make test` work on a fresh clone.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -10,8 +11,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 $(VENV)/.installed: requirements/lock.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements/lock.txt
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements/lock.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
 	touch $@
 
 install: $(VENV)/.installed
