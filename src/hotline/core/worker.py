@@ -9,7 +9,7 @@ import threading
 from datetime import datetime
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -79,28 +79,32 @@ class SchedulerThread(threading.Thread):
             self.stop_event.wait(self.interval)
 
 
-def run_pending_tasks(*, max_rounds: int = 100) -> int:
-    """Run every ready task in this process until none is left (tests and `demo_data`).
+def run_pending_tasks(*, max_tasks: int = 10_000) -> int:
+    """Run every ready task in this process until none is left (tests and benchmarks).
 
-    Uses the same Worker code as `db_worker`, so tests exercise the real claim/run path.
+    Claims and runs tasks with the same code as `db_worker` (claim under lock, Worker.run_task),
+    but never closes the database connection, so it also works inside a test's transaction.
     """
     from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.utils import exclusive_transaction
 
-    total = 0
-    for _ in range(max_rounds):
-        if not DBTaskResult.objects.ready().exists():
-            break
-        worker = Worker(
-            queue_names=["*"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id=make_worker_id(),
-            excluded_queue_names=[],
-        )
-        worker.run()
-        total += worker._run_tasks
-        close_old_connections()
-    return total
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=make_worker_id(),
+        excluded_queue_names=[],
+    )
+    ran = 0
+    while ran < max_tasks:
+        with exclusive_transaction():
+            result = DBTaskResult.objects.ready().filter(backend_name="default").get_locked()
+            if result is None:
+                break
+            result.claim(worker.worker_id)
+        worker.run_task(result)
+        ran += 1
+    return ran

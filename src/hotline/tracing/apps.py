@@ -1,9 +1,47 @@
 """Hosting localisation: DNS, IP to country/ASN, RDAP abuse contacts, CDN flags, re-checks."""
 
+from __future__ import annotations
+
+import os
+from typing import Any
+
 from django.apps import AppConfig
+from django.core import checks
 
 
 class TracingConfig(AppConfig):
     name = "hotline.tracing"
     label = "tracing"
     verbose_name = "Tracing"
+
+    def ready(self) -> None:
+        checks.register(check_tracing_settings)
+
+
+def check_tracing_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Misconfigured tracing shows at start-up, not as a failed trace days later."""
+    from hotline.tracing import conf
+    from hotline.tracing.rules import load_catalogue
+
+    problems: list[checks.CheckMessage] = []
+    try:
+        conf.dns_config()
+    except ValueError:
+        problems.append(
+            checks.Error(
+                "HOTLINE_DNS_SERVERS must be a comma-separated list of ip[:port] (IPv6 as [ip]:port).",
+                id="tracing.E001",
+            )
+        )
+    for path in conf.geoip_paths():
+        if not os.path.isfile(path):
+            problems.append(
+                checks.Warning(
+                    "HOTLINE_GEOIP_MMDB names a file that does not exist; traces use iptocc only.", id="tracing.W001"
+                )
+            )
+    try:
+        load_catalogue(conf.cdn_data_path())
+    except (OSError, ValueError, KeyError, TypeError):
+        problems.append(checks.Error("HOTLINE_CDN_DATA is not a readable CDN list (JSON).", id="tracing.E002"))
+    return problems

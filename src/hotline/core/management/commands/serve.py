@@ -42,8 +42,14 @@ class Command(BaseCommand):
             "--log-level", "warning",
             "hotline.wsgi:application",
         ]  # fmt: skip
-        worker_cmd = [sys.executable, str(MANAGE), "db_worker", "--interval", "0.5", "-v", "0"]
-        procs = [subprocess.Popen(web_cmd), subprocess.Popen(worker_cmd)]
+        worker = [sys.executable, str(MANAGE), "db_worker", "--interval", "0.5", "-v", "0"]
+        # Hosting traces wait on DNS/RDAP timeouts: a worker of their own keeps them from
+        # holding up intake, triage and mail.
+        procs = [
+            subprocess.Popen(web_cmd),
+            subprocess.Popen([*worker, "--queue-name", "*", "--exclude-queues", "trace"]),
+            subprocess.Popen([*worker, "--queue-name", "trace", "--no-scheduler"]),
+        ]
         time.sleep(1.0)
         self.stdout.write(self.style.SUCCESS(f"\nHotline is running on http://{host}:{port}/"))
         self.stdout.write(f"  public report form: http://{host}:{port}/report/")

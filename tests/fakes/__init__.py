@@ -1,0 +1,1 @@
+"""Real servers on loopback that stand in for the outside world in tests and benchmarks."""
