@@ -75,22 +75,3 @@ class TracingWorld:
 @pytest.fixture
 def world(dns_server: FakeDnsServer, rdap_server: FakeRdapServer) -> TracingWorld:
     return TracingWorld(dns=dns_server, rdap=rdap_server)
-
-
-@pytest.fixture
-def run_tasks(run_tasks: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The shared runner, minus one test-only artefact: inside a test's transaction Django's
-    close_old_connections() closes a PostgreSQL connection (autocommit differs from the setting),
-    which breaks every later query of the test. Real workers are never inside a transaction there."""
-    from django.db import close_old_connections, connection
-    from django_tasks_db.management.commands import db_worker
-
-    from hotline.core import worker
-
-    def close_unless_in_test_transaction(**kwargs: Any) -> None:
-        if not connection.in_atomic_block:
-            close_old_connections(**kwargs)
-
-    monkeypatch.setattr(db_worker, "close_old_connections", close_unless_in_test_transaction)
-    monkeypatch.setattr(worker, "close_old_connections", close_unless_in_test_transaction)
-    return run_tasks
