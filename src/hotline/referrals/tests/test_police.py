@@ -1,0 +1,124 @@
+"""The police package: PDF summary + case JSON in a ZIP, its SHA-256 in the audit log, download or email."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from typing import Any
+
+from hotline.referrals.models import Referral, ReferralState
+from hotline.referrals.package import build_police_package
+from hotline.referrals.tests.conftest import TASKS_DB, confirm
+from hotline.referrals.tests.factories import make_case
+from hotline.staff.models import AuditEntry
+
+pytestmark = TASKS_DB
+
+
+def police_for(case: Any) -> Referral:
+    return Referral.objects.get(case=case, target="police")
+
+
+def open_zip(content: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_download_channel_builds_the_package_and_records_its_hash(staff_client: Any, run_tasks: Any) -> None:
+    case = make_case(host="files.example.test", path="/x/1", country="SE", abuse_email="abuse@host.example")
+    client = staff_client("analyst")
+    confirm(client, case)
+    run_tasks()
+    referral = police_for(case)
+    assert referral.state == ReferralState.SENT and referral.channel == "download"
+    built = AuditEntry.objects.get(action="referral.package_built", object_id=str(referral.pk))
+    assert built.details["sha256"] == referral.package_sha256
+    assert AuditEntry.objects.filter(action="referral.sent", details__package_sha256=referral.package_sha256).exists()
+    # The package is encrypted at rest: the stored column is not the ZIP.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT package FROM referrals_referral WHERE id = %s", [referral.pk])
+        assert cursor.fetchone()[0].startswith("enc1:")
+
+    assert referral.reference in client.get("/referrals/").content.decode()  # waiting for download
+    response = client.post(f"/referrals/{referral.pk}/package/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert hashlib.sha256(response.content).hexdigest() == referral.package_sha256 == response["X-Package-SHA256"]
+    files = open_zip(response.content)
+    json_name, pdf_name = f"case-{referral.reference}.json", f"summary-{referral.reference}.pdf"
+    assert set(files) == {json_name, pdf_name, "manifest.json"}
+    assert files[pdf_name].startswith(b"%PDF")
+    data = json.loads(files[json_name])
+    assert data["case"]["canonical_url"] == "https://files.example.test/x/1"
+    assert data["assessment"]["verdict"] == "csam_baseline"
+    assert data["hosting"]["country"] == "SE" and data["hosting"]["ips"] == ["192.0.2.10"]
+    assert data["reports"][0]["reporter_left_contact_details"] is True
+    assert "reporter@example.test" not in files[json_name].decode()  # never the reporter's contact
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["sha256"][pdf_name] == hashlib.sha256(files[pdf_name]).hexdigest()
+    assert built.details["files"] == manifest["sha256"]
+
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.DELIVERED and referral.delivered_at is not None
+    downloaded = AuditEntry.objects.get(action="referral.package_downloaded")
+    assert downloaded.actor == client.user and downloaded.details["sha256"] == referral.package_sha256
+    # A GET never hands out the package; other roles are refused.
+    assert client.get(f"/referrals/{referral.pk}/package/").status_code == 405
+    assert staff_client("campaigner").post(f"/referrals/{referral.pk}/package/").status_code == 403
+
+    assert client.post(f"/referrals/{referral.pk}/acknowledged/", {"evidence": "police_receipt"}).status_code == 302
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.ACKNOWLEDGED
+
+
+def test_email_channel_sends_the_package_with_its_hash(
+    staff_client: Any, run_tasks: Any, smtp_server: Any, settings: Any
+) -> None:
+    settings.HOTLINE_POLICE_CHANNEL = "email"
+    settings.HOTLINE_POLICE_EMAIL = "referrals@police.example"
+    case = make_case(kind="trafficking", verdict="not_csam", with_url=False)
+    confirm(staff_client("analyst"), case)
+    run_tasks()
+    referral = police_for(case)
+    assert referral.state == ReferralState.SENT and referral.recipient_email == "referrals@police.example"
+    (message,) = smtp_server.messages
+    assert message["To"] == "referrals@police.example"
+    (part,) = [p for p in message.walk() if p.get_filename()]
+    content = part.get_payload(decode=True)
+    assert part.get_content_type() == "application/zip"
+    assert hashlib.sha256(content).hexdigest() == referral.package_sha256
+    body = next(p for p in message.walk() if p.get_content_type() == "text/plain" and not p.get_filename())
+    assert referral.package_sha256 in body.get_payload(decode=True).decode()
+    data = json.loads(open_zip(content)[f"case-{referral.reference}.json"])
+    assert data["case"]["canonical_url"] == "" and data["reports"][0]["description"]
+    # Time from report to police referral is recorded for statistics.
+    timing = case.referral_timing
+    assert timing.police_referred_at == referral.sent_at and timing.report_to_police_seconds is not None
+
+
+def test_email_channel_without_an_address_is_refused(staff_client: Any, settings: Any) -> None:
+    settings.HOTLINE_POLICE_CHANNEL = "email"
+    case = make_case(kind="grooming", verdict="not_csam", with_url=False)
+    response = confirm(staff_client("analyst"), case)
+    assert response.status_code == 400 and "HOTLINE_POLICE_EMAIL" in response.content.decode()
+    assert not Referral.objects.exists()
+
+
+def test_package_bytes_are_reproducible_and_the_pdf_is_readable() -> None:
+    data = {
+        "reference": "R-TEST",
+        "organisation": "Hotline",
+        "case": {"id": 1, "canonical_url": "https://files.example.test/<b>&", "kind": "online_material"},
+        "assessment": {"verdict": "csam_baseline", "media_types": ["image"], "national_nexus": {"victim": True}},
+        "hosting": {"country": "SE", "ips": ["192.0.2.1"]},
+        "reports": [{"received_at": "2026-01-01T00:00:00+00:00", "channel": "web", "description": "Ett tips <i>."}],
+    }
+    one = build_police_package(data, generated_at="2026-01-02T00:00:00+00:00")
+    two = build_police_package(data, generated_at="2026-01-02T00:00:00+00:00")
+    assert one.content == two.content and one.sha256 == two.sha256
+    assert one.sha256 == hashlib.sha256(one.content).hexdigest()
+    pdf = open_zip(one.content)["summary-R-TEST.pdf"]
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
