@@ -15,7 +15,7 @@ def test_public_page_headers(client: Any) -> None:
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert "no-store" in response["Cache-Control"]
@@ -26,7 +26,7 @@ def test_staff_pages_are_no_store(staff_client: Any) -> None:
     response = staff_client("analyst").get("/staff/")
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_hsts_in_production(settings: Any, client: Any) -> None:

@@ -176,6 +176,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("HOTLINE_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("HOTLINE_LOGIN_COOLOFF_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = ["username"]  # staff accounts; no IP is stored
 AXES_USERNAME_FORM_FIELD = "email"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "code", "new_password1", "new_password2"]
 AXES_IPWARE_PROXY_COUNT = 0
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_RESET_ON_SUCCESS = True
@@ -192,7 +193,9 @@ CSRF_COOKIE_HTTPONLY = True
 
 # --- Security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with form POSTs and
+# CSRF origin checking refuses them. Other sites still never receive a referrer.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:

@@ -27,7 +27,7 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("X-Content-Type-Options", "nosniff")
-        response.setdefault("Referrer-Policy", "no-referrer")
+        response.setdefault("Referrer-Policy", "same-origin")
         response.setdefault("X-Frame-Options", "DENY")
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")

@@ -1,4 +1,4 @@
-"""Idle session timeout for staff: a session unused for HOTLINE_IDLE_TIMEOUT is ended."""
+"""Idle session timeout for staff: a session unused for HOTLINE_IDLE_TIMEOUT is ended (and audited)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
 LAST_SEEN_KEY = "hotline_last_seen"
+TIMED_OUT_KEY = "hotline_timed_out"  # read once by the sign-in page to explain why
 
 
 class IdleTimeoutMiddleware:
@@ -21,8 +22,11 @@ class IdleTimeoutMiddleware:
             now = time.time()
             last_seen = request.session.get(LAST_SEEN_KEY)
             if last_seen is not None and now - float(last_seen) > settings.HOTLINE_IDLE_TIMEOUT.total_seconds():
+                from hotline.staff.services import record_sign_out
+
+                record_sign_out(user=request.user, reason="idle_timeout")  # type: ignore[arg-type]
                 logout(request)
-                request.session["hotline_timed_out"] = True
+                request.session[TIMED_OUT_KEY] = True
             else:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)

@@ -83,17 +83,27 @@ class AuditEntry(models.Model):
 
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(StaffUser, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The browser filters on these and shows newest first: composite indexes ending in seq let a filtered page be
+    # read straight off one index (no sort of every matching row) on a log of millions (Meta.indexes).
+    actor = models.ForeignKey(
+        StaffUser, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     actor_label = models.CharField(max_length=200)  # kept even if the user is renamed
-    action = models.CharField(max_length=80, db_index=True)
-    object_type = models.CharField(max_length=80, blank=True, db_index=True)
-    object_id = models.CharField(max_length=80, blank=True, db_index=True)
+    action = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=80, blank=True)
     details = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["actor", "seq"], name="audit_actor_seq"),
+            models.Index(fields=["actor_label", "seq"], name="audit_actor_label_seq"),
+            models.Index(fields=["action", "seq"], name="audit_action_seq"),
+            models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_seq"),
+        ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 

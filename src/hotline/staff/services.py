@@ -5,20 +5,30 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hotline.core.authz import ROLES
-from hotline.staff import audit
+from hotline.core.authz import ADMIN, ROLES
+from hotline.staff import audit, rules
 from hotline.staff.models import EnrolmentLink, StaffUser
 
 
 class StaffError(Exception):
     """A staff change that cannot be made; the message is for people."""
+
+
+class EnrolmentLinkNotValid(StaffError):
+    """The enrolment link is unknown, used, expired, or its account is deactivated."""
 
 
 def _validate_roles(roles: Iterable[str]) -> list[str]:
@@ -68,9 +78,36 @@ def create_staff_user(
     return user, link
 
 
+def _check_admin_change(
+    *, user: StaffUser, actor: StaffUser | str | None, keeps_admin: bool, stays_active: bool
+) -> None:
+    """Refuse a change that locks everyone out of account management (see rules.admin_change_problem)."""
+    # Lock the admins' rows so two admins demoting each other at once cannot both succeed (PostgreSQL).
+    admin_ids = list(
+        StaffUser.objects.select_for_update(of=("self",))
+        .filter(groups__name=ADMIN, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    problem = rules.admin_change_problem(
+        actor_id=actor.pk if isinstance(actor, StaffUser) else None,
+        user_id=user.pk,
+        is_active_admin=user.pk in admin_ids,
+        keeps_admin=keeps_admin,
+        stays_active=stays_active,
+        other_active_admins=len([pk for pk in admin_ids if pk != user.pk]),
+    )
+    if problem == "self_deactivate":
+        raise StaffError(_("You cannot deactivate your own account."))
+    if problem == "last_admin":
+        raise StaffError(_("At least one active administrator must remain."))
+
+
 @transaction.atomic
 def set_roles(*, user: StaffUser, roles: Iterable[str], actor: StaffUser | str | None) -> None:
     role_list = _validate_roles(roles)
+    _check_admin_change(user=user, actor=actor, keeps_admin=ADMIN in role_list, stays_active=user.is_active)
+    user.__dict__.pop("role_names", None)
     before = sorted(user.role_names)
     user.groups.set(Group.objects.filter(name__in=role_list))
     user.__dict__.pop("role_names", None)
@@ -85,8 +122,166 @@ def set_roles(*, user: StaffUser, roles: Iterable[str], actor: StaffUser | str |
 
 @transaction.atomic
 def set_active(*, user: StaffUser, active: bool, actor: StaffUser | str | None) -> None:
+    user.__dict__.pop("role_names", None)
+    _check_admin_change(user=user, actor=actor, keeps_admin=user.has_role(ADMIN), stays_active=active)
     user.is_active = active
     user.save(update_fields=["is_active"])
     audit.record(
         actor=actor, action="staff.activated" if active else "staff.deactivated", object_type="staff", object_id=user.pk
     )
+
+
+# --- Two-factor: reset, enrolment, sign-in ----------------------------------------------
+
+
+def _delete_devices(user: StaffUser) -> None:
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()  # its tokens go with it (cascade)
+
+
+@transaction.atomic
+def reset_two_factor(*, user: StaffUser, actor: StaffUser | str | None) -> str:
+    """Remove the password and every two-factor device, and issue a new enrolment link (returned).
+
+    Open sessions of the user end at once: the session's device no longer exists, and the
+    password hash they were bound to has changed.
+    """
+    _delete_devices(user)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    audit.record(actor=actor, action="staff.two_factor_reset", object_type="staff", object_id=user.pk)
+    return issue_enrolment_link(user=user, actor=actor)
+
+
+def _lock_valid_link(link_id: int) -> EnrolmentLink:
+    link = EnrolmentLink.objects.select_for_update().select_related("user").filter(pk=link_id).first()
+    if link is None or link.used_at is not None or link.expires_at <= timezone.now() or not link.user.is_active:
+        raise EnrolmentLinkNotValid(
+            _("This enrolment link has expired or has already been used. Ask an administrator for a new one.")
+        )
+    return link
+
+
+@transaction.atomic
+def start_enrolment(*, link: EnrolmentLink) -> TOTPDevice:
+    """The unconfirmed TOTP device whose secret the enrolment page shows (the same one on every visit)."""
+    link = _lock_valid_link(link.pk)
+    device = TOTPDevice.objects.filter(user=link.user, confirmed=False, name="enrolment").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=link.user, name="enrolment", confirmed=False)
+        audit.record(
+            actor=link.user, action="staff.enrolment_started", object_type="staff", object_id=link.user.pk,
+            details={"link": link.pk},
+        )  # fmt: skip
+    return device
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    user: StaffUser
+    device: TOTPDevice
+    recovery_codes: list[str]
+
+
+def complete_enrolment(*, link: EnrolmentLink, password: str, code: str) -> Enrolment:
+    """Set the password, confirm the TOTP device with a code from the app, create recovery codes, use up the link.
+
+    Raises django ValidationError for a weak password and StaffError for a wrong code or a dead link;
+    nothing is written then except django-otp's throttle counter for the wrong code.
+    """
+    code_ok = False
+    with transaction.atomic():
+        link = _lock_valid_link(link.pk)
+        user = link.user
+        password_validation.validate_password(password, user)
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False, name="enrolment").first()
+        if device is None:
+            raise StaffError(_("Open the enrolment link again to get a new QR code."))
+        code_ok = device.verify_token(rules.clean_code(code))
+        if code_ok:
+            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+            StaticDevice.objects.filter(user=user).delete()
+            device.confirmed = True
+            device.name = "authenticator"
+            device.save(update_fields=["confirmed", "name"])
+            recovery = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+            tokens = [StaticToken.random_token() for _ in range(rules.RECOVERY_CODE_COUNT)]
+            StaticToken.objects.bulk_create([StaticToken(device=recovery, token=t) for t in tokens])
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            link.used_at = timezone.now()
+            link.save(update_fields=["used_at"])
+            audit.record(
+                actor=user, action="staff.enrolled", object_type="staff", object_id=user.pk,
+                details={"link": link.pk, "recovery_codes": len(tokens)},
+            )  # fmt: skip
+    if not code_ok:  # outside the block so the throttle counter above is committed
+        raise StaffError(_("The code is not correct. Check the time on your phone and enter the current code."))
+    return Enrolment(user=user, device=device, recovery_codes=[rules.format_recovery_code(t) for t in tokens])
+
+
+def confirmed_devices(user: StaffUser) -> tuple[TOTPDevice | None, StaticDevice | None]:
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first(),
+        StaticDevice.objects.filter(user=user, confirmed=True).order_by("pk").first(),
+    )
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    device: Device | None  # the device that accepted the code, None if refused
+    throttled: bool = False  # django-otp asks to wait before the next try; the code was not checked
+    method: str = ""
+
+
+def verify_second_factor(*, user: StaffUser, code: str) -> SecondFactor:
+    """Check a TOTP code (each accepted once: django-otp keeps the last time step) or a recovery code
+    (deleted when used). Audits the outcome. Throttle counters are committed either way."""
+    code = rules.clean_code(code)
+    with transaction.atomic():
+        totp, static = confirmed_devices(user)
+        device: Device | None = totp if rules.looks_like_totp(code, totp.digits if totp else 6) else static
+        method = "totp" if device is totp else "recovery_code"
+        if device is None:
+            result = SecondFactor(device=None, method=method)
+        else:
+            device = type(device).objects.select_for_update().get(pk=device.pk)
+            allowed, _info = device.verify_is_allowed()
+            if not allowed:
+                return SecondFactor(device=None, throttled=True, method=method)
+            result = SecondFactor(device=device if device.verify_token(code) else None, method=method)
+        details: dict[str, Any] = {"method": method}
+        if result.device is not None and method == "recovery_code":
+            details["recovery_codes_left"] = StaticToken.objects.filter(device=result.device).count()
+        audit.record(
+            actor=user,
+            action="staff.signed_in" if result.device is not None else "staff.second_factor_refused",
+            object_type="staff",
+            object_id=user.pk,
+            details=details,
+        )
+    return result
+
+
+@transaction.atomic
+def record_sign_out(*, user: StaffUser, reason: str = "logout") -> None:
+    audit.record(
+        actor=user, action="staff.signed_out", object_type="staff", object_id=user.pk, details={"reason": reason}
+    )
+
+
+@transaction.atomic
+def record_audit_view(*, actor: StaffUser, filters: dict[str, Any]) -> None:
+    """Reading the audit log is itself recorded (who looked, with which filters: ids only, never emails)."""
+    audit.record(actor=actor, action="audit.viewed", object_type="audit", details={"filters": filters})
+
+
+def verify_audit_chain(*, actor: StaffUser) -> tuple[int, audit.ChainBreak | None]:
+    """Walk the whole chain (slow on millions of entries: outside any transaction), then record the result."""
+    checked, broken = audit.verify_chain()
+    with transaction.atomic():
+        audit.record(
+            actor=actor, action="audit.chain_verified", object_type="audit",
+            details={"checked": checked, "broken_at": broken.seq if broken else None},
+        )  # fmt: skip
+    return checked, broken

@@ -5,20 +5,52 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from hotline.staff.audit import verify_chain
-from hotline.staff.models import AuditEntry
+from hotline.staff.models import AuditChainHead, AuditEntry
 
 
 class Command(BaseCommand):
-    help = "Verify the audit log hash chain. Prints OK, or the first broken entry and exits 1."
+    help = (
+        "Verify the audit log hash chain. Prints OK and the newest entry's hash, or the first broken entry "
+        "and exits 1. --anchor SEQ:HASH also checks an entry against a hash kept elsewhere."
+    )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--anchor",
+            action="append",
+            default=[],
+            metavar="SEQ:HASH",
+            help="A hash printed by an earlier run and kept outside the database (repeatable). Someone with "
+            "write access to the database could rebuild a consistent chain; an outside copy catches that.",
+        )
+
+    def handle(self, *args: Any, anchor: list[str], **options: Any) -> None:
+        anchors: list[tuple[int, str]] = []
+        for value in anchor:
+            seq_text, _, digest = value.partition(":")
+            if not seq_text.isdigit() or len(digest) != 64:
+                raise CommandError(f"--anchor must look like SEQ:HASH (64 hex digits), not {value!r}.")
+            anchors.append((int(seq_text), digest.lower()))
         checked, broken = verify_chain()
-        if broken is None:
-            newest = AuditEntry.objects.order_by("-seq").values_list("hash", flat=True).first() or "-"
-            self.stdout.write(f"OK: {checked} audit entries, chain intact. Newest hash: {newest}")
+        if broken is not None:
+            self.stderr.write(
+                f"BROKEN at entry {broken.seq}: {broken.reason} ({checked} entries before it are intact)."
+            )
+            sys.exit(1)
+        for anchor_seq, digest in anchors:
+            stored = AuditEntry.objects.filter(seq=anchor_seq).values_list("hash", flat=True).first()
+            if stored != digest:
+                self.stderr.write(f"BROKEN at entry {anchor_seq}: its hash differs from the anchor kept elsewhere.")
+                sys.exit(1)
+        head = AuditChainHead.objects.filter(pk=1).first()
+        if head is None or not head.last_seq:
+            self.stdout.write(f"OK: {checked} audit entries, chain intact. Newest hash: -")
             return
-        self.stderr.write(f"BROKEN at entry {broken.seq}: {broken.reason} ({checked} entries before it are intact).")
-        sys.exit(1)
+        self.stdout.write(
+            f"OK: {checked} audit entries, chain intact. Newest hash: {head.last_hash} "
+            f"(entry {head.last_seq}; keep it outside the database, check later with "
+            f"--anchor {head.last_seq}:{head.last_hash})"
+        )
