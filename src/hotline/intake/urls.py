@@ -1,6 +1,28 @@
 """URLs of the intake app (paths carry their own prefix; see DESIGN.md 'public pages' and 'staff pages')."""
 
-from django.urls import path  # noqa: F401
+from django.urls import URLPattern, path
+
+from hotline.core.authz import PARTNER_KEY, PUBLIC, declare, declare_patterns
+from hotline.intake import views
+from hotline.intake.api import api
 
 app_name = "intake"
-urlpatterns: list = []
+
+_api_patterns, _api_app, _api_namespace = api.urls
+declare_patterns(_api_patterns, PARTNER_KEY)
+for _pattern in _api_patterns:
+    if isinstance(_pattern, URLPattern) and _pattern.name == "openapi-json":
+        declare(_pattern.callback, PUBLIC)  # the contract itself is public
+
+urlpatterns = [
+    path("report/", views.report, name="report"),
+    path("report/status/", views.report_status, name="status"),
+    path("report/bookmark/", views.bookmark, name="bookmark"),
+    path("report/staff/new/", views.staff_new_report, name="staff_new_report"),
+    path("share/", views.share_target, name="share"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("staff/partner-keys/", views.partner_keys, name="partner_keys"),
+    path("staff/partner-keys/<int:key_id>/revoke/", views.revoke_partner_key, name="revoke_partner_key"),
+    path("api/docs", views.api_docs, name="api_docs"),
+    path("api/", (_api_patterns, _api_app, _api_namespace)),
+]

@@ -1,0 +1,442 @@
+"""The partner API (/api/v1/...): create reports (one or a batch), read the status of one's own reports.
+
+Every error is an RFC 9457 problem (application/problem+json) made in one place (`problem`); no input
+gives a 500. Keys are bearer tokens checked in PartnerKeyAuth; the rules of a report live in services.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
+from ninja import Field, Header, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
+from ninja.responses import Status
+from ninja.security import HttpBearer
+from pydantic import ConfigDict
+
+from hotline.intake import conf, ratelimit, selectors, services
+from hotline.intake.models import SCOPE_CREATE, SCOPE_READ, PartnerKey
+from hotline.intake.validation import ReportInput
+
+logger = logging.getLogger("hotline.intake.api")
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "/api/docs#problem-"
+
+TITLES = {
+    400: "Malformed request",
+    401: "Missing or unknown API key",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported content type",
+    422: "Validation failed",
+    429: "Too many requests",
+    500: "Internal error",
+}
+SLUGS = {
+    400: "malformed",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    413: "too-large",
+    415: "content-type",
+    422: "validation",
+    429: "rate-limited",
+    500: "internal",
+}
+
+
+# --- errors ------------------------------------------------------------------------------------
+class ApiProblem(Exception):
+    def __init__(self, status: int, detail: str, *, slug: str | None = None, headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.slug = slug or SLUGS.get(status, "error")
+        self.headers = headers or {}
+
+
+class UnsupportedMediaType(Exception):
+    pass
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class MalformedJson(Exception):
+    pass
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + (slug or SLUGS.get(status, "error")),
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    response = HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _pointer(parts: list[Any]) -> str:
+    return "".join(f"/{p}" for p in parts)
+
+
+def _field(parts: list[Any]) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+def field_error(parts: list[Any], message: str) -> dict[str, str]:
+    return {"field": _field(parts), "pointer": _pointer(parts), "detail": message}
+
+
+def _pydantic_message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "Invalid value."))
+    kind = error.get("type", "")
+    if kind == "missing":
+        return "This field is required."
+    if kind == "extra_forbidden":
+        return "Unknown field (see /api/openapi.json for the fields a report has)."
+    return message.removeprefix("Value error, ")
+
+
+# --- parsing and authentication ------------------------------------------------------------------
+class CheckedJsonParser(Parser):
+    """JSON only, size-limited; each failure becomes its own problem (415, 413, 400)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        content_type = (request.content_type or "").lower()
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise UnsupportedMediaType(content_type)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError as exc:
+            raise MalformedJson("bad Content-Length") from exc
+        if length > conf.api_max_body_bytes():
+            raise BodyTooLarge(length)
+        try:
+            body = request.body
+        except RequestDataTooBig as exc:
+            raise BodyTooLarge(length) from exc
+        if len(body) > conf.api_max_body_bytes():
+            raise BodyTooLarge(len(body))
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            raise MalformedJson(type(exc).__name__) from exc
+
+
+def api_language(request: HttpRequest) -> str:
+    """Messages in English unless the partner asks for Swedish (Accept-Language: sv)."""
+    accepted = request.headers.get("Accept-Language", "").lower()
+    return "sv" if accepted.startswith("sv") else "en"
+
+
+class PartnerKeyAuth(HttpBearer):
+    """`Authorization: Bearer <key>`; unknown key 401, revoked 403, over the rate 429."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        # Runs first for every operation: choose the language of the validation messages here.
+        translation.activate(api_language(request))
+        return super().__call__(request)
+
+    def authenticate(self, request: HttpRequest, token: str) -> PartnerKey | None:
+        key = selectors.partner_key_for(token.strip())
+        if key is None:
+            return None
+        if key.is_revoked:
+            raise ApiProblem(403, "This API key has been revoked. Ask the hotline for a new key.", slug="revoked")
+        decision = ratelimit.partner_requests().peek(str(key.pk))
+        if not decision.allowed:
+            raise services.TooManyRequests(decision)
+        return key  # writes count the request in their own transaction (services.count_partner_request)
+
+
+def _require_scope(request: HttpRequest, scope: str) -> PartnerKey:
+    key: PartnerKey = request.auth  # type: ignore[attr-defined]
+    if scope not in (key.scopes or []):
+        raise ApiProblem(403, f"This API key does not have the scope {scope!r}.", slug="forbidden")
+    return key
+
+
+# --- schemas -------------------------------------------------------------------------------------
+Kind = Literal["online_material", "trafficking", "grooming", "sextortion", "travelling_offender", "other"]
+Nexus = Literal["yes", "no", "unknown"]
+
+
+class ReportIn(Schema):
+    """One report. URLs are checked (a web address, not a private/loopback/link-local host, not too long);
+    a report without URLs needs a description."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind = Field(description="What the report is about.")
+    urls: list[str] = Field(default_factory=list, max_length=20, description="Reported URLs, as seen (at most 20).")
+    description: str = Field("", max_length=10_000, description="What was seen (required when there are no URLs).")
+    where_seen: str = Field("", max_length=1_000, description="Where it was seen (app, forum, ...).")
+    contact: str = Field("", max_length=500, description="The reporter's contact details, only if they gave them.")
+    reporter_classification: str = Field(
+        "", max_length=64, description="The reporter's (or partner's) own classification, a short code."
+    )
+    nexus_victim: Nexus = Field("unknown", description="Is the victim in the hotline's country?")
+    nexus_offender: Nexus = Field("unknown", description="Is the offender in the hotline's country?")
+    nexus_place: Nexus = Field("unknown", description="Did it happen in the hotline's country?")
+    language: str = Field("sv", max_length=8, description="Language of the report's text (sv, en, ...).")
+
+    def to_input(self) -> ReportInput:
+        return ReportInput(**self.model_dump())
+
+
+class BatchIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reports: list[ReportIn] = Field(min_length=1, max_length=1000, description="1 to 1000 reports, all or nothing.")
+
+
+class ReportCreated(Schema):
+    id: UUID
+    status: Literal["received"]
+    received_at: datetime
+
+
+class BatchCreated(Schema):
+    count: int
+    reports: list[ReportCreated]
+
+
+class ReportStatusOut(Schema):
+    id: UUID
+    status: Literal["received", "being_assessed", "forwarded", "closed"]
+    received_at: datetime
+
+
+class FieldProblem(Schema):
+    field: str
+    pointer: str
+    detail: str
+
+
+class Problem(Schema):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] | None = None
+
+
+ERRORS = dict.fromkeys((400, 401, 403, 413, 415, 422, 429), Problem)
+
+api = NinjaAPI(
+    title="Hotline partner API",
+    version="1",
+    description=(
+        "Send reports to the hotline and read the status of your own reports. "
+        "Errors are RFC 9457 problems (application/problem+json). See /api/docs."
+    ),
+    urls_namespace="intake:partner_api",
+    docs_url=None,
+    openapi_url="/openapi.json",
+    parser=CheckedJsonParser(),
+)
+partner_auth = PartnerKeyAuth()
+
+
+def _answer(answer: services.IdempotentAnswer) -> HttpResponse:
+    response = HttpResponse(json.dumps(answer.body), status=answer.status_code, content_type="application/json")
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    return services.request_fingerprint(method=request.method or "POST", path=request.path, body=request.body)
+
+
+IdempotencyKey = Header(
+    None,
+    alias="Idempotency-Key",
+    min_length=1,
+    max_length=255,
+    description="Any unique string (e.g. a UUID). A retry with the same key returns the first answer.",
+)
+
+
+@api.post(
+    "/v1/reports",
+    auth=partner_auth,
+    response={201: ReportCreated, **ERRORS},
+    summary="Send one report",
+    tags=["reports"],
+)
+def create_report(request: HttpRequest, payload: ReportIn, idempotency_key: str | None = IdempotencyKey) -> Any:
+    key = _require_scope(request, SCOPE_CREATE)
+    return _answer(
+        services.submit_partner_report(
+            partner_key=key,
+            report=payload.to_input(),
+            idempotency_key=idempotency_key,
+            request_hash=_fingerprint(request),
+        )
+    )
+
+
+@api.post(
+    "/v1/reports/batch",
+    auth=partner_auth,
+    response={201: BatchCreated, **ERRORS},
+    summary="Send up to 1000 reports at once (all or nothing)",
+    tags=["reports"],
+)
+def create_report_batch(request: HttpRequest, payload: BatchIn, idempotency_key: str | None = IdempotencyKey) -> Any:
+    key = _require_scope(request, SCOPE_CREATE)
+    return _answer(
+        services.submit_partner_batch(
+            partner_key=key,
+            reports=[r.to_input() for r in payload.reports],
+            idempotency_key=idempotency_key,
+            request_hash=_fingerprint(request),
+        )
+    )
+
+
+@api.get(
+    "/v1/reports/{report_id}",
+    auth=partner_auth,
+    response={200: ReportStatusOut, 404: Problem, **ERRORS},
+    summary="Status of one of your reports",
+    tags=["reports"],
+)
+def get_report(request: HttpRequest, report_id: UUID) -> Any:
+    key = _require_scope(request, SCOPE_READ)
+    with transaction.atomic():
+        services.count_partner_request(partner_key=key)
+    found = selectors.partner_report_status(partner=key.partner, public_id=report_id)
+    if found is None:
+        raise ApiProblem(404, "No report with this id was sent by your organisation.")
+    return Status(200, {"id": found.public_id, "status": found.status.value, "received_at": found.received_at})
+
+
+# --- one place that turns every failure into a problem -------------------------------------------
+@api.exception_handler(ApiProblem)
+def _on_api_problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
+    return problem(exc.status, exc.detail, slug=exc.slug, headers=exc.headers)
+
+
+@api.exception_handler(NinjaValidationError)
+def _on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        loc = list(error.get("loc", ()))
+        source = loc[0] if loc else ""
+        if source == "body":
+            parts = loc[2:]  # drop ("body", <parameter name>)
+        elif source == "header":
+            parts = ["Idempotency-Key"]
+        else:
+            parts = loc[1:]
+        if not parts and source == "body" and error.get("type") == "missing":
+            return problem(
+                422, "The request needs a JSON body (see /api/docs).", errors=[field_error([], "Send a JSON object.")]
+            )
+        errors.append(field_error(parts, _pydantic_message(error)))
+    return problem(422, "The request is not valid: see `errors` for each field.", errors=errors)
+
+
+@api.exception_handler(services.ReportRejected)
+def _on_rejected(request: HttpRequest, exc: services.ReportRejected) -> HttpResponse:
+    errors = [field_error(name.split("."), message) for name, message in exc.problems.items()]
+    return problem(422, "The report is not valid: see `errors` for each field.", errors=errors)
+
+
+@api.exception_handler(services.BatchRejected)
+def _on_batch_rejected(request: HttpRequest, exc: services.BatchRejected) -> HttpResponse:
+    errors = []
+    for index, problems in sorted(exc.problems.items()):
+        for name, message in problems.items():
+            parts: list[Any] = ["reports"] if index < 0 else ["reports", index, *name.split(".")]
+            errors.append(field_error(parts, message))
+    return problem(
+        422,
+        f"{len(exc.problems)} report(s) in the batch are not valid; nothing was stored. See `errors`.",
+        errors=errors,
+    )
+
+
+@api.exception_handler(services.TooManyRequests)
+def _on_too_many(request: HttpRequest, exc: services.TooManyRequests) -> HttpResponse:
+    decision = exc.decision
+    return problem(
+        429,
+        f"More than {decision.limit} requests in a minute with this key. Try again in {decision.retry_after} s.",
+        headers={"Retry-After": str(decision.retry_after)},
+    )
+
+
+@api.exception_handler(services.IdempotencyConflict)
+def _on_idempotency_conflict(request: HttpRequest, exc: services.IdempotencyConflict) -> HttpResponse:
+    return problem(422, str(exc), slug="idempotency-key-reused")
+
+
+@api.exception_handler(AuthenticationError)
+def _on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem(
+        401,
+        "Send your API key as `Authorization: Bearer <key>`.",
+        headers={"WWW-Authenticate": 'Bearer realm="hotline"'},
+    )
+
+
+@api.exception_handler(HttpError)
+def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    cause = exc.__cause__
+    if isinstance(cause, UnsupportedMediaType):
+        return problem(415, "Send the body as JSON with `Content-Type: application/json`.")
+    if isinstance(cause, BodyTooLarge):
+        return _too_large()
+    if exc.status_code == 400 or isinstance(cause, MalformedJson):
+        return problem(400, "The body is not valid JSON.")
+    return problem(exc.status_code, str(exc))
+
+
+def _too_large() -> HttpResponse:
+    return problem(413, f"The body is larger than {conf.api_max_body_bytes()} bytes. Send smaller batches.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _too_large()
+
+
+@api.exception_handler(Http404)
+def _on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(404, "Not found.")
+
+
+@api.exception_handler(Exception)
+def _on_anything_else(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Never the request: only the kind of failure (reporters' data stays out of logs).
+    logger.error("Partner API failed with %s", type(exc).__name__)
+    return problem(500, "Something went wrong on our side. The request was not stored; try again.")

@@ -1,0 +1,212 @@
+"""Forms of the public report pages and the staff pages; the rules themselves live in validation.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from hotline.cases.models import Channel, NexusHint, ReportKind
+from hotline.intake import conf
+from hotline.intake.validation import MSG_EMPTY_REPORT, ReportInput, report_problems
+
+INITIAL_URL_FIELDS = 3
+PUBLIC_CHANNELS = (Channel.WEB, Channel.BOOKMARK, Channel.SHARE)
+
+CLASSIFICATION_CHOICES = [
+    ("", _("I'd rather not say")),
+    ("child_sexual_abuse", _("Sexual abuse of a child")),
+    ("child_sexual_posing", _("A child posed in a sexual way")),
+    ("child_nudity", _("Nude pictures of a child")),
+    ("not_sure", _("I'm not sure")),
+]
+
+COUNTRY_NAMES = {
+    "SE": _("Sweden"),
+    "NO": _("Norway"),
+    "DK": _("Denmark"),
+    "FI": _("Finland"),
+    "IS": _("Iceland"),
+    "DE": _("Germany"),
+    "NL": _("the Netherlands"),
+    "GB": _("the United Kingdom"),
+}
+
+
+def home_country_name() -> Any:
+    return COUNTRY_NAMES.get(settings.HOTLINE_HOME_COUNTRY, _("our country"))
+
+
+def url_field_name(number: int) -> str:
+    return f"url_{number}"
+
+
+class ReportForm(forms.Form):
+    """The public report form. URL fields are url_1..url_N (N grows with 'add a field', up to the maximum)."""
+
+    kind = forms.ChoiceField(
+        label=_("What do you want to report?"),
+        choices=ReportKind.choices,
+        initial=ReportKind.ONLINE_MATERIAL,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose what the report is about."),
+            "invalid_choice": _("Choose one of the options."),
+        },
+    )
+    where_seen = forms.CharField(
+        label=_("Where did you see it? (optional)"),
+        help_text=_("For example: in a chat app, on a forum, in a game, in a search result."),
+        required=False,
+        max_length=conf.MAX_WHERE_SEEN,
+    )
+    description = forms.CharField(
+        label=_("Describe what you saw (optional if you give an address)"),
+        help_text=_("Describe it in your own words. Do not send pictures or files."),
+        required=False,
+        max_length=conf.MAX_DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    reporter_classification = forms.ChoiceField(
+        label=_("What do you think it shows? (optional)"),
+        choices=CLASSIFICATION_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+        initial="",
+    )
+    nexus_victim = forms.ChoiceField(choices=NexusHint.choices, initial=NexusHint.UNKNOWN, widget=forms.RadioSelect)
+    nexus_offender = forms.ChoiceField(choices=NexusHint.choices, initial=NexusHint.UNKNOWN, widget=forms.RadioSelect)
+    nexus_place = forms.ChoiceField(choices=NexusHint.choices, initial=NexusHint.UNKNOWN, widget=forms.RadioSelect)
+    contact = forms.CharField(
+        label=_("How can we contact you? (optional)"),
+        help_text=_("Only if you want us to be able to reach you. Leave it empty to stay anonymous."),
+        required=False,
+        max_length=conf.MAX_CONTACT,
+    )
+    channel = forms.CharField(required=False, widget=forms.HiddenInput)
+    url_fields = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, url_fields: int | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        country = home_country_name()
+        self.fields["nexus_victim"].label = _("Is the child in %(country)s?") % {"country": country}
+        self.fields["nexus_offender"].label = _("Is the person who did it in %(country)s?") % {"country": country}
+        self.fields["nexus_place"].label = _("Did it happen in %(country)s?") % {"country": country}
+        count = url_fields if url_fields is not None else self._url_fields_from_data()
+        self.url_count = max(1, min(count, conf.max_urls()))
+        for number in range(1, self.url_count + 1):
+            self.fields[url_field_name(number)] = forms.CharField(
+                label=_("Web address %(number)d") % {"number": number},
+                required=False,
+                strip=True,
+                widget=forms.TextInput(
+                    attrs={
+                        "inputmode": "url",
+                        "autocomplete": "off",
+                        "autocapitalize": "off",
+                        "spellcheck": "false",
+                    }
+                ),
+            )
+        self.initial.setdefault("url_fields", self.url_count)
+
+    def _url_fields_from_data(self) -> int:
+        if not self.is_bound:
+            return INITIAL_URL_FIELDS
+        filled = [k for k in self.data if k.startswith("url_") and k[4:].isdigit()]
+        highest = max((int(k[4:]) for k in filled), default=0)
+        try:
+            declared = int(self.data.get("url_fields") or 0)
+        except (TypeError, ValueError):
+            declared = 0
+        return max(INITIAL_URL_FIELDS, min(max(highest, declared), conf.max_urls()))
+
+    @property
+    def url_bound_fields(self) -> list[forms.BoundField]:
+        return [self[url_field_name(n)] for n in range(1, self.url_count + 1)]
+
+    @property
+    def max_urls(self) -> int:
+        return conf.max_urls()
+
+    @property
+    def can_add_url_field(self) -> bool:
+        return self.url_count < conf.max_urls()
+
+    def report_channel(self) -> str:
+        channel = self.cleaned_data.get("channel") or Channel.WEB
+        return channel if channel in PUBLIC_CHANNELS else Channel.WEB
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        url_names = [
+            url_field_name(n) for n in range(1, self.url_count + 1) if cleaned.get(url_field_name(n), "").strip()
+        ]
+        data = ReportInput(
+            kind=cleaned.get("kind") or ReportKind.ONLINE_MATERIAL,
+            urls=[cleaned[name] for name in url_names],
+            where_seen=cleaned.get("where_seen", ""),
+            description=cleaned.get("description", ""),
+            contact=cleaned.get("contact", ""),
+            reporter_classification=cleaned.get("reporter_classification", ""),
+            nexus_victim=cleaned.get("nexus_victim") or NexusHint.UNKNOWN,
+            nexus_offender=cleaned.get("nexus_offender") or NexusHint.UNKNOWN,
+            nexus_place=cleaned.get("nexus_place") or NexusHint.UNKNOWN,
+        )
+        for key, message in report_problems(data).items():
+            if key.startswith("urls."):
+                self.add_error(url_names[int(key.split(".")[1])], message)
+            elif key == "description" and message == str(MSG_EMPTY_REPORT):
+                self.add_error(None, message)
+            elif key in self.fields and key not in self.errors:
+                self.add_error(key, message)
+        cleaned["report"] = data
+        return cleaned
+
+
+class StaffReportForm(ReportForm):
+    """A report received by phone or email, entered by staff (channel `staff`)."""
+
+    received_via = forms.ChoiceField(
+        label=_("Received by"),
+        choices=[("phone", _("Phone")), ("email", _("Email")), ("other", _("Other"))],
+        initial="phone",
+        widget=forms.RadioSelect,
+    )
+    language = forms.ChoiceField(label=_("The reporter's language"), choices=settings.LANGUAGES, initial="sv")
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].label = _("The reporter's contact details (only if they asked to be contacted)")
+        self.fields["description"].label = _("What the reporter described")
+
+
+class ReceiptForm(forms.Form):
+    receipt = forms.CharField(
+        label=_("Receipt code"),
+        help_text=_("The 16 digits you got when you sent the report, e.g. 1234 5678 9012 3456."),
+        max_length=64,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"required": _("Enter your receipt code.")},
+    )
+
+
+class MessageForm(forms.Form):
+    receipt = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    message = forms.CharField(
+        label=_("Add information or a message to your report"),
+        help_text=_("For example: the material has been posted at a new address. Do not send pictures."),
+        max_length=conf.MAX_MESSAGE,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Write a message before sending.")},
+    )
+
+
+class PartnerKeyForm(forms.Form):
+    partner = forms.CharField(
+        label=_("Partner name"),
+        help_text=_("The organisation the key is for, e.g. an operator's app or a platform's safety team."),
+        max_length=120,
+    )

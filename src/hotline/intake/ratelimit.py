@@ -1,0 +1,97 @@
+"""A small cache-backed rate limiter. Subjects (client addresses) are stored only as short-lived keyed hashes.
+
+Counts live in Django's cache under keys like `hl-rl:<scope>:<window>:<hmac>`; the HMAC key is derived
+from HOTLINE_INDEX_KEY (never in the database) and from the window number, so a hash cannot be linked
+to the same address in another window, and expires with its window.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from hotline.core.crypto import blind_index
+from hotline.intake import conf
+
+KEY_PREFIX = "hl-rl"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    count: int
+    limit: int
+    retry_after: int  # seconds until the window ends
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address as seen through HOTLINE_TRUSTED_PROXY_COUNT proxies, coarsened for IPv6.
+
+    IPv6 clients usually own a whole /64, so the /64 is what gets counted. Never stored or logged.
+    """
+    address = request.META.get("REMOTE_ADDR", "") or ""
+    proxies = conf.trusted_proxy_count()
+    if proxies > 0:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip}/64", strict=False).network_address)
+    return str(ip)
+
+
+class RateLimiter:
+    """At most `limit` events per `period` seconds per subject, counted in fixed windows."""
+
+    def __init__(self, scope: str, *, limit: int, period: int):
+        self.scope = scope
+        self.limit = limit
+        self.period = period
+
+    def _key(self, subject: str, window: int) -> str:
+        digest = blind_index(subject, purpose=f"ratelimit:{self.scope}:{window}")[:32]
+        return f"{KEY_PREFIX}:{self.scope}:{window}:{digest}"
+
+    def _window(self) -> tuple[int, int]:
+        now = time.time()
+        window = int(now // self.period)
+        retry_after = max(1, int((window + 1) * self.period - now + 0.999))
+        return window, retry_after
+
+    def peek(self, subject: str) -> Decision:
+        """How many events this window, without counting one."""
+        window, retry_after = self._window()
+        count = int(cache.get(self._key(subject, window)) or 0)
+        return Decision(count < self.limit, count, self.limit, retry_after)
+
+    def hit(self, subject: str) -> Decision:
+        """Count one event; allowed while the count stays within the limit."""
+        window, retry_after = self._window()
+        key = self._key(subject, window)
+        count = int(cache.get(key) or 0) + 1
+        # get + set (not add/incr): two cache round trips instead of three to five on the database
+        # cache. Two racing requests may count once; a limit that is off by one under a race is fine.
+        cache.set(key, count, timeout=retry_after + 1)
+        return Decision(count <= self.limit, count, self.limit, retry_after)
+
+
+def submissions() -> RateLimiter:
+    return RateLimiter("submit", limit=conf.submissions_per_hour(), period=3600)
+
+
+def receipt_failures() -> RateLimiter:
+    return RateLimiter("receipt", limit=conf.receipt_failures_per_hour(), period=3600)
+
+
+def partner_requests() -> RateLimiter:
+    return RateLimiter("api", limit=conf.api_requests_per_minute(), period=60)

@@ -1,0 +1,494 @@
+"""Writes of the intake app: reports from every channel, reporters' messages, partner keys, idempotency.
+
+`submit_report` is the one way a report enters Hotline: Report + ReportedUrls + the triage task +
+one audit entry, in one transaction. A 2xx answer is only sent after it returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl
+from hotline.cases.tasks import triage_report
+from hotline.core.crypto import blind_index
+from hotline.intake import conf, ratelimit
+from hotline.intake.models import DEFAULT_SCOPES, IdempotencyRecord, PartnerKey, ReporterMessage
+from hotline.intake.receipts import new_receipt, receipt_index
+from hotline.intake.validation import ReportInput, report_problems, text_problem
+from hotline.staff import audit
+from hotline.staff.models import StaffUser
+
+PUBLIC_ACTOR = "public"
+RECEIPT_CHANNELS = frozenset({Channel.WEB, Channel.BOOKMARK, Channel.SHARE, Channel.STAFF})
+
+
+class IntakeError(Exception):
+    """A request intake cannot accept; the message is for people."""
+
+
+class ReportRejected(IntakeError):
+    """The report is not valid. `problems` maps field names (urls.<i> for URLs) to messages."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+        self.problems = problems
+
+
+class BatchRejected(IntakeError):
+    """Items of a batch are not valid: {index: {field: message}}. Nothing was stored."""
+
+    def __init__(self, problems: dict[int, dict[str, str]]):
+        super().__init__(f"{len(problems)} report(s) in the batch are not valid")
+        self.problems = problems
+
+
+class TooManyRequests(IntakeError):
+    """A rate limit was reached; nothing was stored."""
+
+    def __init__(self, decision: ratelimit.Decision):
+        super().__init__(f"rate limit of {decision.limit} reached")
+        self.decision = decision
+
+
+class IdempotencyConflict(IntakeError):
+    """The Idempotency-Key was used before for a different request."""
+
+
+@dataclass(frozen=True)
+class SubmittedReport:
+    report: Report
+    receipt: str  # 16 digits, shown once; "" for channels without receipts (api, network)
+
+
+def partner_actor(partner: str) -> str:
+    return f"partner:{partner}"
+
+
+def url_index(url: str) -> str:
+    """Blind index of a URL exactly as reported (ReportedUrl.url_index)."""
+    return blind_index(url, purpose="reported_url")
+
+
+def _validated(report: ReportInput) -> ReportInput:
+    problems = report_problems(report)
+    if problems:
+        raise ReportRejected(problems)
+    return report
+
+
+def _new_report(
+    data: ReportInput,
+    *,
+    channel: str,
+    source_name: str,
+    partner_key: PartnerKey | None,
+    entered_by: StaffUser | None,
+    receipt: str,
+    received_at: Any,
+) -> Report:
+    return Report(
+        received_at=received_at,
+        channel=channel,
+        source_name=source_name,
+        kind=data.kind,
+        where_seen=data.where_seen.strip(),
+        description=data.description.strip(),
+        contact=data.contact.strip(),
+        reporter_classification=data.reporter_classification,
+        nexus_victim=data.nexus_victim,
+        nexus_offender=data.nexus_offender,
+        nexus_place=data.nexus_place,
+        language=data.language,
+        receipt_index=receipt_index(receipt) if receipt else "",
+        partner_key=partner_key,
+        entered_by=entered_by,
+    )
+
+
+def submit_report(
+    *,
+    channel: str,
+    kind: str,
+    urls: Sequence[str] = (),
+    where_seen: str = "",
+    description: str = "",
+    contact: str = "",
+    reporter_classification: str = "",
+    nexus_victim: str = NexusHint.UNKNOWN,
+    nexus_offender: str = NexusHint.UNKNOWN,
+    nexus_place: str = NexusHint.UNKNOWN,
+    language: str = "sv",
+    source_name: str = "",
+    partner_key: PartnerKey | None = None,
+    entered_by: StaffUser | None = None,
+    actor: StaffUser | str | None = None,
+    issue_receipt: bool | None = None,
+    savepoint: bool = True,
+) -> SubmittedReport:
+    """Store one report from any channel and queue its triage, in one transaction.
+
+    `channel` is a cases.Channel value; api and network reports name their source in `source_name`.
+    A receipt is issued for public and staff channels unless `issue_receipt` says otherwise.
+    Raises ReportRejected (nothing stored) when the input is not valid. `savepoint=False` is for callers
+    whose own transaction surrounds this call and aborts as a whole on any error (saves two statements).
+    """
+    if channel not in Channel.values:
+        raise ReportRejected({"channel": f"Unknown channel {channel!r}."})
+    data = _validated(
+        ReportInput(
+            kind=kind,
+            urls=list(urls),
+            where_seen=where_seen,
+            description=description,
+            contact=contact,
+            reporter_classification=reporter_classification,
+            nexus_victim=nexus_victim,
+            nexus_offender=nexus_offender,
+            nexus_place=nexus_place,
+            language=language,
+        )
+    )
+    if issue_receipt is None:
+        issue_receipt = channel in RECEIPT_CHANNELS
+    receipt = new_receipt() if issue_receipt else ""
+    if actor is None:
+        actor = entered_by or (
+            partner_actor(source_name) if channel in {Channel.API, Channel.NETWORK} else PUBLIC_ACTOR
+        )
+    with transaction.atomic(savepoint=savepoint):
+        report = _new_report(
+            data,
+            channel=channel,
+            source_name=source_name,
+            partner_key=partner_key,
+            entered_by=entered_by,
+            receipt=receipt,
+            received_at=timezone.now(),
+        )
+        report.save(force_insert=True)
+        if data.urls:
+            ReportedUrl.objects.bulk_create(
+                [
+                    ReportedUrl(report=report, position=i, url=url, url_index=url_index(url))
+                    for i, url in enumerate(data.urls)
+                ]
+            )
+        triage_report.enqueue(report.pk)
+        # One entry per report, ids and facts only (never URLs or text).
+        audit.record(
+            actor=actor,
+            action="report.received",
+            object_type="report",
+            object_id=report.pk,
+            details={"channel": channel, "kind": data.kind, "urls": len(data.urls), "source": source_name},
+        )
+    return SubmittedReport(report=report, receipt=receipt)
+
+
+def submit_public_report(*, client: str, **report: Any) -> SubmittedReport:
+    """A report from the public (form, bookmark, share target), counted against the client's hourly limit.
+
+    `client` is the client's address: it only becomes a short-lived keyed hash in the cache. The count
+    is written in the same transaction as the report (one commit per report, not two).
+    Raises TooManyRequests or ReportRejected; in both cases nothing is stored.
+    """
+    with transaction.atomic():
+        decision = ratelimit.submissions().hit(client)
+        if not decision.allowed:
+            raise TooManyRequests(decision)
+        return submit_report(**report, savepoint=False)
+
+
+def count_partner_request(*, partner_key: PartnerKey) -> None:
+    """Count one API request of this key (inside the caller's transaction); TooManyRequests over the limit."""
+    decision = ratelimit.partner_requests().hit(str(partner_key.pk))
+    if not decision.allowed:
+        raise TooManyRequests(decision)
+
+
+def _enqueue_triage_many(report_ids: list[int]) -> None:
+    """Queue triage for many reports with one INSERT (same rows as triage_report.enqueue(id) each)."""
+    from django_tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.compat import normalize_json
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    backend = task_backends[triage_report.backend]
+    if not isinstance(backend, DatabaseBackend):
+        for report_id in report_ids:
+            triage_report.enqueue(report_id)
+        return
+    backend.validate_task(triage_report)
+    # bulk_create skips the pre_save signal that gives "no run_after" its stored value.
+    run_after = triage_report.run_after if triage_report.run_after is not None else get_date_max()
+    DBTaskResult.objects.bulk_create(
+        [
+            DBTaskResult(
+                id=backend._get_id(),
+                args_kwargs=normalize_json({"args": [report_id], "kwargs": {}}),
+                priority=triage_report.priority,
+                task_path=triage_report.module_path,
+                queue_name=triage_report.queue_name,
+                run_after=run_after,
+                backend_name=backend.alias,
+            )
+            for report_id in report_ids
+        ],
+        batch_size=500,
+    )
+
+
+def submit_report_batch(*, partner_key: PartnerKey, reports: Sequence[ReportInput]) -> list[Report]:
+    """Store a partner's batch all-or-nothing: every report valid, or none stored (BatchRejected).
+
+    Reports, URLs and triage tasks are written with bulk inserts in one transaction, with one audit
+    entry for the batch listing the report ids.
+    """
+    if not 1 <= len(reports) <= conf.api_max_batch():
+        raise BatchRejected({-1: {"reports": f"Send between 1 and {conf.api_max_batch()} reports."}})
+    problems = {i: p for i, r in enumerate(reports) if (p := report_problems(r))}
+    if problems:
+        raise BatchRejected(problems)
+    now = timezone.now()
+    partner = partner_key.partner
+    with transaction.atomic():
+        rows = [
+            _new_report(
+                data,
+                channel=Channel.API,
+                source_name=partner,
+                partner_key=partner_key,
+                entered_by=None,
+                receipt="",
+                received_at=now,
+            )
+            for data in reports
+        ]
+        created = Report.objects.bulk_create(rows, batch_size=500)
+        if any(r.pk is None for r in created):  # a database without RETURNING: read the ids back
+            created = list(Report.objects.filter(public_id__in=[r.public_id for r in rows]).order_by("pk"))
+        ReportedUrl.objects.bulk_create(
+            [
+                ReportedUrl(report=report, position=i, url=url, url_index=url_index(url))
+                for report, data in zip(created, reports, strict=True)
+                for i, url in enumerate(data.urls)
+            ],
+            batch_size=1000,
+        )
+        ids = [r.pk for r in created]
+        _enqueue_triage_many(ids)
+        audit.record(
+            actor=partner_actor(partner),
+            action="report.batch_received",
+            object_type="report",
+            object_id=ids[0],
+            details={"channel": Channel.API, "source": partner, "count": len(ids), "report_ids": ids},
+        )
+    return created
+
+
+# --- idempotency (partner API) -------------------------------------------------------------
+@dataclass(frozen=True)
+class IdempotentAnswer:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool
+
+
+def _sha256(value: str | bytes) -> str:
+    return hashlib.sha256(value.encode() if isinstance(value, str) else value).hexdigest()
+
+
+def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
+    return _sha256(method.encode() + b" " + path.encode() + b"\n" + body)
+
+
+def answer_once(
+    *,
+    partner: str,
+    idempotency_key: str | None,
+    request_hash: str,
+    produce: Callable[[], tuple[int, dict[str, Any]]],
+) -> IdempotentAnswer:
+    """Run `produce` (a write with its own transaction) at most once per (partner, Idempotency-Key).
+
+    The first answer is stored in the same transaction as the write; a retry with the same key and the
+    same request gets it back; the same key with another request raises IdempotencyConflict.
+    """
+    if not idempotency_key:
+        with transaction.atomic():
+            status, body = produce()
+        return IdempotentAnswer(status, body, False)
+    key_hash = _sha256(idempotency_key)
+
+    def replay() -> IdempotentAnswer | None:
+        record = IdempotencyRecord.objects.filter(partner=partner, key_hash=key_hash).first()
+        if record is None:
+            return None
+        if record.created_at < timezone.now() - conf.idempotency_ttl():
+            record.delete()
+            return None
+        if record.request_hash != request_hash:
+            raise IdempotencyConflict(
+                "This Idempotency-Key was already used for a different request. Use a new key for a new report."
+            )
+        return IdempotentAnswer(record.status_code, record.response_body, True)
+
+    earlier = replay()
+    if earlier is not None:
+        return earlier
+    try:
+        with transaction.atomic():
+            status, body = produce()
+            IdempotencyRecord.objects.create(
+                partner=partner, key_hash=key_hash, request_hash=request_hash, status_code=status, response_body=body
+            )
+    except IntegrityError:
+        # A concurrent request with the same key committed first; ours was rolled back entirely.
+        earlier = replay()
+        if earlier is None:
+            raise
+        return earlier
+    return IdempotentAnswer(status, body, False)
+
+
+def _created_body(report: Report) -> dict[str, Any]:
+    return {"id": str(report.public_id), "status": "received", "received_at": report.received_at.isoformat()}
+
+
+def submit_partner_report(
+    *, partner_key: PartnerKey, report: ReportInput, idempotency_key: str | None, request_hash: str
+) -> IdempotentAnswer:
+    """One report from the partner API (channel api), at most once per Idempotency-Key."""
+
+    def produce() -> tuple[int, dict[str, Any]]:
+        count_partner_request(partner_key=partner_key)
+        submitted = submit_report(
+            channel=Channel.API,
+            kind=report.kind,
+            urls=report.urls,
+            where_seen=report.where_seen,
+            description=report.description,
+            contact=report.contact,
+            reporter_classification=report.reporter_classification,
+            nexus_victim=report.nexus_victim,
+            nexus_offender=report.nexus_offender,
+            nexus_place=report.nexus_place,
+            language=report.language,
+            source_name=partner_key.partner,
+            partner_key=partner_key,
+            savepoint=False,  # answer_once's transaction surrounds this one
+        )
+        return 201, _created_body(submitted.report)
+
+    return answer_once(
+        partner=partner_key.partner, idempotency_key=idempotency_key, request_hash=request_hash, produce=produce
+    )
+
+
+def submit_partner_batch(
+    *, partner_key: PartnerKey, reports: Sequence[ReportInput], idempotency_key: str | None, request_hash: str
+) -> IdempotentAnswer:
+    """A partner's batch (all-or-nothing), at most once per Idempotency-Key."""
+
+    def produce() -> tuple[int, dict[str, Any]]:
+        count_partner_request(partner_key=partner_key)
+        created = submit_report_batch(partner_key=partner_key, reports=reports)
+        return 201, {"count": len(created), "reports": [_created_body(r) for r in created]}
+
+    return answer_once(
+        partner=partner_key.partner, idempotency_key=idempotency_key, request_hash=request_hash, produce=produce
+    )
+
+
+def purge_idempotency_records(*, older_than: timedelta | None = None) -> int:
+    cutoff = timezone.now() - (older_than or conf.idempotency_ttl())
+    deleted, _counts = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+# --- reporter follow-up ---------------------------------------------------------------------
+def add_reporter_message(*, report: Report, text: str) -> ReporterMessage:
+    """A reporter adds information to their report (via the receipt). Text encrypted; audit holds ids."""
+    text = (text or "").strip()
+    problem = text_problem(text, limit=conf.MAX_MESSAGE) if text else _("Write a message before sending.")
+    if problem:
+        raise ReportRejected({"message": problem})
+    with transaction.atomic():
+        message = ReporterMessage.objects.create(report=report, text=text)
+        audit.record(
+            actor=PUBLIC_ACTOR,
+            action="report.message_added",
+            object_type="report",
+            object_id=report.pk,
+            details={"message_id": message.pk},
+        )
+    return message
+
+
+# --- partner keys ---------------------------------------------------------------------------
+KEY_PREFIX = "hlk"
+
+
+def hash_partner_key(key: str) -> str:
+    """Partner keys carry 256 bits of randomness: a plain SHA-256 is enough (no slow hash needed)."""
+    return _sha256(key)
+
+
+def create_partner_key(
+    *, partner: str, actor: StaffUser | str, scopes: Sequence[str] | None = None
+) -> tuple[PartnerKey, str]:
+    """A new API key for `partner`. Returns (record, key): the key is shown once and never stored."""
+    partner = (partner or "").strip()
+    if not partner or len(partner) > 120 or text_problem(partner, limit=120):
+        raise IntakeError(_("Give the partner a name of 1 to 120 characters."))
+    if any(ch in partner for ch in ":\n\r\t"):
+        raise IntakeError(_("A partner name cannot contain ':' or line breaks."))
+    for _attempt in range(5):
+        prefix = secrets.token_hex(4)
+        if not PartnerKey.objects.filter(prefix=prefix).exists():
+            break
+    key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        record = PartnerKey.objects.create(
+            partner=partner,
+            prefix=prefix,
+            key_hash=hash_partner_key(key),
+            scopes=list(scopes or DEFAULT_SCOPES),
+            created_by=actor if isinstance(actor, StaffUser) else None,
+        )
+        audit.record(
+            actor=actor,
+            action="partner_key.created",
+            object_type="partner_key",
+            object_id=record.pk,
+            details={"partner": partner, "prefix": prefix, "scopes": record.scopes},
+        )
+    return record, key
+
+
+def revoke_partner_key(*, key: PartnerKey, actor: StaffUser | str) -> PartnerKey:
+    """Revoke at once; requests with the key get 403 from then on. Revoking twice changes nothing."""
+    with transaction.atomic():
+        locked = PartnerKey.objects.select_for_update().get(pk=key.pk)
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.save(update_fields=["revoked_at"])
+            audit.record(
+                actor=actor,
+                action="partner_key.revoked",
+                object_type="partner_key",
+                object_id=locked.pk,
+                details={"partner": locked.partner, "prefix": locked.prefix},
+            )
+    key.refresh_from_db()
+    return key

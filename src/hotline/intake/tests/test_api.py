@@ -1,0 +1,214 @@
+"""The partner API: the smallest request, idempotency, batches, status of own reports, every problem type."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django_tasks_db.models import DBTaskResult
+
+from hotline.cases.models import Channel, Report, ReportedUrl
+from hotline.intake import services
+from hotline.intake.models import IdempotencyRecord
+
+pytestmark = pytest.mark.django_db
+
+SMALLEST = {"kind": "online_material", "urls": ["https://host.example/path"]}
+
+
+@pytest.fixture
+def partner() -> tuple[Any, str]:
+    return services.create_partner_key(partner="Operator app", actor="test")
+
+
+def post(client: Client, path: str, body: Any, key: str | None, **headers: str) -> Any:
+    if key:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+    data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+    content_type = headers.pop("content_type", "application/json")
+    return client.post(path, data=data, content_type=content_type, **headers)
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status and body["title"] and body["detail"] and body["type"].startswith("/api/docs#")
+    return body
+
+
+def test_smallest_valid_request(client: Client, partner: Any) -> None:
+    key_record, key = partner
+    response = post(client, "/api/v1/reports", SMALLEST, key)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "received" and body["id"]
+    report = Report.objects.get(public_id=body["id"])
+    assert report.channel == Channel.API and report.source_name == "Operator app"
+    assert report.partner_key == key_record and report.receipt_index == ""
+    assert [u.url for u in report.urls.all()] == ["https://host.example/path"]
+    assert DBTaskResult.objects.filter(args_kwargs__args=[report.pk]).count() == 1
+
+
+def test_report_without_urls_needs_description(client: Client, partner: Any) -> None:
+    body = assert_problem(post(client, "/api/v1/reports", {"kind": "grooming"}, partner[1]), 422)
+    assert body["errors"][0]["field"] == "description"
+    response = post(client, "/api/v1/reports", {"kind": "grooming", "description": "A chat in a game."}, partner[1])
+    assert response.status_code == 201
+
+
+def test_validation_problems_name_each_field(client: Client, partner: Any) -> None:
+    payload = {"kind": "online_material", "urls": ["https://ok.example/", "http://192.168.1.1/x", "nonsense"]}
+    body = assert_problem(post(client, "/api/v1/reports", payload, partner[1]), 422)
+    pointers = {e["pointer"]: e["detail"] for e in body["errors"]}
+    assert set(pointers) == {"/urls/1", "/urls/2"}
+    assert "private" in pointers["/urls/1"]
+    body = assert_problem(post(client, "/api/v1/reports", {"kind": "weather", "urls": []}, partner[1]), 422)
+    assert body["errors"][0]["pointer"] == "/kind"
+    body = assert_problem(post(client, "/api/v1/reports", {**SMALLEST, "colour": "red"}, partner[1]), 422)
+    assert body["errors"][0]["pointer"] == "/colour"
+    assert Report.objects.count() == 0
+
+
+def test_idempotency_key_replays_the_first_answer(client: Client, partner: Any) -> None:
+    first = post(client, "/api/v1/reports", SMALLEST, partner[1], HTTP_IDEMPOTENCY_KEY="abc-1")
+    again = post(client, "/api/v1/reports", SMALLEST, partner[1], HTTP_IDEMPOTENCY_KEY="abc-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json() and again["Idempotent-Replayed"] == "true"
+    assert Report.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
+    other = {"kind": "online_material", "urls": ["https://other.example/"]}
+    body = assert_problem(post(client, "/api/v1/reports", other, partner[1], HTTP_IDEMPOTENCY_KEY="abc-1"), 422)
+    assert body["type"].endswith("idempotency-key-reused")
+    assert post(client, "/api/v1/reports", SMALLEST, partner[1], HTTP_IDEMPOTENCY_KEY="abc-2").status_code == 201
+    assert Report.objects.count() == 2
+
+
+def test_idempotency_keys_are_per_partner(client: Client, partner: Any) -> None:
+    _, other_key = services.create_partner_key(partner="Platform safety team", actor="test")
+    assert post(client, "/api/v1/reports", SMALLEST, partner[1], HTTP_IDEMPOTENCY_KEY="same").status_code == 201
+    assert post(client, "/api/v1/reports", SMALLEST, other_key, HTTP_IDEMPOTENCY_KEY="same").status_code == 201
+    assert Report.objects.count() == 2
+
+
+def test_batch_is_all_or_nothing(client: Client, partner: Any) -> None:
+    good = [
+        {"kind": "online_material", "urls": [f"https://host.example/{i}", f"https://cdn.example/{i}"]} for i in range(5)
+    ]
+    bad = [*good[:2], {"kind": "online_material", "urls": ["http://localhost/"]}, *good[2:]]
+    body = assert_problem(post(client, "/api/v1/reports/batch", {"reports": bad}, partner[1]), 422)
+    assert [e["pointer"] for e in body["errors"]] == ["/reports/2/urls/0"]
+    assert Report.objects.count() == 0 and DBTaskResult.objects.count() == 0
+    response = post(client, "/api/v1/reports/batch", {"reports": good}, partner[1], HTTP_IDEMPOTENCY_KEY="b1")
+    assert response.status_code == 201
+    created = response.json()
+    assert created["count"] == 5 and len({r["id"] for r in created["reports"]}) == 5
+    reports = list(Report.objects.order_by("pk"))
+    assert [str(r.public_id) for r in reports] == [r["id"] for r in created["reports"]]
+    assert ReportedUrl.objects.count() == 10
+    tasks = DBTaskResult.objects.all()
+    assert sorted(t.args_kwargs["args"][0] for t in tasks) == [r.pk for r in reports]
+    assert {t.task_path for t in tasks} == {"hotline.cases.tasks.triage_report"}
+    replay = post(client, "/api/v1/reports/batch", {"reports": good}, partner[1], HTTP_IDEMPOTENCY_KEY="b1")
+    assert replay.json() == created and Report.objects.count() == 5
+
+
+def test_batch_size_limit(client: Client, partner: Any, settings: Any) -> None:
+    body = assert_problem(post(client, "/api/v1/reports/batch", {"reports": []}, partner[1]), 422)
+    assert body["errors"][0]["pointer"] == "/reports"
+    too_many = {"reports": [SMALLEST] * 1001}
+    assert_problem(post(client, "/api/v1/reports/batch", too_many, partner[1]), 422)
+    assert Report.objects.count() == 0
+
+
+def test_status_of_own_reports_only(client: Client, partner: Any) -> None:
+    created = post(client, "/api/v1/reports", SMALLEST, partner[1]).json()
+    response = client.get(f"/api/v1/reports/{created['id']}", HTTP_AUTHORIZATION=f"Bearer {partner[1]}")
+    assert response.status_code == 200
+    assert response.json() == {"id": created["id"], "status": "received", "received_at": response.json()["received_at"]}
+    # A second key of the same partner sees it; another partner does not learn it exists.
+    _, second = services.create_partner_key(partner="Operator app", actor="test")
+    assert client.get(f"/api/v1/reports/{created['id']}", HTTP_AUTHORIZATION=f"Bearer {second}").status_code == 200
+    _, stranger = services.create_partner_key(partner="Someone else", actor="test")
+    assert_problem(client.get(f"/api/v1/reports/{created['id']}", HTTP_AUTHORIZATION=f"Bearer {stranger}"), 404)
+    assert_problem(client.get("/api/v1/reports/not-a-uuid", HTTP_AUTHORIZATION=f"Bearer {stranger}"), 422)
+
+
+def test_malformed_json_is_400(client: Client, partner: Any) -> None:
+    assert_problem(post(client, "/api/v1/reports", b'{"kind": ', partner[1]), 400)
+    assert_problem(post(client, "/api/v1/reports", b"[" * 100_000, partner[1]), 400)
+    assert_problem(post(client, "/api/v1/reports", b"\xff\xfe\x00", partner[1]), 400)
+
+
+def test_missing_or_unknown_key_is_401(client: Client) -> None:
+    body = assert_problem(post(client, "/api/v1/reports", SMALLEST, None), 401)
+    assert "Bearer" in body["detail"]
+    response = post(client, "/api/v1/reports", SMALLEST, "hlk_nothing_here")
+    assert_problem(response, 401)
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert_problem(
+        client.post("/api/v1/reports", SMALLEST, content_type="application/json", HTTP_AUTHORIZATION="Basic eA=="), 401
+    )
+
+
+def test_revoked_key_is_403(client: Client, partner: Any) -> None:
+    services.revoke_partner_key(key=partner[0], actor="test")
+    body = assert_problem(post(client, "/api/v1/reports", SMALLEST, partner[1]), 403)
+    assert body["type"].endswith("revoked")
+
+
+def test_key_without_scope_is_403(client: Client) -> None:
+    _, key = services.create_partner_key(partner="Reader", actor="test", scopes=["reports:read"])
+    assert_problem(post(client, "/api/v1/reports", SMALLEST, key), 403)
+
+
+def test_body_too_large_is_413(client: Client, partner: Any, settings: Any) -> None:
+    settings.HOTLINE_API_MAX_BODY_BYTES = 1000
+    big = {"kind": "other", "description": "x" * 2000}
+    assert_problem(post(client, "/api/v1/reports", big, partner[1]), 413)
+    settings.HOTLINE_API_MAX_BODY_BYTES = None
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    assert_problem(post(client, "/api/v1/reports", big, partner[1]), 413)
+
+
+def test_wrong_content_type_is_415(client: Client, partner: Any) -> None:
+    response = post(client, "/api/v1/reports", "kind=online_material", partner[1], content_type="text/plain")
+    assert_problem(response, 415)
+    response = post(client, "/api/v1/reports", "kind=x", partner[1], content_type="application/x-www-form-urlencoded")
+    assert_problem(response, 415)
+
+
+def test_rate_limit_is_429_with_retry_after(client: Client, partner: Any, settings: Any) -> None:
+    settings.HOTLINE_API_REQUESTS_PER_MINUTE = 2
+    assert post(client, "/api/v1/reports", SMALLEST, partner[1]).status_code == 201
+    assert post(client, "/api/v1/reports", SMALLEST, partner[1]).status_code == 201
+    response = post(client, "/api/v1/reports", SMALLEST, partner[1])
+    assert_problem(response, 429)
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_strange_text_is_422_not_500(client: Client, partner: Any) -> None:
+    for payload in (
+        {"kind": "other", "description": "nul \u0000 inside"},
+        {"kind": "other", "description": "\ud800 lone surrogate"},
+        {"kind": "online_material", "urls": ["https://host.example/\ud800"]},
+        {"kind": "other", "description": "ok", "language": "\u0000"},
+        {"kind": "other", "description": "ok", "reporter_classification": "a b"},
+    ):
+        raw = json.dumps(payload).encode()
+        assert_problem(post(client, "/api/v1/reports", raw, partner[1]), 422)
+
+
+def test_openapi_and_docs_are_public(client: Client) -> None:
+    schema = client.get("/api/openapi.json").json()
+    assert {"/api/v1/reports", "/api/v1/reports/batch", "/api/v1/reports/{report_id}"} <= set(schema["paths"])
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200 and b"/api/v1/reports/batch" in docs.content and b"<script" not in docs.content
+
+
+def test_messages_follow_accept_language(client: Client, partner: Any) -> None:
+    payload = {"kind": "online_material", "urls": ["http://10.0.0.1/"]}
+    english = assert_problem(post(client, "/api/v1/reports", payload, partner[1]), 422)
+    swedish = assert_problem(post(client, "/api/v1/reports", payload, partner[1], HTTP_ACCEPT_LANGUAGE="sv-SE"), 422)
+    assert "private" in english["errors"][0]["detail"] and "privat eller lokalt" in swedish["errors"][0]["detail"]

@@ -1,0 +1,235 @@
+"""Services: one transaction per report (report, URLs, task, audit), nothing stored in clear, partner keys."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from hotline.cases.models import Channel, Report, ReportedUrl
+from hotline.cases.tasks import triage_report
+from hotline.core.crypto import blind_index
+from hotline.intake import demo, services, tasks
+from hotline.intake.models import IdempotencyRecord, PartnerKey, ReporterMessage
+from hotline.intake.ratelimit import RateLimiter
+from hotline.intake.receipts import receipt_index
+from hotline.intake.validation import ReportInput
+from hotline.staff.audit import verify_chain
+from hotline.staff.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def raw_rows(table: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table}")
+        return repr(cursor.fetchall())
+
+
+def test_submit_report_writes_everything_in_one_go() -> None:
+    submitted = services.submit_report(
+        channel=Channel.WEB,
+        kind="online_material",
+        urls=["https://secret-path.example/abc", "https://other.example/def"],
+        description="Private words of the reporter",
+        contact="reporter@mail.example",
+        where_seen="A chat group",
+    )
+    report = submitted.report
+    assert len(submitted.receipt) == 16 and report.receipt_index == receipt_index(submitted.receipt)
+    urls = list(ReportedUrl.objects.filter(report=report))
+    assert [u.url_index for u in urls] == [blind_index(u.url, purpose="reported_url") for u in urls]
+    task = DBTaskResult.objects.get()
+    assert task.task_path == triage_report.module_path and task.args_kwargs["args"] == [report.pk]
+    entry = AuditEntry.objects.get(action="report.received")
+    assert entry.actor_label == "public" and entry.object_id == str(report.pk)
+    assert entry.details == {"channel": "web", "kind": "online_material", "urls": 2, "source": ""}
+    assert verify_chain()[1] is None
+    stored = raw_rows("cases_report") + raw_rows("cases_reportedurl") + raw_rows("staff_auditentry")
+    stored += raw_rows("django_tasks_database_dbtaskresult")
+    for secret in ("secret-path", "Private words", "reporter@mail", "A chat group", submitted.receipt):
+        assert secret not in stored
+
+
+def test_rejected_report_stores_nothing() -> None:
+    with pytest.raises(services.ReportRejected) as rejected:
+        services.submit_report(
+            channel=Channel.WEB, kind="online_material", urls=["https://ok.example/", "http://10.0.0.1/"]
+        )
+    assert set(rejected.value.problems) == {"urls.1"}
+    with pytest.raises(services.ReportRejected):
+        services.submit_report(channel="carrier-pigeon", kind="other", description="x")
+    assert Report.objects.count() == ReportedUrl.objects.count() == DBTaskResult.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="report.received").exists()
+
+
+def test_a_failure_inside_the_transaction_leaves_no_half_report(monkeypatch: Any) -> None:
+    """Fault injection: the last step (the audit entry) fails after report, URLs and task were written."""
+
+    def broken_audit(**kwargs: Any) -> None:
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(services.audit, "record", broken_audit)
+    with pytest.raises(RuntimeError):
+        services.submit_report(channel=Channel.WEB, kind="other", urls=["https://a.example/"])
+    assert Report.objects.count() == ReportedUrl.objects.count() == DBTaskResult.objects.count() == 0
+
+
+def test_channels_and_actors() -> None:
+    key, _ = services.create_partner_key(partner="Operator", actor="test")
+    api = services.submit_report(
+        channel=Channel.API, kind="other", description="x", source_name="Operator", partner_key=key
+    )
+    net = services.submit_report(channel=Channel.NETWORK, kind="other", description="x", source_name="NL hotline")
+    assert api.receipt == net.receipt == "" and api.report.receipt_index == ""
+    actors = list(
+        AuditEntry.objects.filter(action="report.received").order_by("seq").values_list("actor_label", flat=True)
+    )
+    assert actors == ["partner:Operator", "partner:NL hotline"]
+
+
+def test_batch_rows_match_single_enqueue() -> None:
+    key, _ = services.create_partner_key(partner="Operator", actor="test")
+    single = services.submit_report(
+        channel=Channel.API, kind="other", description="one", partner_key=key, source_name="Operator"
+    )
+    reports = services.submit_report_batch(
+        partner_key=key, reports=[ReportInput(urls=[f"https://h.example/{i}"]) for i in range(3)]
+    )
+    rows = {t.args_kwargs["args"][0]: t for t in DBTaskResult.objects.all()}
+    one = rows[single.report.pk]
+    for report in reports:
+        row = rows[report.pk]
+        for name in ("task_path", "priority", "queue_name", "backend_name", "run_after", "status", "args_kwargs"):
+            if name != "args_kwargs":
+                assert getattr(row, name) == getattr(one, name), name
+        assert row.args_kwargs == {"args": [report.pk], "kwargs": {}}
+    assert DBTaskResult.objects.ready().count() == 4
+    entry = AuditEntry.objects.get(action="report.batch_received")
+    assert entry.details["report_ids"] == [r.pk for r in reports] and entry.actor_label == "partner:Operator"
+
+
+def test_batch_rejects_everything_when_one_is_bad() -> None:
+    key, _ = services.create_partner_key(partner="Operator", actor="test")
+    with pytest.raises(services.BatchRejected) as rejected:
+        services.submit_report_batch(partner_key=key, reports=[ReportInput(urls=["https://a.example/"]), ReportInput()])
+    assert list(rejected.value.problems) == [1]
+    assert Report.objects.count() == 0
+
+
+def test_answer_once_replays_and_expires() -> None:
+    calls = []
+
+    def produce() -> tuple[int, dict[str, Any]]:
+        calls.append(1)
+        return 201, {"n": len(calls)}
+
+    first = services.answer_once(partner="P", idempotency_key="k", request_hash="h", produce=produce)
+    again = services.answer_once(partner="P", idempotency_key="k", request_hash="h", produce=produce)
+    assert (first.body, again.body, again.replayed, len(calls)) == ({"n": 1}, {"n": 1}, True, 1)
+    with pytest.raises(services.IdempotencyConflict):
+        services.answer_once(partner="P", idempotency_key="k", request_hash="other", produce=produce)
+    assert IdempotencyRecord.objects.get().key_hash != "k"
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        later = services.answer_once(partner="P", idempotency_key="k", request_hash="h", produce=produce)
+        assert later.body == {"n": 2} and not later.replayed
+        assert tasks.purge_idempotency_records.call() == 0  # the expired one was replaced
+    with time_machine.travel(timezone.now() + timedelta(hours=50)):
+        assert tasks.purge_idempotency_records.call() == 1
+
+
+def test_partner_keys_are_stored_hashed_and_revocable() -> None:
+    record, key = services.create_partner_key(partner="Operator", actor="test")
+    assert key.startswith(f"hlk_{record.prefix}_") and len(key) > 40
+    assert key not in raw_rows("intake_partnerkey") and record.key_hash == services.hash_partner_key(key)
+    services.revoke_partner_key(key=record, actor="test")
+    services.revoke_partner_key(key=record, actor="test")
+    assert record.is_revoked
+    assert AuditEntry.objects.filter(action="partner_key.revoked").count() == 1
+    with pytest.raises(services.IntakeError):
+        services.create_partner_key(partner="  ", actor="test")
+
+
+def test_reporter_message_is_encrypted_and_audited_without_text() -> None:
+    report = services.submit_report(channel=Channel.WEB, kind="other", description="x").report
+    message = services.add_reporter_message(report=report, text="  Reposted at another place  ")
+    assert ReporterMessage.objects.get().text == "Reposted at another place"
+    assert "Reposted" not in raw_rows("intake_reportermessage") + raw_rows("staff_auditentry")
+    assert AuditEntry.objects.get(action="report.message_added").details == {"message_id": message.pk}
+    with pytest.raises(services.ReportRejected):
+        services.add_reporter_message(report=report, text="   ")
+
+
+def test_create_partner_key_command_prints_the_key_once() -> None:
+    out = io.StringIO()
+    call_command("create_partner_key", "Telecom Safe Report", stdout=out)
+    key = out.getvalue().strip().splitlines()[-1]
+    record = PartnerKey.objects.get()
+    assert record.partner == "Telecom Safe Report" and record.key_hash == services.hash_partner_key(key)
+
+
+def test_rate_limit_counters_hold_no_address_and_are_purged(settings: Any) -> None:
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "hotline_cache"}
+    }
+    limiter = RateLimiter("test", limit=2, period=60)
+    assert limiter.hit("203.0.113.77").allowed and limiter.hit("203.0.113.77").allowed
+    assert not limiter.hit("203.0.113.77").allowed and limiter.hit("203.0.113.78").allowed
+    assert "203.0.113.77" not in raw_rows("hotline_cache")
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):
+        assert tasks.purge_expired_rate_limits.call() == 2
+        assert limiter.peek("203.0.113.77").count == 0
+
+
+def test_demo_data_is_idempotent() -> None:
+    out = io.StringIO()
+    demo.load(out)
+    demo.load(out)
+    assert PartnerKey.objects.filter(prefix="demo0000").count() == 1
+    assert Report.objects.count() == len(demo.DEMO_REPORTS) + 1
+    assert "hlk_demo0000_" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_with_one_idempotency_key_create_one_report() -> None:
+    import threading
+
+    from django.db import connections
+
+    if connection.vendor == "sqlite":
+        pytest.skip(
+            "the in-memory test database (shared cache) fails with 'table is locked' instead of waiting; "
+            "the real SQLite file serialises writers (BEGIN IMMEDIATE + busy timeout): see test_intake_server"
+        )
+    key, _ = services.create_partner_key(partner="Racer", actor="test")
+    barrier = threading.Barrier(2)
+    answers: list[Any] = []
+
+    def send() -> None:
+        try:
+            barrier.wait(timeout=10)
+            answers.append(
+                services.submit_partner_report(
+                    partner_key=key,
+                    report=ReportInput(urls=["https://race.example/1"]),
+                    idempotency_key="same-key",
+                    request_hash="h",
+                )
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(answers) == 2 and answers[0].body == answers[1].body
+    assert Report.objects.filter(partner_key=key).count() == 1

@@ -1,0 +1,80 @@
+"""Staff pages of intake: entering a phone/email report, managing partner API keys."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from hotline.cases.models import Channel, Report
+from hotline.intake.models import PartnerKey
+from hotline.intake.receipts import receipt_index
+from hotline.intake.services import hash_partner_key
+from hotline.staff.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def staff_form(**extra: Any) -> dict[str, Any]:
+    data = {
+        "received_via": "phone",
+        "language": "sv",
+        "kind": "online_material",
+        "url_fields": "3",
+        "url_1": "https://phoned-in.example/page",
+        "description": "The caller saw it in a forum.",
+        "nexus_victim": "yes",
+        "nexus_offender": "unknown",
+        "nexus_place": "unknown",
+        "action": "send",
+    }
+    data.update(extra)
+    return data
+
+
+def test_analyst_enters_a_phone_report(staff_client: Any) -> None:
+    client = staff_client("analyst")
+    assert client.get("/report/staff/new/").status_code == 200
+    response = client.post("/report/staff/new/", staff_form())
+    assert response.status_code == 200
+    receipt = re.search(rb'<p class="receipt">([\d ]+)</p>', response.content).group(1).decode()
+    report = Report.objects.get()
+    assert report.channel == Channel.STAFF and report.source_name == "phone" and report.entered_by == client.user
+    assert report.nexus_victim == "yes" and report.receipt_index == receipt_index(receipt)
+    entry = AuditEntry.objects.get(action="report.received")
+    assert entry.actor_id == client.user.pk
+
+
+def test_staff_form_validates_like_the_public_one(staff_client: Any) -> None:
+    client = staff_client("supervisor")
+    response = client.post("/report/staff/new/", staff_form(url_1="http://127.0.0.1/", description=""))
+    assert response.status_code == 400 and b'aria-invalid="true"' in response.content
+    more = client.post("/report/staff/new/", staff_form(action="add_url"))
+    assert len(re.findall(rb'name="url_\d', more.content)) == 4 and Report.objects.count() == 0
+
+
+def test_admin_creates_and_revokes_partner_keys(staff_client: Any) -> None:
+    admin = staff_client("admin")
+    assert admin.get("/staff/partner-keys/").status_code == 200
+    response = admin.post("/staff/partner-keys/", {"partner": "Telecom Safe Report"})
+    key = re.search(rb'<p class="plain-url" id="new-key">([^<]+)</p>', response.content).group(1).decode()
+    record = PartnerKey.objects.get()
+    assert record.key_hash == hash_partner_key(key) and record.created_by == admin.user
+    listing = admin.get("/staff/partner-keys/")
+    assert key.encode() not in listing.content and record.prefix.encode() in listing.content
+    revoked = admin.post(f"/staff/partner-keys/{record.pk}/revoke/")
+    assert revoked.status_code == 302
+    record.refresh_from_db()
+    assert record.is_revoked
+    assert admin.post("/staff/partner-keys/", {"partner": ""}).status_code == 400
+
+
+def test_only_admins_manage_keys(staff_client: Any) -> None:
+    record = PartnerKey.objects.create(partner="P", prefix="abcd", key_hash="0" * 64)
+    for role in ("analyst", "supervisor", "campaigner"):
+        client = staff_client(role)
+        assert client.get("/staff/partner-keys/").status_code == 403
+        assert client.post(f"/staff/partner-keys/{record.pk}/revoke/").status_code == 403
+    record.refresh_from_db()
+    assert not record.is_revoked

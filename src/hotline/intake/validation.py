@@ -1,0 +1,230 @@
+"""Rules for what a report may contain: plain functions, no database, messages a person understands."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from hotline.cases.models import NexusHint, ReportKind
+from hotline.intake import conf
+
+# Documentation ranges stay accepted: tests and demos use them (RFC 5737, RFC 3849).
+DOCUMENTATION_NETWORKS = tuple(
+    ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)
+CARRIER_GRADE_NAT = ipaddress.ip_network("100.64.0.0/10")
+LOCAL_NAME_SUFFIXES = ("localhost", "local", "internal", "home.arpa", "lan", "localdomain")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?$")
+_CLASSIFICATION = re.compile(r"^[A-Za-z0-9_.:\-]+$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")
+
+MSG_NOT_URL = _("This is not a web address. Check it, for example https://www.example.com/page.")
+MSG_SCHEME = _("Only web addresses (starting with http:// or https://) can be reported here.")
+MSG_PRIVATE = _(
+    "This address points to a private, local or loopback network (such as 192.168.x.x or localhost), "
+    "which cannot be reached from the internet."
+)
+MSG_EMPTY_REPORT = _("Write at least one web address or describe what you saw.")
+
+
+class UrlProblem(ValueError):
+    """A reported URL that cannot be accepted; `code` is stable, the message is for people."""
+
+    def __init__(self, code: str, message: str | Promise):
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+
+
+def too_long_message(limit: int) -> str:
+    return str(
+        ngettext_lazy(
+            "This address is too long (at most %(max)d character).",
+            "This address is too long (at most %(max)d characters).",
+            limit,
+        )
+        % {"max": limit}
+    )
+
+
+def _legacy_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """Browsers read '2130706433', '0x7f.1' or '127.1' as IPv4 addresses; so do we."""
+    if not re.fullmatch(r"[0-9a-fx.]+", host) or re.search(r"[g-wyz]", host):
+        return None
+    labels = host.rstrip(".").split(".")
+    if labels and re.search(r"[a-f]", labels[-1]) and not labels[-1].startswith("0x"):
+        return None  # e.g. "cafe.fade": a (strange) domain name, not a number
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host.rstrip(".")))
+    except (OSError, ValueError):
+        return None
+
+
+def _is_public_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if any(ip in net for net in DOCUMENTATION_NETWORKS):
+        return True
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return _is_public_ip(ip.ipv4_mapped)
+    if ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_unspecified:
+        return False
+    if ip.is_multicast or ip.is_reserved:
+        return False
+    # carrier-grade NAT (100.64.0.0/10) is shared address space, not reachable from the internet
+    return not (isinstance(ip, ipaddress.IPv4Address) and ip in CARRIER_GRADE_NAT)
+
+
+def _check_hostname(host: str) -> None:
+    name = host.rstrip(".")
+    if not name:
+        raise UrlProblem("not_url", MSG_NOT_URL)
+    if any(name == s or name.endswith("." + s) for s in LOCAL_NAME_SUFFIXES):
+        raise UrlProblem("private_host", MSG_PRIVATE)
+    try:
+        ascii_name = name.encode("idna").decode("ascii") if not name.isascii() else name
+    except UnicodeError as exc:
+        raise UrlProblem("not_url", MSG_NOT_URL) from exc
+    labels = ascii_name.lower().split(".")
+    if len(ascii_name) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        raise UrlProblem("not_url", MSG_NOT_URL)
+    if labels[-1].isdigit():
+        raise UrlProblem("not_url", MSG_NOT_URL)
+
+
+def clean_reported_url(raw: str) -> str:
+    """The URL as it will be stored: trimmed, with http:// added when the scheme was left out.
+
+    Raises UrlProblem with code not_url, private_host or too_long. Never resolves or requests the URL.
+    """
+    value = (raw or "").strip()
+    limit = conf.max_url_length()
+    if not value:
+        raise UrlProblem("not_url", MSG_NOT_URL)
+    if len(value) > limit:
+        raise UrlProblem("too_long", too_long_message(limit))
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise UrlProblem("not_url", MSG_NOT_URL)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates from JSON "\ud800"
+        raise UrlProblem("not_url", MSG_NOT_URL) from exc
+    if "://" not in value:
+        if _SCHEME.match(value) and not re.match(r"^[^:/]+:\d+(/|$)", value):
+            raise UrlProblem("not_url", MSG_SCHEME)  # mailto:, javascript:, data: ...
+        value = "http://" + value
+        if len(value) > limit:
+            raise UrlProblem("too_long", too_long_message(limit))
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise UrlProblem("not_url", MSG_NOT_URL) from exc
+    if parts.scheme.lower() not in {"http", "https"}:
+        raise UrlProblem("not_url", MSG_SCHEME)
+    if not host:
+        raise UrlProblem("not_url", MSG_NOT_URL)
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        ip = _legacy_ipv4(host)
+    if ip is not None:
+        if not _is_public_ip(ip):
+            raise UrlProblem("private_host", MSG_PRIVATE)
+        return value
+    _check_hostname(host)
+    return value
+
+
+def text_problem(value: str, *, limit: int) -> str | None:
+    """Why a free text cannot be stored (too long, NUL, broken Unicode), or None."""
+    if len(value) > limit:
+        return str(
+            ngettext_lazy("Write at most %(max)d character here.", "Write at most %(max)d characters here.", limit)
+            % {"max": limit}
+        )
+    if "\x00" in value:
+        return str(_("The text contains a character that cannot be stored (NUL)."))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return str(_("The text contains characters that are not valid Unicode."))
+    return None
+
+
+@dataclass
+class ReportInput:
+    """A report as a reporter or partner sent it, before it is stored."""
+
+    kind: str = ReportKind.ONLINE_MATERIAL
+    urls: list[str] = field(default_factory=list)
+    where_seen: str = ""
+    description: str = ""
+    contact: str = ""
+    reporter_classification: str = ""
+    nexus_victim: str = NexusHint.UNKNOWN
+    nexus_offender: str = NexusHint.UNKNOWN
+    nexus_place: str = NexusHint.UNKNOWN
+    language: str = "sv"
+
+
+def dedupe(urls: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    return [u for u in urls if not (u in seen or seen.add(u))]  # type: ignore[func-returns-value]
+
+
+def report_problems(report: ReportInput) -> dict[str, str]:
+    """Field -> message for everything wrong with a report (empty dict: it can be stored).
+
+    URL fields are named `urls.<i>` (0-based). The input's urls are replaced by their cleaned form.
+    """
+    problems: dict[str, str] = {}
+    if report.kind not in ReportKind.values:
+        problems["kind"] = str(_("Choose what the report is about."))
+    cleaned: list[str] = []
+    if len(report.urls) > conf.max_urls():
+        problems["urls"] = str(
+            ngettext_lazy(
+                "You can report at most %(max)d address at a time.",
+                "You can report at most %(max)d addresses at a time.",
+                conf.max_urls(),
+            )
+            % {"max": conf.max_urls()}
+        )
+    for i, url in enumerate(report.urls):
+        try:
+            cleaned.append(clean_reported_url(url))
+        except UrlProblem as exc:
+            problems[f"urls.{i}"] = str(exc.message)
+    for name, limit in (
+        ("where_seen", conf.MAX_WHERE_SEEN),
+        ("description", conf.MAX_DESCRIPTION),
+        ("contact", conf.MAX_CONTACT),
+    ):
+        problem = text_problem(getattr(report, name), limit=limit)
+        if problem:
+            problems[name] = problem
+    rc = report.reporter_classification
+    if rc and (len(rc) > conf.MAX_CLASSIFICATION or not _CLASSIFICATION.match(rc)):
+        problems["reporter_classification"] = str(
+            _("Use at most 64 letters, digits and the characters _ . : - for the classification.")
+        )
+    for name in ("nexus_victim", "nexus_offender", "nexus_place"):
+        if getattr(report, name) not in NexusHint.values:
+            problems[name] = str(_("Answer yes, no or don't know."))
+    if not _LANGUAGE.match(report.language or ""):
+        problems["language"] = str(_("Give the language as a code such as sv or en."))
+    if not report.urls and not report.description.strip() and "description" not in problems:
+        problems["description"] = str(MSG_EMPTY_REPORT)
+    if not problems:
+        report.urls = dedupe(cleaned)
+    return problems

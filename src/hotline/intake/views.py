@@ -1,0 +1,293 @@
+"""Public report pages (form, thank-you with receipt, status, bookmark, share target, manifest) and staff pages.
+
+A reported URL only ever arrives in a POST body (form, share target) or a URL fragment (bookmarklet);
+the receipt is only ever in a POST body and the page that shows it. No view logs request data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hotline.cases.models import Channel
+from hotline.core.authz import ADMIN, ANALYST, SUPERVISOR, public, staff_required
+from hotline.intake import ratelimit, selectors, services
+from hotline.intake.forms import MessageForm, PartnerKeyForm, ReceiptForm, ReportForm, StaffReportForm
+from hotline.intake.models import PartnerKey
+from hotline.intake.receipts import format_receipt
+from hotline.intake.status import EXPLANATIONS
+
+_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+
+
+def _too_many(request: HttpRequest, decision: ratelimit.Decision, what: str) -> HttpResponse:
+    minutes = max(1, (decision.retry_after + 59) // 60)
+    response = render(request, "intake/too_many.html", {"minutes": minutes, "what": what}, status=429)
+    response["Retry-After"] = str(decision.retry_after)
+    return response
+
+
+def _report_page(request: HttpRequest, form: ReportForm, *, focus: str = "", status: int = 200) -> HttpResponse:
+    return render(request, "intake/report_form.html", {"form": form, "focus": focus}, status=status)
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    """GET: the empty form. POST: store the report and show the receipt (no redirect: no receipt in a URL)."""
+    if request.method == "GET":
+        return _report_page(request, ReportForm())
+    if request.POST.get("action") == "add_url":
+        current = ReportForm(request.POST).url_count
+        form = ReportForm(initial=request.POST.dict(), url_fields=current + 1)
+        return _report_page(request, form, focus=f"id_url_{form.url_count}")
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        return _report_page(request, form, status=400)
+    data = form.cleaned_data["report"]
+    try:
+        submitted = services.submit_public_report(
+            client=ratelimit.client_address(request),
+            channel=form.report_channel(),
+            kind=data.kind,
+            urls=data.urls,
+            where_seen=data.where_seen,
+            description=data.description,
+            contact=data.contact,
+            reporter_classification=data.reporter_classification,
+            nexus_victim=data.nexus_victim,
+            nexus_offender=data.nexus_offender,
+            nexus_place=data.nexus_place,
+            language=getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),
+        )
+    except services.TooManyRequests as exc:
+        return _too_many(request, exc.decision, "submit")
+    except services.ReportRejected as exc:  # the form checks the same rules; kept for safety
+        for message in exc.problems.values():
+            form.add_error(None, message)
+        return _report_page(request, form, status=400)
+    return render(
+        request,
+        "intake/report_thanks.html",
+        {"receipt": format_receipt(submitted.receipt), "url_count": len(data.urls)},
+    )
+
+
+@public
+@csrf_exempt  # the phone's share sheet posts here without a token; nothing is written, only a form shown
+@require_http_methods(["GET", "POST"])
+def share_target(request: HttpRequest) -> HttpResponse:
+    """Web Share Target (POST): title/text/url from the phone's share menu -> the form, URL filled in."""
+    if request.method == "GET":
+        return HttpResponseRedirect("/report/")  # never read a query string here
+    shared = (request.POST.get("url") or "").strip()
+    if not shared:
+        # Many apps put the link in `text` (sometimes with a title around it).
+        found = _URL_IN_TEXT.search(f"{request.POST.get('text', '')} {request.POST.get('title', '')}")
+        shared = found.group(0) if found else ""
+    form = ReportForm(initial={"url_1": shared[:8192], "channel": Channel.SHARE})
+    return _report_page(request, form, focus="id_kind_0" if shared else "id_url_1")
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def report_status(request: HttpRequest) -> HttpResponse:
+    """Receipt in a POST body -> public status and a form to add a message. Wrong codes are rate-limited."""
+    if request.method == "GET":
+        return render(request, "intake/status.html", {"form": ReceiptForm()})
+    subject = ratelimit.client_address(request)
+    limiter = ratelimit.receipt_failures()
+    blocked = limiter.peek(subject)
+    if not blocked.allowed:
+        return _too_many(request, blocked, "receipt")
+    adding = "message" in request.POST
+    form: ReceiptForm | MessageForm = MessageForm(request.POST) if adding else ReceiptForm(request.POST)
+    if not form.is_valid() and "receipt" in form.errors:
+        return render(request, "intake/status.html", {"form": ReceiptForm(request.POST)}, status=400)
+    code = request.POST.get("receipt", "")
+    found = selectors.report_by_receipt(code)
+    if found is None:
+        limiter.hit(subject)
+        receipt_form = ReceiptForm(request.POST)
+        receipt_form.is_valid()
+        receipt_form.add_error("receipt", _("We found no report with this receipt code. Check the 16 digits."))
+        return render(request, "intake/status.html", {"form": receipt_form}, status=404)
+    context: dict[str, Any] = {"receipt": format_receipt(code)}
+    message_form = MessageForm(initial={"receipt": format_receipt(code)})
+    if adding:
+        if form.is_valid():
+            try:
+                services.add_reporter_message(report=found, text=form.cleaned_data["message"])
+                context["message_added"] = True
+            except services.ReportRejected as exc:
+                form.add_error("message", exc.problems.get("message", ""))
+                message_form = form  # type: ignore[assignment]
+        else:
+            message_form = form  # type: ignore[assignment]
+    status = selectors.status_of(found)
+    context.update(
+        status=status,
+        explanation=EXPLANATIONS[status.status],
+        message_form=message_form,
+    )
+    return render(request, "intake/status_result.html", context)
+
+
+@public
+def bookmark(request: HttpRequest) -> HttpResponse:
+    report_url = request.build_absolute_uri("/report/")
+    bookmarklet = (
+        "javascript:(function(){window.open("
+        + json.dumps(report_url + "#url=")
+        + "+encodeURIComponent(location.href),'_blank','noopener,noreferrer');})();"
+    )
+    return render(request, "intake/bookmark.html", {"bookmarklet": bookmarklet, "report_url": report_url})
+
+
+@public
+def manifest(request: HttpRequest) -> HttpResponse:
+    """Web app manifest with a share_target, so 'Share -> Hotline' opens the form with the URL filled in."""
+    body = {
+        "name": _("%(organisation)s – report") % {"organisation": settings.HOTLINE_ORGANISATION},
+        "short_name": settings.HOTLINE_ORGANISATION[:12],
+        "description": _("Report child sexual abuse material online, anonymously."),
+        "lang": getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),
+        "start_url": "/report/",
+        "scope": "/",
+        "id": "/report/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0d2a4a",
+        "icons": [
+            {"src": static("intake/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": static("intake/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+        ],
+        "share_target": {
+            "action": "/share/",
+            "method": "POST",
+            "enctype": "application/x-www-form-urlencoded",
+            "params": {"title": "title", "text": "text", "url": "url"},
+        },
+    }
+    return HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/manifest+json")
+
+
+# --- staff -----------------------------------------------------------------------------------
+@staff_required(ANALYST, SUPERVISOR)
+@require_http_methods(["GET", "POST"])
+def staff_new_report(request: HttpRequest) -> HttpResponse:
+    """A report received by phone or email, entered by an analyst (channel `staff`); shows its receipt once."""
+    if request.method == "POST" and request.POST.get("action") == "add_url":
+        current = StaffReportForm(request.POST).url_count
+        form = StaffReportForm(initial=request.POST.dict(), url_fields=current + 1)
+        return render(request, "intake/staff_report_form.html", {"form": form, "focus": f"id_url_{form.url_count}"})
+    form = StaffReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["report"]
+        try:
+            submitted = services.submit_report(
+                channel=Channel.STAFF,
+                kind=data.kind,
+                urls=data.urls,
+                where_seen=data.where_seen,
+                description=data.description,
+                contact=data.contact,
+                reporter_classification=data.reporter_classification,
+                nexus_victim=data.nexus_victim,
+                nexus_offender=data.nexus_offender,
+                nexus_place=data.nexus_place,
+                language=form.cleaned_data["language"],
+                source_name=form.cleaned_data["received_via"],
+                entered_by=request.user,  # type: ignore[arg-type]
+            )
+        except services.ReportRejected as exc:
+            for message in exc.problems.values():
+                form.add_error(None, message)
+        else:
+            return render(
+                request,
+                "intake/staff_report_done.html",
+                {"report": submitted.report, "receipt": format_receipt(submitted.receipt)},
+            )
+    return render(
+        request, "intake/staff_report_form.html", {"form": form}, status=400 if request.method == "POST" else 200
+    )
+
+
+@staff_required(ADMIN)
+@require_http_methods(["GET", "POST"])
+def partner_keys(request: HttpRequest) -> HttpResponse:
+    """Admins list, create (key shown once) and revoke partner API keys."""
+    form = PartnerKeyForm(request.POST or None)
+    new_key = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            _record, new_key = services.create_partner_key(
+                partner=form.cleaned_data["partner"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except services.IntakeError as exc:
+            form.add_error("partner", str(exc))
+        else:
+            form = PartnerKeyForm()
+    return render(
+        request,
+        "intake/partner_keys.html",
+        {"form": form, "keys": selectors.partner_keys(), "new_key": new_key},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(ADMIN)
+@require_POST
+def revoke_partner_key(request: HttpRequest, key_id: int) -> HttpResponse:
+    key = get_object_or_404(PartnerKey, pk=key_id)
+    services.revoke_partner_key(key=key, actor=request.user)  # type: ignore[arg-type]
+    messages.success(
+        request, _("The key %(prefix)s… of %(partner)s is revoked.") % {"prefix": key.prefix, "partner": key.partner}
+    )
+    return HttpResponseRedirect("/staff/partner-keys/")
+
+
+@public
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """The partner API described from its OpenAPI document, as plain HTML (no scripts, strict CSP)."""
+    from hotline.intake.api import SLUGS, TITLES, api
+
+    schema = api.get_openapi_schema()
+    operations = []
+    for path, methods in schema["paths"].items():
+        for method, op in methods.items():
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "parameters": op.get("parameters", []),
+                    "body": json.dumps(body, indent=2) if body else "",
+                    "responses": sorted(op.get("responses", {}).items()),
+                }
+            )
+    components = json.dumps(schema.get("components", {}).get("schemas", {}), indent=2)
+    problems = [{"slug": SLUGS[code], "status": code, "title": TITLES[code]} for code in sorted(SLUGS)]
+    problems += [
+        {"slug": "revoked", "status": 403, "title": "API key revoked"},
+        {"slug": "idempotency-key-reused", "status": 422, "title": "Idempotency-Key reused for another request"},
+    ]
+    return render(
+        request,
+        "intake/api_docs.html",
+        {"schema": schema, "operations": operations, "components": components, "problems": problems},
+    )
