@@ -152,7 +152,14 @@ elif CACHE_URL.startswith("redis://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
     # The database cache is shared by every web and worker process, so limits hold across them.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "hotline_cache"}}
+    # MAX_ENTRIES well above the default 300, which would evict live rate-limit counters.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "hotline_cache",
+            "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
+        }
+    }
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "staff.StaffUser"
