@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -67,6 +69,10 @@ class Report(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [
+            # Small: only reports still waiting for triage (the straggler sweep reads it).
+            models.Index(fields=["received_at"], condition=models.Q(triaged_at=None), name="report_untriaged_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Report {self.public_id}"
@@ -82,6 +88,8 @@ class ReportedUrl(models.Model):
     case = models.ForeignKey(
         "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_urls"
     )
+    # Why triage could not canonicalise this URL (shown to the analyst; the case stays for a human).
+    problem = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["report_id", "position"]
@@ -109,15 +117,17 @@ class CloseReason(models.TextChoices):
 class Case(models.Model):
     """One per canonical URL (url_index unique), or one per report without URL (url_index null)."""
 
-    kind = models.CharField(max_length=32, choices=ReportKind.choices, db_index=True)
-    state = models.CharField(max_length=16, choices=CaseState.choices, default=CaseState.NEW, db_index=True)
+    # kind, state, priority, hosting_country and nexus_hint are indexed through the composite queue
+    # indexes in Meta (each in queue order), not one by one.
+    kind = models.CharField(max_length=32, choices=ReportKind.choices)
+    state = models.CharField(max_length=16, choices=CaseState.choices, default=CaseState.NEW)
     close_reason = models.CharField(max_length=24, choices=CloseReason.choices, blank=True)
-    priority = models.IntegerField(default=0, db_index=True)
+    priority = models.IntegerField(default=0)
     canonical_url = EncryptedTextField(blank=True)
     url_index = models.CharField(max_length=64, null=True, blank=True, unique=True)  # blind index, canonical URL
     host = models.CharField(max_length=253, blank=True, db_index=True)
     registered_domain = models.CharField(max_length=253, blank=True, db_index=True)
-    hosting_country = models.CharField(max_length=2, blank=True, db_index=True)  # latest trace, set by tracing
+    hosting_country = models.CharField(max_length=2, blank=True)  # latest trace, set by tracing
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     state_changed_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -126,13 +136,53 @@ class Case(models.Model):
     )
     claimed_until = models.DateTimeField(null=True, blank=True)
     report_count = models.PositiveIntegerField(default=0)
+    # Bumped by every service that changes the case: forms carry it, so a stale form is refused.
+    version = models.PositiveIntegerField(default=0)
+    # Duplicates: the channels of its reports as ",api,web," (see rules.add_channel), how many reporters
+    # count as independent (one per partner source; each anonymous report counts), the latest report.
+    channels = models.CharField(max_length=120, blank=True, default="")
+    independent_reporters = models.PositiveIntegerField(default=0)
+    last_reported_at = models.DateTimeField(null=True, blank=True)
+    # A reporter said the victim / offender / place is in our country ("yes" in any report of the case).
+    nexus_hint = models.BooleanField(default=False)  # any of the three (queue filter)
+    nexus_victim_hint = models.BooleanField(default=False)
+    nexus_offender_hint = models.BooleanField(default=False)
+    nexus_place_hint = models.BooleanField(default=False)
+    queued_at = models.DateTimeField(null=True, blank=True)  # first report received, or reopened: age in queue
+    # A URL triage could not canonicalise: the reason, for the analyst (the case has no url_index then).
+    url_problem = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-priority", "created_at"]
-        indexes = [models.Index(fields=["state", "-priority", "created_at"], name="case_queue_idx")]
+        indexes = [
+            models.Index(fields=["state", "-priority", "created_at"], name="case_queue_idx"),
+            # The queue filtered by kind, hosting country or nexus hint, still read in queue order.
+            models.Index(fields=["kind", "state", "-priority", "created_at"], name="case_queue_kind_idx"),
+            models.Index(fields=["hosting_country", "state", "-priority", "created_at"], name="case_queue_country_idx"),
+            models.Index(fields=["nexus_hint", "state", "-priority", "created_at"], name="case_queue_nexus_idx"),
+            models.Index(fields=["state", "state_changed_at"], name="case_state_age_idx"),
+            models.Index(fields=["claimed_by", "claimed_until"], name="case_claim_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Case {self.pk}"
+
+    @property
+    def channel_list(self) -> list[str]:
+        from hotline.cases.rules import channel_list
+
+        return channel_list(self.channels)
+
+    @property
+    def channel_labels(self) -> list[str]:
+        return [str(Channel(c).label) if c in Channel.values else c for c in self.channel_list]
+
+    def claim_holder(self, now: datetime | None = None) -> Any:
+        """The analyst holding an unexpired claim, or None."""
+        now = now or timezone.now()
+        if self.claimed_by_id and self.claimed_until and self.claimed_until > now:
+            return self.claimed_by
+        return None
 
 
 class Verdict(models.TextChoices):
@@ -145,6 +195,42 @@ class Verdict(models.TextChoices):
 
 
 ILLEGAL_VERDICTS = frozenset({Verdict.CSAM_BASELINE, Verdict.CSAM_NATIONAL})
+
+
+class MediaType(models.TextChoices):
+    IMAGE = "image", _("Image")
+    VIDEO = "video", _("Video")
+    TEXT = "text", _("Text")
+    LIVE_STREAM = "live_stream", _("Live stream")
+
+
+class VictimAgeGroup(models.TextChoices):
+    INFANT_TODDLER = "infant_toddler", _("Infant or toddler")
+    PREPUBESCENT = "prepubescent", _("Pre-pubescent")
+    PUBESCENT = "pubescent", _("Pubescent")
+    UNKNOWN = "unknown", _("Cannot tell")
+
+
+class VictimGender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    BOTH = "both", _("Both")
+    UNKNOWN = "unknown", _("Cannot tell")
+
+
+class SiteType(models.TextChoices):
+    IMAGE_HOST = "image_host", _("Image host")
+    FILE_HOST = "file_host", _("File host")
+    FORUM = "forum", _("Forum")
+    SOCIAL_NETWORK = "social_network", _("Social network")
+    WEBSITE = "website", _("Website")
+    BLOG = "blog", _("Blog")
+    VIDEO_PLATFORM = "video_platform", _("Video platform")
+    CHAT = "chat", _("Chat")
+    P2P = "p2p", _("Peer-to-peer")
+    SEARCH_RESULT = "search_result", _("Search result")
+    REDIRECTOR = "redirector", _("Redirector")
+    OTHER = "other", _("Other")
 
 
 class AssessmentStatus(models.TextChoices):
@@ -178,6 +264,8 @@ class Assessment(models.Model):
     nexus_victim = models.BooleanField(default=False)
     nexus_offender = models.BooleanField(default=False)
     reasoning = EncryptedTextField(blank=True)
+    payment_indicators = EncryptedTextField(blank=True)  # what the analyst saw of payment (commercial sites)
+    review_note = EncryptedTextField(blank=True)  # the four-eyes reviewer's reason when sending it back
 
     class Meta:
         ordering = ["-created_at"]
@@ -205,3 +293,28 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+class CaseNote(models.Model):
+    """An analyst's note on a case (encrypted; the timeline event holds only its id)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey("staff.StaffUser", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    text = EncryptedTextField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class ExposureSession(models.Model):
+    """Time an analyst spent on an assessment page (welfare: exposure per day). Open while ended_at is null."""
+
+    analyst = models.ForeignKey("staff.StaffUser", on_delete=models.CASCADE, related_name="exposure_sessions")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["analyst", "started_at"], name="exposure_analyst_day_idx")]

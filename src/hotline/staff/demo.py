@@ -34,7 +34,7 @@ def load(stdout: Any) -> None:
         user = StaffUser.objects.filter(email=email).first()
         if user is None:
             user = StaffUser.objects.create_user(email=email, password=DEMO_PASSWORD, display_name=email.split("@")[0])
-            user.groups.set(Group.objects.filter(name__in=roles))
+            user.groups.set([Group.objects.get_or_create(name=role)[0] for role in roles])
             TOTPDevice.objects.create(user=user, name="demo", key=key, confirmed=True)
             audit.record(actor="demo_data", action="staff.created", object_type="staff", object_id=user.pk,
                          details={"roles": roles, "demo": True})  # fmt: skip

@@ -70,7 +70,7 @@ def create_staff_user(
     if StaffUser.objects.filter(email=email).exists():
         raise StaffError(_("A staff member with this email already exists."))
     user = StaffUser.objects.create_user(email=email, display_name=display_name)
-    user.groups.set(Group.objects.filter(name__in=role_list))
+    user.groups.set([Group.objects.get_or_create(name=role)[0] for role in role_list])
     audit.record(
         actor=actor, action="staff.created", object_type="staff", object_id=user.pk, details={"roles": role_list}
     )
@@ -109,7 +109,7 @@ def set_roles(*, user: StaffUser, roles: Iterable[str], actor: StaffUser | str |
     _check_admin_change(user=user, actor=actor, keeps_admin=ADMIN in role_list, stays_active=user.is_active)
     user.__dict__.pop("role_names", None)
     before = sorted(user.role_names)
-    user.groups.set(Group.objects.filter(name__in=role_list))
+    user.groups.set([Group.objects.get_or_create(name=role)[0] for role in role_list])
     user.__dict__.pop("role_names", None)
     audit.record(
         actor=actor,

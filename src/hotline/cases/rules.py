@@ -1,0 +1,125 @@
+"""Business rules of casework as plain functions (no database): tested without Django models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.core.exceptions import ImproperlyConfigured
+
+VERDICTS = frozenset({"csam_baseline", "csam_national", "harmful_not_illegal", "not_csam", "unreachable", "duplicate"})
+STATES = ("new", "triaged", "in_assessment", "assessed", "referred", "monitoring", "closed")
+# The queue shows these by default: the cases that still need an analyst's first look.
+QUEUE_DEFAULT_STATES = ("new", "triaged", "in_assessment")
+OPEN_STATES = tuple(s for s in STATES if s != "closed")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_verdict_list(spec: str) -> frozenset[str]:
+    """'csam_national, harmful_not_illegal' -> frozenset. A misspelt verdict is refused, never ignored
+    (a typo must not silently switch four-eyes off)."""
+    names = {part.strip() for part in spec.split(",") if part.strip()}
+    unknown = names - VERDICTS
+    if unknown:
+        raise ImproperlyConfigured(
+            f"HOTLINE_FOUR_EYES_VERDICTS names unknown verdicts {sorted(unknown)}; known: {sorted(VERDICTS)}."
+        )
+    return frozenset(names)
+
+
+def parse_overdue_hours(spec: str) -> dict[str, int]:
+    """'triaged=72,assessed=48' -> {"triaged": 72, "assessed": 48}. Refuses unknown states and bad numbers."""
+    result: dict[str, int] = {}
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        state, sep, hours = part.partition("=")
+        state = state.strip()
+        if not sep or state not in OPEN_STATES or not hours.strip().isdigit() or int(hours) <= 0:
+            raise ImproperlyConfigured(
+                f"HOTLINE_OVERDUE_HOURS entry {part!r} must look like 'state=hours' with an open state "
+                f"({', '.join(OPEN_STATES)}) and a positive whole number of hours."
+            )
+        result[state] = int(hours)
+    return result
+
+
+def needs_four_eyes(verdict: str, four_eyes: frozenset[str]) -> bool:
+    return verdict in four_eyes
+
+
+def is_overdue(*, state: str, state_changed_at: datetime, now: datetime, hours: dict[str, int]) -> bool:
+    limit = hours.get(state)
+    return limit is not None and now - state_changed_at > timedelta(hours=limit)
+
+
+@dataclass(frozen=True)
+class Interval:
+    started_at: datetime
+    ended_at: datetime | None
+
+
+def exposure_seconds(intervals: Iterable[Interval], *, now: datetime, cap: timedelta, since: datetime) -> int:
+    """Seconds spent in assessment since `since`. An interval still open (or ended late) counts at most `cap`:
+    a page left open over lunch is not exposure."""
+    total = 0.0
+    for interval in intervals:
+        end = interval.ended_at or now
+        end = min(end, interval.started_at + cap, now)
+        start = max(interval.started_at, since)
+        if end > start:
+            total += (end - start).total_seconds()
+    return int(total)
+
+
+def exposure_level(*, minutes: int, limit: int) -> str:
+    """'ok', 'near' (80 % of the daily limit) or 'over'."""
+    if minutes >= limit:
+        return "over"
+    if minutes * 5 >= limit * 4:
+        return "near"
+    return "ok"
+
+
+# --- channels kept on a case as ",api,web," (sorted) so one LIKE filter finds them on every database ---
+def add_channel(channels: str, channel: str) -> str:
+    names = {c for c in channels.split(",") if c} | {channel}
+    return "," + ",".join(sorted(names)) + ","
+
+
+def channel_list(channels: str) -> list[str]:
+    return [c for c in channels.split(",") if c]
+
+
+# --- keyset cursor of the queue: (priority, created_at, id) of the last row shown -------------------
+@dataclass(frozen=True, order=True)
+class QueueKey:
+    """Sort key of the queue: highest priority first, then oldest, then lowest id."""
+
+    neg_priority: int
+    created_at: datetime
+    case_id: int
+
+    @property
+    def priority(self) -> int:
+        return -self.neg_priority
+
+    def encode(self) -> str:
+        micros = (self.created_at - EPOCH) // timedelta(microseconds=1)  # exact, unlike float timestamps
+        return f"{self.priority}_{micros}_{self.case_id}"
+
+
+def decode_cursor(value: str) -> QueueKey | None:
+    """The cursor from a query string, or None when it is missing or malformed (then the first page shows)."""
+    parts = value.split("_")
+    if len(parts) != 3:
+        return None
+    try:
+        priority, micros, case_id = (int(p) for p in parts)
+    except ValueError:
+        return None
+    if case_id <= 0 or not (0 <= micros < 10**17) or abs(priority) > 10**9:
+        return None
+    created = EPOCH + timedelta(microseconds=micros)
+    return QueueKey(-priority, created, case_id)

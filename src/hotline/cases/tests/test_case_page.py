@@ -1,0 +1,184 @@
+"""The case page: decrypted report metadata (each view audited), URL as plain text only, audited copy,
+duplicates, related cases, timeline, encrypted notes, status-only closing with stale-form protection."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from hotline.cases import services
+from hotline.cases.models import Case, CaseNote, CaseState, Channel, NexusHint, ReportKind
+from hotline.cases.tests.conftest import store_report
+from hotline.staff.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+URL = "https://files.example.test/album/42"
+
+
+@pytest.fixture
+def case() -> Case:
+    report = store_report(
+        URL,
+        description="Reporter saw the link in a group chat.",
+        where_seen="A messaging group",
+        contact="reporter@mail.example",
+        reporter_classification="csam",
+        nexus_victim=NexusHint.YES,
+    )
+    services.triage_report(report_id=report.pk)
+    services.triage_report(
+        report_id=store_report(URL + "?utm_source=x", channel=Channel.API, source_name="Operator app").pk
+    )
+    return Case.objects.get(url_index__isnull=False)
+
+
+def test_page_shows_decrypted_metadata_and_is_audited(case: Case, staff_client: Any) -> None:
+    client = staff_client("analyst")
+    response = client.get(f"/cases/{case.pk}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    for text in ("Reporter saw the link in a group chat.", "A messaging group", "reporter@mail.example", "csam"):
+        assert text in body
+    assert "Operator app" in body
+    entry = AuditEntry.objects.get(action="case.viewed")
+    assert entry.actor == client.user and entry.object_id == str(case.pk) and entry.details == {}
+    client.get(f"/cases/{case.pk}/")
+    assert AuditEntry.objects.filter(action="case.viewed").count() == 2
+
+
+def test_the_url_is_plain_text_never_a_link_or_prefetch(case: Case, staff_client: Any) -> None:
+    body = staff_client("analyst").get(f"/cases/{case.pk}/").content.decode()
+    assert f'<span class="plain-url" translate="no">{case.canonical_url}</span>' in body
+    # The reported host appears nowhere as an attribute value (href, src, action, prefetch...).
+    assert not re.search(r'="[^"]*files\.example\.test', body)
+    assert "prefetch" not in body and "preconnect" not in body and "dns-prefetch" not in body
+    assert '<link rel="icon" href="data:,">' in body  # no favicon request to anyone
+
+
+def test_copying_the_url_is_a_post_and_audited(case: Case, staff_client: Any) -> None:
+    client = staff_client("analyst")
+    assert client.get(f"/cases/{case.pk}/copy-url/").status_code == 405
+    page = client.post(f"/cases/{case.pk}/copy-url/")
+    assert page.status_code == 200
+    assert f'value="{case.canonical_url}"' in page.content.decode() and "readonly" in page.content.decode()
+    as_json = client.post(f"/cases/{case.pk}/copy-url/", HTTP_ACCEPT="application/json")
+    assert as_json.json() == {"url": case.canonical_url}
+    entries = AuditEntry.objects.filter(action="case.url_copied", object_id=str(case.pk))
+    assert entries.count() == 2 and "example" not in str(list(entries.values_list("details", flat=True)))
+
+
+def test_copying_a_url_that_could_not_be_read_gives_it_as_reported(staff_client: Any) -> None:
+    bad = "ftp://files.example.test/x"
+    case_id = services.triage_report(report_id=store_report(bad).pk).case_ids[0]
+    response = staff_client("analyst").post(f"/cases/{case_id}/copy-url/", HTTP_ACCEPT="application/json")
+    assert response.json() == {"url": bad}
+
+
+def test_a_situation_case_has_nothing_to_copy(staff_client: Any) -> None:
+    case_id = services.triage_report(report_id=store_report(kind=ReportKind.TRAFFICKING).pk).case_ids[0]
+    client = staff_client("analyst")
+    assert client.get(f"/cases/{case_id}/").status_code == 200
+    assert client.post(f"/cases/{case_id}/copy-url/").status_code == 400
+
+
+def english(client: Any) -> Any:
+    client.cookies["hotline_language"] = "en"
+    return client
+
+
+def test_duplicates_channels_and_timeline(case: Case, staff_client: Any) -> None:
+    body = english(staff_client("analyst")).get(f"/cases/{case.pk}/").content.decode()
+    duplicates = body.split('id="dup-heading"')[1].split("</section>")[0]
+    assert "2 reports" in duplicates and "2 independent reporters" in duplicates
+    assert "Web form: 1" in duplicates and "Partner API: 1" in duplicates
+    timeline = body.split('id="timeline"')[1]
+    assert timeline.count("<li") == 5  # 2 received, 2 attached, 1 transition new -> triaged
+    assert "State New → Triaged" in timeline
+
+
+def test_related_cases_by_domain_and_host(case: Case, staff_client: Any) -> None:
+    same_host = services.triage_report(report_id=store_report("https://files.example.test/other").pk).case_ids[0]
+    same_domain = services.triage_report(report_id=store_report("https://cdn.example.test/x").pk).case_ids[0]
+    unrelated = services.triage_report(report_id=store_report("https://img-host.example/x").pk).case_ids[0]
+    body = staff_client("analyst").get(f"/cases/{case.pk}/").content.decode()
+    related = body.split('id="related-heading"')[1].split('id="timeline-heading"')[0]
+    assert f"/cases/{same_host}/" in related and f"/cases/{same_domain}/" in related
+    assert f"/cases/{unrelated}/" not in related
+
+
+def test_notes_are_encrypted_and_on_the_timeline(case: Case, staff_client: Any) -> None:
+    client = staff_client("analyst")
+    response = client.post(f"/cases/{case.pk}/notes/", {"text": "Checked the hosting facts; waiting for trace."})
+    assert response.status_code == 302
+    note = CaseNote.objects.get()
+    assert note.author == client.user
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT text FROM cases_casenote")
+        assert "hosting" not in cursor.fetchone()[0]
+    body = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "Checked the hosting facts; waiting for trace." in body.split('id="timeline"')[1]
+    assert AuditEntry.objects.get(action="case.note_added").details == {"note": note.pk}
+    assert client.post(f"/cases/{case.pk}/notes/", {"text": "   "}).status_code == 400
+
+
+def test_status_only_close_without_assessment(case: Case, staff_client: Any) -> None:
+    client = staff_client("analyst")
+    other = services.triage_report(report_id=store_report("https://img-host.example/z").pk).case_ids[0]
+    response = client.post(
+        f"/cases/{case.pk}/close/", {"reason": "duplicate", "duplicate_of": other, "version": case.version}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.CLOSED and case.close_reason == "duplicate"
+    assert not case.assessments.exists()
+    event = case.events.get(kind="transition", to_state="closed")
+    assert event.details["duplicate_of"] == other and event.details["status_only"] is True
+
+
+def test_status_only_close_refuses_a_stale_form(case: Case, staff_client: Any) -> None:
+    client = staff_client("analyst")
+    seen = case.version
+    services.triage_report(report_id=store_report(URL + "#x", channel=Channel.SHARE).pk)  # the case changes
+    response = client.post(f"/cases/{case.pk}/close/", {"reason": "unreachable", "version": seen})
+    assert response.status_code == 409
+    assert "Reload" in response.content.decode() or "ladda om" in response.content.decode().lower()
+    case.refresh_from_db()
+    assert case.state == CaseState.TRIAGED
+
+
+def test_status_only_close_refuses_removed_and_nonsense(case: Case, staff_client: Any) -> None:
+    client = staff_client("analyst")
+    assert client.post(f"/cases/{case.pk}/close/", {"reason": "removed", "version": case.version}).status_code == 400
+    assert client.post(f"/cases/{case.pk}/close/", {"reason": "duplicate", "version": "x"}).status_code == 400
+    bad_dup = client.post(f"/cases/{case.pk}/close/", {"reason": "duplicate", "duplicate_of": case.pk, "version": 0})
+    assert bad_dup.status_code in {400, 409}
+
+
+def test_hosting_facts_are_shown_when_tracing_provides_them(case: Case, staff_client: Any) -> None:
+    from django.template.loader import select_template
+
+    from hotline.cases.selectors import case_page, optional_function
+
+    if optional_function("hotline.tracing.selectors", "hosting_facts") is None:
+        pytest.skip("tracing has no hosting_facts selector yet")
+    page = case_page(case=case)
+    assert page.hosting_facts is not None
+    try:
+        select_template(["tracing/_hosting_facts.html"])
+    except Exception:
+        pytest.skip("tracing has no _hosting_facts.html template yet")
+    assert page.hosting_template == "tracing/_hosting_facts.html"
+    assert staff_client("analyst").get(f"/cases/{case.pk}/").status_code == 200
+
+
+def test_referrals_block_links_to_the_referrals_page(case: Case, staff_client: Any) -> None:
+    body = staff_client("analyst").get(f"/cases/{case.pk}/").content.decode()
+    assert f'href="/cases/{case.pk}/referrals/"' in body
+
+
+def test_a_missing_case_is_404(staff_client: Any) -> None:
+    assert staff_client("analyst").get("/cases/424242/").status_code == 404

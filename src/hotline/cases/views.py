@@ -1,0 +1,305 @@
+"""Casework pages: queue, case page, claim, assessment, review, supervision. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from hotline.cases import selectors, services
+from hotline.cases.forms import AssessmentForm, CloseForm, NoteForm, QueueFilterForm, ReviewForm, SearchForm
+from hotline.cases.models import Assessment, AssessmentStatus, Case, NexusHint
+from hotline.cases.rules import decode_cursor
+from hotline.core.authz import ANALYST, SUPERVISOR, staff_required
+
+CASE_ROLES = (ANALYST, SUPERVISOR)
+
+
+def _refused(request: HttpRequest, exc: services.CaseError, case: Case | None, status: int) -> HttpResponse:
+    return render(request, "cases/refused.html", {"message": str(exc), "case": case}, status=status)
+
+
+def case_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Map the services' domain errors to clear 4xx pages, in one place."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except services.CaseError as exc:
+            case_id = kwargs.get("case_id")
+            case = Case.objects.filter(pk=case_id).first() if isinstance(case_id, int) else None
+            conflict = (services.StaleCase, services.CaseClaimed, services.NotClaimed, services.InvalidTransition)
+            return _refused(request, exc, case, 409 if isinstance(exc, conflict) else 400)
+
+    return wrapper
+
+
+def _user(request: HttpRequest) -> Any:
+    return request.user
+
+
+def _case_url(case: Case | int) -> str:
+    return f"/cases/{case if isinstance(case, int) else case.pk}/"
+
+
+# --- queue ------------------------------------------------------------------------------------------
+@staff_required(*CASE_ROLES)
+@require_http_methods(["GET", "POST"])
+def queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    analysts = selectors.analysts_for_filter()
+    filter_form = QueueFilterForm(request.GET or None, analysts=analysts)
+    context: dict[str, Any] = {
+        "filter_form": filter_form,
+        "exposure": selectors.exposure_today(analyst=user),
+        "now": timezone.now(),
+    }
+    if request.method == "POST":
+        search_form = SearchForm(request.POST)
+        if not search_form.is_valid():
+            context.update(search_form=search_form, page=None)
+            return render(request, "cases/queue.html", context, status=400)
+        result = selectors.search_cases(query=search_form.cleaned_data["q"])
+        if len(result.cases) == 1 and result.kind in {"case_id", "url", "receipt"}:
+            return HttpResponseRedirect(_case_url(result.cases[0].pk))
+        # The search term is not echoed back: it may be a reported URL or a receipt code.
+        context.update(
+            search_form=SearchForm(), search=result, search_rows=selectors.case_rows(result.cases), page=None
+        )
+        return render(request, "cases/queue.html", context, status=400 if result.problem else 200)
+    filters = filter_form.to_filters(viewer_id=user.pk)
+    cursor = decode_cursor(request.GET.get("after", ""))
+    page = selectors.queue_page(filters=filters, cursor=cursor)
+    params = request.GET.copy()
+    params.pop("after", None)
+    context.update(
+        search_form=SearchForm(),
+        page=page,
+        rows=selectors.case_rows(page.cases),
+        filter_query=params.urlencode(),
+    )
+    return render(request, "cases/queue.html", context)
+
+
+# --- the case page ------------------------------------------------------------------------------
+@staff_required(*CASE_ROLES)
+@require_GET
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_object_or_404(Case, pk=case_id)
+    services.record_case_view(case=case, viewer=_user(request))
+    page = selectors.case_page(case=case)
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "page": page,
+            "case": case,
+            "holder": case.claim_holder(),
+            "note_form": NoteForm(),
+            "close_form": CloseForm(initial={"version": case.version}),
+            "exposure": selectors.exposure_today(analyst=_user(request)),
+            "YES": NexusHint.YES,
+        },
+    )
+
+
+@staff_required(*CASE_ROLES)
+@require_POST
+@case_errors
+def claim(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_object_or_404(Case, pk=case_id)
+    services.claim_case(case=case, analyst=_user(request))
+    until = timezone.localtime(case.claimed_until).strftime("%H:%M") if case.claimed_until else ""
+    messages.success(request, _("You hold this case until %(until)s.") % {"until": until})
+    return HttpResponseRedirect(_case_url(case))
+
+
+@staff_required(*CASE_ROLES)
+@require_POST
+@case_errors
+def release(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_object_or_404(Case, pk=case_id)
+    services.release_case(case=case, actor=_user(request))
+    messages.success(request, _("The case is back in the queue."))
+    return HttpResponseRedirect(_case_url(case))
+
+
+@staff_required(*CASE_ROLES)
+@require_POST
+@case_errors
+def copy_url(request: HttpRequest, case_id: int) -> HttpResponse:
+    """POST only, audited. With JavaScript the page's script asks for JSON and copies to the clipboard;
+    without, a page shows the URL in a text field to copy by hand."""
+    case = get_object_or_404(Case, pk=case_id)
+    url = services.reveal_case_url(case=case, actor=_user(request))
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"url": url})
+    return render(request, "cases/copy_url.html", {"case": case, "url": url})
+
+
+@staff_required(*CASE_ROLES)
+@require_POST
+@case_errors
+def add_note(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_object_or_404(Case, pk=case_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        raise services.CaseError(_("Write something in the note (at most 10,000 characters)."))
+    services.add_note(case=case, author=_user(request), text=form.cleaned_data["text"])
+    messages.success(request, _("Note saved."))
+    return HttpResponseRedirect(_case_url(case) + "#timeline")
+
+
+@staff_required(*CASE_ROLES)
+@require_POST
+@case_errors
+def close(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_object_or_404(Case, pk=case_id)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        raise services.CaseError(_("Choose why the case is closed."))
+    services.close_case(
+        case=case,
+        actor=_user(request),
+        reason=form.cleaned_data["reason"],
+        expected_version=form.cleaned_data["version"],
+        duplicate_of=form.cleaned_data.get("duplicate_of"),
+    )
+    messages.success(request, _("Case closed."))
+    return HttpResponseRedirect(_case_url(case))
+
+
+# --- assessment -------------------------------------------------------------------------------------
+def _initial_assessment(case: Case) -> dict[str, Any]:
+    current = selectors.current_assessment(case)
+    if current is None:
+        return {"kind": case.kind, "version": case.version}
+    return {
+        "version": case.version,
+        "verdict": current.verdict,
+        "kind": current.kind,
+        "media_types": current.media_types,
+        "image_count": current.image_count,
+        "video_count": current.video_count,
+        "victim_age_group": current.victim_age_group,
+        "victim_gender": current.victim_gender,
+        "site_type": current.site_type,
+        "commercial": current.commercial,
+        "payment_indicators": current.payment_indicators,
+        "nexus_server": current.nexus_server,
+        "nexus_victim": current.nexus_victim,
+        "nexus_offender": current.nexus_offender,
+    }
+
+
+@staff_required(*CASE_ROLES)
+@require_http_methods(["GET", "POST"])
+@case_errors
+def assess(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_object_or_404(Case, pk=case_id)
+    user = _user(request)
+    if request.method == "POST":
+        form = AssessmentForm(request.POST)
+        if form.is_valid():
+            assessment = services.assess_case(
+                case=case, analyst=user, data=form.to_input(), expected_version=form.cleaned_data["version"]
+            )
+            if assessment.status == AssessmentStatus.AWAITING_REVIEW:
+                messages.success(request, _("Assessment saved. It waits for a supervisor's confirmation."))
+            else:
+                messages.success(request, _("Assessment saved."))
+            return HttpResponseRedirect(_case_url(case))
+        status = 400
+    else:
+        # Opening the form takes (or renews) the claim and starts counting time in assessment.
+        services.claim_case(case=case, analyst=user)
+        services.start_exposure(analyst=user, case=case)
+        form = AssessmentForm(initial=_initial_assessment(case))
+        status = 200
+    return render(
+        request,
+        "cases/assess.html",
+        {
+            "case": case,
+            "form": form,
+            "reporter_classifications": selectors.reporter_classifications(case),
+            "current_assessment": selectors.current_assessment(case),
+            "exposure": selectors.exposure_today(analyst=user),
+        },
+        status=status,
+    )
+
+
+@staff_required(*CASE_ROLES)
+@require_POST
+def assess_leave(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Leaving the assessment page ends its exposure session (button, or the page's beacon on leaving)."""
+    case = get_object_or_404(Case, pk=case_id)
+    services.end_exposure(analyst=_user(request), case=case)
+    if request.POST.get("beacon"):
+        return HttpResponse(status=204)
+    return HttpResponseRedirect(_case_url(case))
+
+
+# --- supervision ------------------------------------------------------------------------------------
+@staff_required(SUPERVISOR)
+@require_http_methods(["GET", "POST"])
+@case_errors
+def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = get_object_or_404(Assessment.objects.select_related("case", "analyst"), pk=assessment_id)
+    case = assessment.case
+    status = 200
+    if request.method == "POST":
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            approve = form.cleaned_data["decision"] == "confirm"
+            services.review_assessment(
+                assessment=assessment,
+                reviewer=_user(request),
+                approve=approve,
+                note=form.cleaned_data.get("note", ""),
+                expected_version=form.cleaned_data["version"],
+            )
+            messages.success(request, _("Assessment confirmed.") if approve else _("Assessment sent back."))
+            return HttpResponseRedirect("/cases/supervision/")
+        status = 400
+    else:
+        services.record_case_view(case=case, viewer=_user(request))
+        form = ReviewForm(initial={"version": case.version})
+    return render(
+        request,
+        "cases/review.html",
+        {
+            "assessment": assessment,
+            "case": case,
+            "form": form,
+            "reporter_classifications": selectors.reporter_classifications(case),
+            "waiting": assessment.status == AssessmentStatus.AWAITING_REVIEW,
+        },
+        status=status,
+    )
+
+
+@staff_required(SUPERVISOR)
+@require_GET
+def supervision(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    return render(
+        request,
+        "cases/supervision.html",
+        {
+            "awaiting": selectors.awaiting_review(),
+            "overdue": selectors.overdue_cases(now=now),
+            "workload": selectors.workload(now=now),
+            "team_exposure": selectors.team_exposure(now=now),
+            "now": now,
+        },
+    )
