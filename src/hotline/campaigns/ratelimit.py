@@ -1,0 +1,84 @@
+"""Rate limits for public sign-ups, held in the Django cache as short-lived keyed hashes only.
+
+What is limited: sign-ups per network prefix (/24 IPv4, /48 IPv6) and per email domain, in fixed
+windows of HOTLINE_CAMPAIGN_RATE_WINDOW_SECONDS. The cache key is an HMAC of the prefix (or domain)
+under a key derived from SECRET_KEY *and the window number*, so a key is useless after its window,
+and the entry itself expires with the window. No address is ever written: not to the database, not
+to the cache, not to a log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from hotline.campaigns import conf, rules
+
+NETWORK = "net"
+DOMAIN = "dom"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    scope: str = ""  # which limit refused: NETWORK or DOMAIN
+
+
+def _window(now: float | None = None) -> tuple[int, int]:
+    """(window number, seconds left in it)."""
+    length = conf.rate_window_seconds()
+    now = time.time() if now is None else now
+    number = int(now // length)
+    return number, max(1, int((number + 1) * length - now))
+
+
+def _key(scope: str, value: str, window: int) -> str:
+    secret = hmac.new(
+        settings.SECRET_KEY.encode(), f"hotline-campaigns-ratelimit:{window}".encode(), hashlib.sha256
+    ).digest()
+    digest = hmac.new(secret, f"{scope}:{value}".encode(), hashlib.sha256).hexdigest()[:40]
+    return f"campaigns:rl:{scope}:{digest}"
+
+
+def _hit(scope: str, value: str, limit: int, *, now: float | None = None) -> bool:
+    """Count one sign-up for `value`; False when the window already holds `limit`."""
+    window, ttl = _window(now)
+    key = _key(scope, value, window)
+    cache.add(key, 0, timeout=ttl)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=ttl)
+        count = 1
+    return count <= limit
+
+
+def request_network(request: HttpRequest) -> str:
+    address = rules.client_address(
+        request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", ""), conf.proxy_count()
+    )
+    return rules.network_prefix(address)
+
+
+def check_network(request: HttpRequest, *, now: float | None = None) -> Verdict:
+    """Count this request against its network's limit (call once per sign-up attempt)."""
+    prefix = request_network(request)
+    if prefix and not _hit(NETWORK, prefix, conf.rate_per_network(), now=now):
+        return Verdict(False, NETWORK)
+    return Verdict(True)
+
+
+def check_domain(domain: str, *, now: float | None = None) -> Verdict:
+    """Count one sign-up with an email at `domain` (large providers get the higher limit)."""
+    if not domain:
+        return Verdict(True)
+    limit = conf.rate_per_large_provider() if rules.is_large_provider(domain) else conf.rate_per_domain()
+    if not _hit(DOMAIN, domain, limit, now=now):
+        return Verdict(False, DOMAIN)
+    return Verdict(True)

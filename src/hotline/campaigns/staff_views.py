@@ -1,0 +1,416 @@
+"""Campaigners' pages under /campaigns/: petitions, burst view and invalidation, hand-over exports,
+the newsletter. Only the CAMPAIGNER role reaches them (campaigners never see cases)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from hotline.campaigns import conf, exports, mail, rules, selectors, services
+from hotline.campaigns.errors import CampaignError, InvalidInput
+from hotline.campaigns.forms import ExportForm, InvalidateForm, IssueForm, PetitionForm
+from hotline.campaigns.models import (
+    ExportState,
+    IssueState,
+    NewsletterIssue,
+    Petition,
+    PetitionExport,
+    PetitionState,
+    Signature,
+    SignatureState,
+)
+from hotline.core.authz import CAMPAIGNER, staff_required
+
+
+def _apply_errors(form: Any, exc: InvalidInput) -> None:
+    for field, message in exc.errors.items():
+        form.add_error(field if field in form.fields else None, message)
+
+
+def _back(petition: Petition) -> HttpResponseRedirect:
+    return HttpResponseRedirect(f"/campaigns/petitions/{petition.pk}/")
+
+
+@staff_required(CAMPAIGNER)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "campaigns/staff/dashboard.html",
+        {
+            "petitions": selectors.petitions_for_staff(),
+            "newsletter": selectors.newsletter_figures(),
+            "issues": selectors.issues()[:5],
+        },
+    )
+
+
+@staff_required(CAMPAIGNER)
+@require_http_methods(["GET", "POST"])
+def petition_create(request: HttpRequest) -> HttpResponse:
+    form = PetitionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            petition = services.create_petition(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except InvalidInput as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The petition is saved as a draft."))
+            return _back(petition)
+    return render(
+        request,
+        "campaigns/staff/petition_form.html",
+        {"form": form, "petition": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(CAMPAIGNER)
+@require_http_methods(["GET", "POST"])
+def petition_edit(request: HttpRequest, petition_id: int) -> HttpResponse:
+    petition = get_object_or_404(Petition, pk=petition_id)
+    locked = petition.state != PetitionState.DRAFT
+    form = PetitionForm(request.POST or None, instance=petition, locked=locked)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if not form.fields[name].disabled}
+        try:
+            services.update_petition(petition=petition, actor=request.user, **fields)  # type: ignore[arg-type]
+        except InvalidInput as exc:
+            _apply_errors(form, exc)
+        except CampaignError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Changes saved."))
+            return _back(petition)
+    petition.refresh_from_db()
+    return render(
+        request,
+        "campaigns/staff/petition_form.html",
+        {"form": form, "petition": petition, "locked": locked},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(CAMPAIGNER)
+@require_GET
+def petition_detail(request: HttpRequest, petition_id: int) -> HttpResponse:
+    petition = get_object_or_404(Petition, pk=petition_id)
+    retention_ends = rules.add_months(petition.closed_at, conf.retention_months()) if petition.closed_at else None
+    return render(
+        request,
+        "campaigns/staff/petition_detail.html",
+        {
+            "petition": petition,
+            "figures": selectors.petition_figures(petition),
+            "places": selectors.counts_by_place(petition)[:20],
+            "exports": selectors.exports_of(petition),
+            "export_form": ExportForm(initial={"language": translation.get_language()}),
+            "retention_ends": retention_ends,
+        },
+    )
+
+
+@staff_required(CAMPAIGNER)
+@require_POST
+def petition_open(request: HttpRequest, petition_id: int) -> HttpResponse:
+    petition = get_object_or_404(Petition, pk=petition_id)
+    try:
+        services.open_petition(petition=petition, actor=request.user)  # type: ignore[arg-type]
+    except CampaignError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The petition is open for signatures."))
+    return _back(petition)
+
+
+@staff_required(CAMPAIGNER)
+@require_POST
+def petition_close(request: HttpRequest, petition_id: int) -> HttpResponse:
+    petition = get_object_or_404(Petition, pk=petition_id)
+    try:
+        services.close_petition(petition=petition, actor=request.user)  # type: ignore[arg-type]
+    except CampaignError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The petition is closed."))
+    return _back(petition)
+
+
+@staff_required(CAMPAIGNER)
+@require_POST
+def petition_erase(request: HttpRequest, petition_id: int) -> HttpResponse:
+    """Erase signers' data now (after the hand-over), before the retention time ends."""
+    petition = get_object_or_404(Petition, pk=petition_id)
+    if request.POST.get("confirm") != "erase":
+        messages.error(request, _("Tick the box to confirm that the signers' names and emails should be erased."))
+        return _back(petition)
+    try:
+        services.erase_petition_personal_data(petition=petition, actor=request.user)  # type: ignore[arg-type]
+    except CampaignError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Signers' names and emails are erased; the counts per municipality remain."))
+    return _back(petition)
+
+
+# --- bursts and invalidation ------------------------------------------------------------------
+BURST_DAYS = (1, 7, 30, 365)
+
+
+@staff_required(CAMPAIGNER)
+@require_GET
+def petition_signatures(request: HttpRequest, petition_id: int) -> HttpResponse:
+    """Signatures per email domain and per time window, with bursts flagged, to spot bot sign-ups."""
+    petition = get_object_or_404(Petition, pk=petition_id)
+    window = request.GET.get("window", "hour")
+    if window not in selectors.WINDOWS:
+        window = "hour"
+    try:
+        days = int(request.GET.get("days", "7"))
+    except ValueError:
+        days = 7
+    days = days if days in BURST_DAYS else 7
+    domain = request.GET.get("domain", "").strip().lower()[:253]
+    since = timezone.now() - timedelta(days=days)
+    domains, total = selectors.signatures_by_domain(petition, since=since)
+    return render(
+        request,
+        "campaigns/staff/signatures.html",
+        {
+            "petition": petition,
+            "domains": domains,
+            "total": total,
+            "windows": selectors.signatures_per_window(petition, window=window, since=since, domain=domain),
+            "window": window,
+            "window_choices": [("minute", _("per minute")), ("hour", _("per hour")), ("day", _("per day"))],
+            "days": days,
+            "day_choices": BURST_DAYS,
+            "domain": domain,
+            "invalidations": selectors.invalidations(petition),
+        },
+    )
+
+
+@staff_required(CAMPAIGNER)
+@require_POST
+def petition_invalidate(request: HttpRequest, petition_id: int) -> HttpResponse:
+    """Two steps: the first POST shows what would be invalidated, the second (confirm=yes) does it."""
+    petition = get_object_or_404(Petition, pk=petition_id)
+    form = InvalidateForm(request.POST)
+    if not form.is_valid():
+        return render(request, "campaigns/staff/invalidate.html", {"petition": petition, "form": form}, status=400)
+    data = form.cleaned_data
+    if request.POST.get("confirm") != "yes":
+        domain = (data["domain"] or "").strip().lower()
+        preview = Signature.objects.filter(
+            petition=petition, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED]
+        )
+        if domain:
+            preview = preview.filter(email_domain=domain)
+        if data["window_start"] and data["window_end"]:
+            preview = preview.filter(created_at__gte=data["window_start"], created_at__lt=data["window_end"])
+        return render(
+            request,
+            "campaigns/staff/invalidate.html",
+            {
+                "petition": petition,
+                "form": form,
+                "preview": True,
+                "would_total": preview.count(),
+                "would_confirmed": preview.filter(state=SignatureState.CONFIRMED).count(),
+            },
+        )
+    try:
+        invalidation = services.invalidate_signatures(
+            petition=petition,
+            actor=request.user,  # type: ignore[arg-type]
+            domain=data["domain"] or "",
+            window_start=data["window_start"],
+            window_end=data["window_end"],
+            reason=data["reason"] or "",
+        )
+    except InvalidInput as exc:
+        _apply_errors(form, exc)
+        return render(request, "campaigns/staff/invalidate.html", {"petition": petition, "form": form}, status=400)
+    messages.success(
+        request,
+        _("%(n)d signatures invalidated (%(c)d of them had been confirmed).")
+        % {"n": invalidation.signatures_invalidated, "c": invalidation.confirmed_invalidated},
+    )
+    return HttpResponseRedirect(f"/campaigns/petitions/{petition.pk}/signatures/")
+
+
+# --- exports ------------------------------------------------------------------------------------
+@staff_required(CAMPAIGNER)
+@require_POST
+def export_request(request: HttpRequest, petition_id: int) -> HttpResponse:
+    petition = get_object_or_404(Petition, pk=petition_id)
+    form = ExportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose PDF or CSV."))
+        return _back(petition)
+    try:
+        export = services.request_export(
+            petition=petition,
+            kind=form.cleaned_data["kind"],
+            actor=request.user,  # type: ignore[arg-type]
+            language=form.cleaned_data.get("language") or translation.get_language() or "sv",
+        )
+    except CampaignError as exc:
+        messages.error(request, exc.message)
+        return _back(petition)
+    return HttpResponseRedirect(f"/campaigns/exports/{export.pk}/")
+
+
+@staff_required(CAMPAIGNER)
+@require_GET
+def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
+    export = get_object_or_404(PetitionExport.objects.select_related("petition"), pk=export_id)
+    return render(request, "campaigns/staff/export_detail.html", {"export": export})
+
+
+@staff_required(CAMPAIGNER)
+@require_GET
+def export_status(request: HttpRequest, export_id: int) -> JsonResponse:
+    export = get_object_or_404(PetitionExport, pk=export_id)
+    return JsonResponse({"state": export.state, "progress": export.progress, "rows": export.rows})
+
+
+@staff_required(CAMPAIGNER)
+@require_GET
+def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
+    export = get_object_or_404(PetitionExport.objects.select_related("petition"), pk=export_id)
+    path = exports.path_of(export)
+    if export.state != ExportState.DONE or not path.exists():
+        raise Http404
+    services.record_export_download(export=export, actor=request.user)  # type: ignore[arg-type]
+    stamp = (export.finished_at or timezone.now()).strftime("%Y-%m-%d")
+    filename = f"{export.petition.slug}-{stamp}.{export.kind}"
+    content_type = "application/pdf" if export.kind == "pdf" else "text/csv; charset=utf-8"
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
+    return response  # type: ignore[return-value]
+
+
+@staff_required(CAMPAIGNER)
+@require_POST
+def export_delete(request: HttpRequest, export_id: int) -> HttpResponse:
+    export = get_object_or_404(PetitionExport, pk=export_id)
+    services.delete_export(export=export, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("The export file is deleted."))
+    return HttpResponseRedirect(f"/campaigns/petitions/{export.petition_id}/")
+
+
+# --- newsletter -----------------------------------------------------------------------------------
+@staff_required(CAMPAIGNER)
+@require_GET
+def newsletter(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "campaigns/staff/newsletter.html",
+        {"figures": selectors.newsletter_figures(), "issues": selectors.issues()},
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@staff_required(CAMPAIGNER)
+@require_GET
+def subscribers_csv(request: HttpRequest) -> HttpResponse:
+    """Confirmed subscribers for an external mailing tool (guarded against formula injection)."""
+    from django.http import StreamingHttpResponse
+
+    subscribers = list(selectors.confirmed_subscribers().only("email", "language", "confirmed_at"))
+    services.record_subscriber_export(actor=request.user, rows=len(subscribers))  # type: ignore[arg-type]
+    writer = csv.writer(_Echo())
+
+    def rows() -> Any:
+        yield "\ufeff" + writer.writerow(["email", "language", "confirmed_at"])
+        for s in subscribers:
+            confirmed = s.confirmed_at.isoformat(timespec="seconds") if s.confirmed_at else ""
+            yield writer.writerow(rules.csv_row([s.email, s.language, confirmed]))
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="subscribers-{timezone.localdate():%Y-%m-%d}.csv"'
+    return response  # type: ignore[return-value]
+
+
+@staff_required(CAMPAIGNER)
+@require_http_methods(["GET", "POST"])
+def issue_create(request: HttpRequest) -> HttpResponse:
+    form = IssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issue = services.create_issue(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except InvalidInput as exc:
+            _apply_errors(form, exc)
+        else:
+            return HttpResponseRedirect(f"/campaigns/newsletter/issues/{issue.pk}/")
+    return render(
+        request, "campaigns/staff/issue_form.html", {"form": form, "issue": None}, status=400 if form.errors else 200
+    )
+
+
+@staff_required(CAMPAIGNER)
+@require_http_methods(["GET", "POST"])
+def issue_edit(request: HttpRequest, issue_id: int) -> HttpResponse:
+    issue = get_object_or_404(NewsletterIssue, pk=issue_id)
+    form = IssueForm(request.POST or None, instance=issue)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_issue(issue=issue, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except InvalidInput as exc:
+            _apply_errors(form, exc)
+        except CampaignError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return HttpResponseRedirect(f"/campaigns/newsletter/issues/{issue.pk}/")
+    return render(
+        request, "campaigns/staff/issue_form.html", {"form": form, "issue": issue}, status=400 if form.errors else 200
+    )
+
+
+@staff_required(CAMPAIGNER)
+@require_GET
+def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
+    issue = get_object_or_404(NewsletterIssue, pk=issue_id)
+    counts, percent = selectors.issue_progress(issue)
+    return render(
+        request,
+        "campaigns/staff/issue_detail.html",
+        {
+            "issue": issue,
+            "preview_sv": mail.render_markdown(issue.body_sv),
+            "preview_en": mail.render_markdown(issue.body_en) if issue.body_en else "",
+            "counts": counts,
+            "percent": percent,
+            "figures": selectors.newsletter_figures(),
+            "is_draft": issue.state == IssueState.DRAFT,
+        },
+    )
+
+
+@staff_required(CAMPAIGNER)
+@require_POST
+def issue_send(request: HttpRequest, issue_id: int) -> HttpResponse:
+    issue = get_object_or_404(NewsletterIssue, pk=issue_id)
+    if request.POST.get("confirm") != "send":
+        messages.error(request, _("Tick the box to confirm sending to every confirmed subscriber."))
+    else:
+        try:
+            services.send_issue(issue=issue, actor=request.user)  # type: ignore[arg-type]
+        except CampaignError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Sending has started; progress is shown below."))
+    return HttpResponseRedirect(f"/campaigns/newsletter/issues/{issue.pk}/")

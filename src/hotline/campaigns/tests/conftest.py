@@ -1,0 +1,101 @@
+"""Fixtures for the campaigns tests: petitions, reading links out of real mails."""
+
+from __future__ import annotations
+
+import re
+from email.header import decode_header, make_header
+from email.message import Message
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from hotline.campaigns.models import Petition, PetitionState
+
+LINK = re.compile(r"https?://[^\s>]+")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings: Any) -> Any:
+    # Rate-limit counters live in the cache; each test starts with none.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _role_groups(request: Any) -> None:
+    """Transactional tests flush every table, role groups included: make sure they exist."""
+    if request.node.get_closest_marker("django_db") is None and "db" not in request.fixturenames:
+        return
+    request.getfixturevalue("db")  # transactional when the test is marked so
+    from django.contrib.auth.models import Group
+
+    from hotline.core.authz import ROLES
+
+    for role in ROLES:
+        Group.objects.get_or_create(name=role)
+
+
+@pytest.fixture
+def petition(db: Any) -> Petition:
+    return make_petition()
+
+
+def make_petition(**overrides: Any) -> Petition:
+    fields: dict[str, Any] = {
+        "slug": "barnets-rattigheter",
+        "title_sv": "Utbildning om barnets rättigheter",
+        "title_en": "Training on children's rights",
+        "text_sv": "Vi vill att juristprogrammen undervisar om barnets rättigheter.",
+        "text_en": "We want law schools to teach children's rights.",
+        "recipient_sv": "Utbildningsministern",
+        "recipient_en": "The Minister for Education",
+        "goal": 100,
+        "state": PetitionState.OPEN,
+    }
+    fields.update(overrides)
+    return Petition.objects.create(**fields)
+
+
+def subject_of(message: Message) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+def body_of(message: Message) -> str:
+    """The text/plain part of a mail, decoded."""
+    if message.is_multipart():
+        for part in message.walk():
+            if part.get_content_type() == "text/plain":
+                return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+        raise AssertionError("no text/plain part")
+    return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+
+
+def html_of(message: Message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+    raise AssertionError("no text/html part")
+
+
+def links_in(message: Message) -> list[str]:
+    return LINK.findall(body_of(message))
+
+
+def path_of(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+def sign_data(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "name": "Anna Andersson",
+        "email": "anna@example.test",
+        "municipality": "0180",
+        "country": "",
+        "consent": "on",
+        "website": "",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
