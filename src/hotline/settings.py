@@ -6,6 +6,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -146,6 +147,7 @@ HOTLINE_TASK_LEASE = timedelta(seconds=int(os.environ.get("HOTLINE_TASK_LEASE_SE
 
 # --- Cache (rate limits hold keyed hashes only, never addresses) ---------------------
 CACHE_URL = os.environ.get("HOTLINE_CACHE", "db")
+CACHES: dict[str, dict[str, Any]]
 if CACHE_URL == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 elif CACHE_URL.startswith("redis://"):
