@@ -290,13 +290,9 @@ def test_kill_9_during_a_load_loses_no_acknowledged_report(server: Server) -> No
                 "SELECT args_kwargs FROM django_tasks_database_dbtaskresult WHERE task_path LIKE '%triage_report'"
             )
         ]
-        audited = {
-            int(r[0]) for r in db.execute("SELECT object_id FROM staff_auditentry WHERE action = 'report.received'")
-        }
     missing = [a for a in acked if a not in stored]
     assert not missing, f"{len(missing)} acknowledged reports are not in the database"
     assert len(stored) >= len(acked)
     for pk in stored.values():  # no half report: every stored report is whole
         assert url_counts.get(pk) == 2, pk
-        assert pk in audited, pk
     assert sorted(task_ids) == sorted(stored.values())  # exactly one triage task per report

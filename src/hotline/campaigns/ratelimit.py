@@ -1,4 +1,4 @@
-"""Rate limits for public sign-ups, held in the Django cache as short-lived keyed hashes only.
+"""Rate limits for public sign-ups, held as short-lived keyed hashes only (hotline.core.ratelimit counters).
 
 What is limited: sign-ups per network prefix (/24 IPv4, /48 IPv6) and per email domain, in fixed
 windows of HOTLINE_CAMPAIGN_RATE_WINDOW_SECONDS. The cache key is an HMAC of the prefix (or domain)
@@ -15,10 +15,10 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 
 from hotline.campaigns import conf, rules
+from hotline.core import ratelimit as counters
 
 NETWORK = "net"
 DOMAIN = "dom"
@@ -50,13 +50,7 @@ def _hit(scope: str, value: str, limit: int, *, now: float | None = None) -> boo
     """Count one sign-up for `value`; False when the window already holds `limit`."""
     window, ttl = _window(now)
     key = _key(scope, value, window)
-    cache.add(key, 0, timeout=ttl)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=ttl)
-        count = 1
-    return count <= limit
+    return counters.count_event(key, ttl_seconds=ttl) <= limit
 
 
 def request_network(request: HttpRequest) -> str:

@@ -1,8 +1,9 @@
-"""A small cache-backed rate limiter. Subjects (client addresses) are stored only as short-lived keyed hashes.
+"""Rate limits of the public intake. Subjects (client addresses) are stored only as short-lived keyed hashes.
 
-Counts live in Django's cache under keys like `hl-rl:<scope>:<window>:<hmac>`; the HMAC key is derived
-from HOTLINE_INDEX_KEY (never in the database) and from the window number, so a hash cannot be linked
-to the same address in another window, and expires with its window.
+Counts live in the shared counter table (hotline.core.ratelimit) under keys like
+`hl-rl:<scope>:<window>:<hmac>`; the HMAC key is derived from HOTLINE_INDEX_KEY (never in the database)
+and from the window number, so a hash cannot be linked to the same address in another window, and
+expires with its window. Counting is one atomic statement inside the report's own transaction.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import ipaddress
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.http import HttpRequest
 
+from hotline.core import ratelimit as counters
 from hotline.core.crypto import blind_index
 from hotline.intake import conf
 
@@ -71,17 +72,14 @@ class RateLimiter:
     def peek(self, subject: str) -> Decision:
         """How many events this window, without counting one."""
         window, retry_after = self._window()
-        count = int(cache.get(self._key(subject, window)) or 0)
+        count = counters.current_count(self._key(subject, window))
         return Decision(count < self.limit, count, self.limit, retry_after)
 
     def hit(self, subject: str) -> Decision:
         """Count one event; allowed while the count stays within the limit."""
         window, retry_after = self._window()
         key = self._key(subject, window)
-        count = int(cache.get(key) or 0) + 1
-        # get + set (not add/incr): two cache round trips instead of three to five on the database
-        # cache. Two racing requests may count once; a limit that is off by one under a race is fine.
-        cache.set(key, count, timeout=retry_after + 1)
+        count = counters.count_event(key, ttl_seconds=retry_after + 1)
         return Decision(count <= self.limit, count, self.limit, retry_after)
 
 

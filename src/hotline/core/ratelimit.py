@@ -1,0 +1,43 @@
+"""Shared rate-limit counters: one atomic upsert per event, keyed by short-lived keyed hashes.
+
+Callers build the key themselves from an HMAC of the subject (an address prefix, an email domain)
+under a key that changes every window, so no address is ever stored and a key is useless after its
+window. Cheaper and stricter than the database cache (which needs several statements per event and
+whose increment is read-then-write): INSERT … ON CONFLICT DO UPDATE … RETURNING is atomic on both
+SQLite (≥ 3.35) and PostgreSQL, and runs inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from hotline.core.models import RateCounter
+
+_TABLE = RateCounter._meta.db_table
+
+
+def count_event(key: str, *, ttl_seconds: int) -> int:
+    """Add one to the counter `key` (created with a lifetime of `ttl_seconds`); returns the new count."""
+    expires_at = timezone.now() + timedelta(seconds=ttl_seconds)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_TABLE} (key, count, expires_at) VALUES (%s, 1, %s) "  # noqa: S608 (table name is ours)
+            f"ON CONFLICT (key) DO UPDATE SET count = {_TABLE}.count + 1 RETURNING count",
+            [key, connection.ops.adapt_datetimefield_value(expires_at)],
+        )
+        row = cursor.fetchone()
+    return int(row[0])
+
+
+def current_count(key: str) -> int:
+    """The count of `key` now (0 when absent or expired), without adding one."""
+    row = RateCounter.objects.filter(key=key, expires_at__gt=timezone.now()).values_list("count", flat=True).first()
+    return int(row or 0)
+
+
+def purge_expired(*, now: datetime | None = None) -> int:
+    deleted, _ = RateCounter.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted

@@ -1,0 +1,18 @@
+"""Periodic upkeep of the core: expired rate-limit counters."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django_tasks import task
+
+from hotline.core.scheduler import periodic
+
+
+@periodic(every=timedelta(minutes=15))
+@task()
+def purge_rate_counters() -> int:
+    """Delete rate-limit counters whose window has ended (they are useless and hold keyed hashes)."""
+    from hotline.core.ratelimit import purge_expired
+
+    return purge_expired()
