@@ -8,29 +8,12 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.template.loader import get_template
 
 from conftest import current_totp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"
 URL = "https://files.example.test/album/e2e-1"
-
-
-def _browser_posts_origin_null() -> bool:
-    """Same check as tests/e2e/test_staff_login.py: with `Referrer-Policy: no-referrer` Chromium posts forms
-    with `Origin: null`, which Django's CSRF check refuses, so no POST form can work in a real browser."""
-    base = get_template("base.html").template.source  # type: ignore[attr-defined]
-    no_referrer = settings.SECURE_REFERRER_POLICY == "no-referrer" or 'content="no-referrer"' in base
-    return no_referrer and "null" not in settings.CSRF_TRUSTED_ORIGINS
-
-
-posts_blocked = pytest.mark.xfail(
-    _browser_posts_origin_null(),
-    reason="core sends Referrer-Policy: no-referrer, so Chromium posts forms with Origin: null and Django's "
-    "CSRF check answers 403; every casework action is a POST",
-    strict=True,
-)
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +38,6 @@ def sign_in(page: Any, base_url: str, user: Any) -> None:
     page.wait_for_url(re.compile(r".*/staff/$"), timeout=10_000)
 
 
-@posts_blocked
 def test_claim_assess_and_see_the_timeline(live_server: Any, page: Any, make_staff: Any) -> None:
     from hotline.cases import services
     from hotline.cases.models import Assessment, Case, CaseState
