@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl
 from hotline.cases.tasks import triage_report
 from hotline.core.crypto import blind_index
+from hotline.core.taskqueue import enqueue_many
 from hotline.intake import conf, ratelimit
 from hotline.intake.models import DEFAULT_SCOPES, IdempotencyRecord, PartnerKey, ReporterMessage
 from hotline.intake.receipts import new_receipt, receipt_index
@@ -221,34 +222,7 @@ def count_partner_request(*, partner_key: PartnerKey) -> None:
 
 def _enqueue_triage_many(report_ids: list[int]) -> None:
     """Queue triage for many reports with one INSERT (same rows as triage_report.enqueue(id) each)."""
-    from django_tasks import task_backends
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.compat import normalize_json
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
-    backend = task_backends[triage_report.backend]
-    if not isinstance(backend, DatabaseBackend):
-        for report_id in report_ids:
-            triage_report.enqueue(report_id)
-        return
-    backend.validate_task(triage_report)
-    # bulk_create skips the pre_save signal that gives "no run_after" its stored value.
-    run_after = triage_report.run_after if triage_report.run_after is not None else get_date_max()
-    DBTaskResult.objects.bulk_create(
-        [
-            DBTaskResult(
-                id=backend._get_id(),
-                args_kwargs=normalize_json({"args": [report_id], "kwargs": {}}),
-                priority=triage_report.priority,
-                task_path=triage_report.module_path,
-                queue_name=triage_report.queue_name,
-                run_after=run_after,
-                backend_name=backend.alias,
-            )
-            for report_id in report_ids
-        ],
-        batch_size=500,
-    )
+    enqueue_many(triage_report, ([report_id] for report_id in report_ids))
 
 
 def submit_report_batch(*, partner_key: PartnerKey, reports: Sequence[ReportInput]) -> list[Report]:
