@@ -18,7 +18,8 @@ ADMIN = "admin"
 CAMPAIGNER = "campaigner"
 STATISTICIAN = "statistician"
 COALITION_LIAISON = "coalition_liaison"
-ROLES: tuple[str, ...] = (ANALYST, SUPERVISOR, ADMIN, CAMPAIGNER, STATISTICIAN, COALITION_LIAISON)
+POLICE_LIAISON = "police_liaison"  # collects police referral packages by download
+ROLES: tuple[str, ...] = (ANALYST, SUPERVISOR, ADMIN, CAMPAIGNER, STATISTICIAN, COALITION_LIAISON, POLICE_LIAISON)
 
 # Access markers that are not staff roles.
 PUBLIC = "public"  # anyone, no login (public pages)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/<int:case_id>/referrals/removed/", views.case_removed, name="case_removed"),
     path("referrals/", views.referral_list, name="list"),
     path("referrals/failed/", views.failed_list, name="failed"),
+    path("referrals/police/", views.police_packages, name="police"),
     path("referrals/escalated/", views.escalated_list, name="escalated"),
     path("referrals/partners/", views.partners, name="partners"),
     path("referrals/partners/<int:partner_id>/", views.partner_edit, name="partner_edit"),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from hotline.core.authz import ADMIN, ANALYST, SUPERVISOR, staff_required
+from hotline.core.authz import ADMIN, ANALYST, POLICE_LIAISON, SUPERVISOR, staff_required
 from hotline.referrals import selectors, services
 from hotline.referrals.forms import (
     AcknowledgedForm,
@@ -181,7 +181,7 @@ retry = _action(RetryForm, services.retry_delivery, gettext_lazy("The delivery w
 not_removed = _action(NotRemovedForm, services.mark_not_removed, gettext_lazy("The referral is closed as not removed."))
 
 
-@staff_required(*CASE_ROLES)
+@staff_required(*CASE_ROLES, POLICE_LIAISON)
 @require_POST
 def download_package(request: HttpRequest, referral_id: int) -> HttpResponse:
     try:
@@ -192,6 +192,12 @@ def download_package(request: HttpRequest, referral_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Package-SHA256"] = sha256
     return response
+
+
+@staff_required(POLICE_LIAISON, SUPERVISOR)
+def police_packages(request: HttpRequest) -> HttpResponse:
+    """The police liaison's page: police packages waiting to be collected (each download is audited)."""
+    return render(request, "referrals/police.html", {"downloads": selectors.awaiting_download()[:500]})
 
 
 @staff_required(*CASE_ROLES)

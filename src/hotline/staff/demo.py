@@ -21,6 +21,7 @@ DEMO_STAFF = [
     ("admin@hotline.example", ["admin", "supervisor"], "3132333435363738393031323334353637383933"),
     ("campaigner@hotline.example", ["campaigner"], "3132333435363738393031323334353637383934"),
     ("director@hotline.example", ["statistician"], "3132333435363738393031323334353637383935"),
+    ("police@hotline.example", ["police_liaison"], "3132333435363738393031323334353637383936"),
 ]
 
 

@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from hotline.core.authz import ADMIN, ANALYST, CAMPAIGNER, COALITION_LIAISON, ROLES, STATISTICIAN, SUPERVISOR
+from hotline.core.authz import (
+    ADMIN,
+    ANALYST,
+    CAMPAIGNER,
+    COALITION_LIAISON,
+    POLICE_LIAISON,
+    ROLES,
+    STATISTICIAN,
+    SUPERVISOR,
+)
 
 RECOVERY_CODE_COUNT = 10
 LOGIN_STEP_SECONDS = 300  # between the password step and the code step
@@ -20,6 +29,7 @@ ROLE_LABELS: dict[str, Promise] = {
     CAMPAIGNER: _("Campaigner"),
     STATISTICIAN: _("Statistician"),
     COALITION_LIAISON: _("Financial coalition liaison"),
+    POLICE_LIAISON: _("Police liaison"),
 }
 assert set(ROLE_LABELS) == set(ROLES)
 
@@ -41,6 +51,7 @@ STAFF_LINKS: tuple[StaffLink, ...] = (
     StaffLink("/insights/", _("Statistics and results"), frozenset({STATISTICIAN, SUPERVISOR, ADMIN})),
     StaffLink("/campaigns/", _("Campaigns"), frozenset({CAMPAIGNER})),
     StaffLink("/staff/audit/", _("Audit log"), frozenset({SUPERVISOR, ADMIN})),
+    StaffLink("/referrals/police/", _("Police packages"), frozenset({POLICE_LIAISON, SUPERVISOR})),
     StaffLink("/staff/users/", _("Staff accounts"), frozenset({ADMIN})),
 )
 

@@ -122,3 +122,24 @@ def test_package_bytes_are_reproducible_and_the_pdf_is_readable() -> None:
     assert one.sha256 == hashlib.sha256(one.content).hexdigest()
     pdf = open_zip(one.content)["summary-R-TEST.pdf"]
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+
+
+def test_the_police_liaison_collects_packages_from_their_own_page(staff_client: Any, run_tasks: Any) -> None:
+    case = make_case(host="files.example.test", path="/x/2", country="SE", abuse_email="abuse@host.example")
+    confirm(staff_client("analyst"), case)
+    run_tasks()
+    referral = police_for(case)
+    liaison = staff_client("police_liaison")
+    page = liaison.get("/referrals/police/").content.decode()
+    assert referral.reference in page and referral.package_sha256 in page
+    assert "files.example.test" not in page  # the list names references, never the URL
+    # The liaison sees nothing else: no case, no referral detail, no queue.
+    for path in (f"/cases/{case.pk}/", f"/referrals/{referral.pk}/", "/referrals/", "/cases/"):
+        assert liaison.get(path).status_code == 403, path
+    response = liaison.post(f"/referrals/{referral.pk}/package/")
+    assert response.status_code == 200
+    assert hashlib.sha256(response.content).hexdigest() == referral.package_sha256
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.DELIVERED
+    assert AuditEntry.objects.get(action="referral.package_downloaded").actor == liaison.user
+    assert referral.reference not in liaison.get("/referrals/police/").content.decode()  # collected
