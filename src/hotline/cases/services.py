@@ -6,11 +6,12 @@ Every function here runs in one transaction and records an audit entry in it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -35,6 +36,7 @@ from hotline.cases.models import (
 from hotline.cases.priority import PrioritySignals, case_priority
 from hotline.cases.rules import add_channel, needs_four_eyes
 from hotline.core.authz import SUPERVISOR
+from hotline.core.bulk import insert_rows, update_rows
 from hotline.core.crypto import blind_index
 from hotline.staff import audit
 from hotline.staff.models import StaffUser
@@ -179,6 +181,45 @@ def transition_case(
 
 
 # --- triage ------------------------------------------------------------------------------------------
+DEFAULT_TRIAGE_BATCH = 200
+MAX_TRIAGE_BATCH = 1000
+# How far into the queue (times the batch size) a batch looks for the tasks of its reports: room for the
+# batches of a few workers running side by side on PostgreSQL.
+SIBLING_WINDOW = 4
+REPORTED_URL_FIELDS = ("pk", "report", "position", "url", "case", "problem")
+# What triage changes on a case that already exists (update_rows writes these).
+CASE_COUNT_FIELDS = (
+    "report_count",
+    "independent_reporters",
+    "channels",
+    "nexus_hint",
+    "nexus_victim_hint",
+    "nexus_offender_hint",
+    "nexus_place_hint",
+    "queued_at",
+    "last_reported_at",
+    "priority",
+    "version",
+    "updated_at",
+)
+
+
+def triage_batch_limit() -> int:
+    """HOTLINE_TRIAGE_BATCH (default 200, 1 to 1000): how many reports one triage task takes in one transaction.
+
+    Larger batches cost less per report but hold the write lock longer: on SQLite (one writer) a public
+    submission arriving meanwhile waits until the batch commits (about 0.1 s for 200 reports, bench/casework.py).
+    """
+    value = getattr(settings, "HOTLINE_TRIAGE_BATCH", None)
+    if value is None:
+        value = os.environ.get("HOTLINE_TRIAGE_BATCH", "")
+    try:
+        limit = int(value)
+    except (TypeError, ValueError):
+        limit = DEFAULT_TRIAGE_BATCH
+    return max(1, min(MAX_TRIAGE_BATCH, limit))
+
+
 @dataclass
 class TriageResult:
     report_id: int
@@ -190,25 +231,46 @@ class TriageResult:
     missing: bool = False
 
 
-def _trace_requester() -> Callable[..., Any] | None:
-    """hotline.tracing.services.request_trace(host=...) when the tracing app provides it, else None."""
-    from hotline.cases.selectors import optional_function
+@dataclass
+class TriageBatchResult:
+    """What one batch did. `results` holds every report it triaged, and always its first report."""
 
-    return optional_function("hotline.tracing.services", "request_trace")  # type: ignore[no-any-return]
+    results: dict[int, TriageResult] = field(default_factory=dict)
+    triaged: list[int] = field(default_factory=list)  # report ids triaged by this batch
+    created: list[int] = field(default_factory=list)  # case ids
+    reopened: list[int] = field(default_factory=list)
+    attached: list[int] = field(default_factory=list)  # cases that existed before and gained a report
+    problems: int = 0
+    sibling_tasks: int = 0  # queued triage tasks of the batch's other reports, marked done
 
 
 def _request_traces(hosts: list[str]) -> None:
-    """Ask tracing to locate each host, in this transaction. A host tracing refuses (or a fault in
-    tracing) must not stop triage: it is logged (without the host) and the case waits for a human."""
-    request_trace = _trace_requester()
+    """Ask tracing to locate the hosts, in this transaction. A host tracing refuses (or a fault in tracing)
+    must not stop triage: it is logged (without the host) and the case waits for a human.
+
+    request_traces (one call for the batch) when tracing has it; if it refuses the list (one bad host
+    refuses all), each host is asked on its own so the others still get their trace.
+    """
+    from hotline.cases.selectors import optional_function
+
+    if not hosts:
+        return
+    # Both write inside their own atomic block (a savepoint here): a failure in them leaves triage's
+    # writes and the connection usable.
+    request_traces = optional_function("hotline.tracing.services", "request_traces")
+    if request_traces is not None:
+        try:
+            request_traces(hosts=hosts)
+            return
+        except Exception as exc:  # the message may name a host: log only the kind of failure
+            logger.warning("Tracing refused the hosts of a triage batch (%s); asking host by host.", type(exc).__name__)
+    request_trace = optional_function("hotline.tracing.services", "request_trace")
     if request_trace is None:
         return
     for host in hosts:
         try:
-            # request_trace writes inside its own atomic block (a savepoint here), so a failure in it
-            # leaves triage's writes and the connection usable.
             request_trace(host=host)
-        except Exception as exc:  # the message may name the host: log only the kind of failure
+        except Exception as exc:
             logger.warning(
                 "Tracing refused a host of a triaged report (%s); the case stays without a trace.", type(exc).__name__
             )
@@ -247,17 +309,6 @@ def compute_priority(case: Case, *, now: datetime | None = None) -> int:
     return case_priority(priority_signals(case, now=now or timezone.now()))
 
 
-def _is_independent(case: Case, report: Report, *, new_case: bool) -> bool:
-    """Each anonymous report counts as one reporter; reports of one partner source count once per case."""
-    if new_case or report.channel not in PARTNER_CHANNELS or not report.source_name:
-        return True
-    return not (
-        ReportedUrl.objects.filter(case=case, report__channel=report.channel, report__source_name=report.source_name)
-        .exclude(report=report)
-        .exists()
-    )
-
-
 def _new_case(report: Report, now: datetime, **extra: Any) -> Case:
     case = Case(
         kind=report.kind,
@@ -272,14 +323,6 @@ def _new_case(report: Report, now: datetime, **extra: Any) -> Case:
         **extra,
     )
     _apply_nexus_hints(case, report)
-    return case
-
-
-def _create_case(report: Report, now: datetime, events: list[CaseEvent], **extra: Any) -> Case:
-    case = _new_case(report, now, **extra)
-    case.priority = compute_priority(case, now=now)
-    case.save()
-    _created_events(case, report, now, events)
     return case
 
 
@@ -299,176 +342,351 @@ def _created_events(case: Case, report: Report, now: datetime, events: list[Case
     )
 
 
-def _url_case(
-    *, index: str, canonical: Any, report: Report, now: datetime, events: list[CaseEvent]
-) -> tuple[Case, bool]:
-    """The case for a canonical URL, locked; created if none exists. Returns (case, created).
-
-    Two workers may create it at the same moment: the unique url_index lets one insert win; the other's
-    insert fails inside its savepoint and it attaches to the winner's case instead.
-    """
-    found = list(Case.objects.select_for_update().defer("canonical_url").filter(url_index=index).order_by()[:1])
-    if found:
-        return found[0], False
-    # SQLite runs every write transaction under BEGIN IMMEDIATE (settings): writers are serialised, so the
-    # row cannot appear between the read above and this insert, and the savepoint would only cost time.
-    race_possible = transaction.get_connection().vendor != "sqlite"
-    try:
-        with transaction.atomic(savepoint=race_possible):  # a lost race rolls back only this insert
-            case = _new_case(
-                report,
-                now,
-                url_index=index,
-                canonical_url=canonical.url,
-                host=canonical.host[:253],
-                registered_domain=(canonical.registered_domain or "")[:253],
-            )
-            case.priority = compute_priority(case, now=now)
-            case.save()
-    except IntegrityError:
-        return Case.objects.select_for_update().defer("canonical_url").get(url_index=index), False
-    _created_events(case, report, now, events)
-    return case, True
-
-
-def _attach_existing(case: Case, report: Report, now: datetime, events: list[CaseEvent], result: TriageResult) -> bool:
-    """Count `report` on an existing (locked) case; reopen it when closed. Returns True if reopened."""
-    reopened = False
-    if case.state == CaseState.CLOSED:
-        CaseEvent.objects.create(
-            case=case, at=now, kind="seen_again", details={"report": report.pk, "closed_as": case.close_reason}
-        )
-        transition_case(
-            case=case,
-            to_state=CaseState.TRIAGED,
-            actor=SYSTEM,
-            details={"reason": "seen_again", "report": report.pk},
-        )
-        reopened = True
-        result.reopened.append(case.pk)
-        case.queued_at = now
-    case.report_count += 1
-    if _is_independent(case, report, new_case=False):
-        case.independent_reporters += 1
-    case.channels = add_channel(case.channels, report.channel)
-    _apply_nexus_hints(case, report)
-    if case.last_reported_at is None or report.received_at > case.last_reported_at:
-        case.last_reported_at = report.received_at
-    case.priority = compute_priority(case, now=now)
-    case.version += 1
-    case.save(
-        update_fields=[
-            "report_count",
-            "independent_reporters",
-            "channels",
-            "nexus_hint",
-            "nexus_victim_hint",
-            "nexus_offender_hint",
-            "nexus_place_hint",
-            "queued_at",
-            "last_reported_at",
-            "priority",
-            "version",
-            "updated_at",
-        ]
-    )
-    events.append(
-        CaseEvent(case=case, at=now, kind="report_attached", details={"report": report.pk, "channel": report.channel})
-    )
-    return reopened
-
-
 def triage_report(*, report_id: int) -> TriageResult:
-    """Turn a report into cases: one per canonical URL (deduplicated), or one for a report without URL.
+    """Turn one report into cases: a batch of one (see triage_batch). Returns what happened to that report."""
+    return triage_batch(first_report_id=report_id, limit=1).results[report_id]
 
-    Idempotent (a triaged report is left alone) and safe against a concurrent run (row lock on the
-    report, unique url_index on cases). A URL that cannot be canonicalised gets a case of its own that
-    records the reason and waits for a human; it never makes the task fail.
+
+def triage_batch(*, first_report_id: int, limit: int | None = None) -> TriageBatchResult:
+    """Triage `first_report_id` and up to limit-1 other untriaged reports (oldest first) in ONE transaction.
+
+    One case per canonical URL (deduplicated, also within the batch), a case of its own for a report
+    without URL; duplicates, channels and independent reporters counted; a closed case reported again
+    is reopened ("seen again"). A URL that cannot be canonicalised gets a case of its own that records
+    the reason and waits for a human; it never makes the task fail. Idempotent: a triaged report is
+    left alone. Concurrency: the batch's reports are row-locked (PostgreSQL: other workers skip them),
+    url_index is unique; a batch that loses an insert race is rolled back and run again, and then
+    attaches to the winner's case. The queued triage tasks of the other reports are marked done in
+    the same transaction, and one audit entry records the whole batch (ids and facts only).
     """
+    limit = triage_batch_limit() if limit is None else max(1, min(MAX_TRIAGE_BATCH, limit))
     for attempt in range(TRIAGE_ATTEMPTS):
         try:
             with transaction.atomic():
-                return _triage(report_id)
+                return _TriageBatch(first_report_id, limit).run()
         except IntegrityError:
             if attempt == TRIAGE_ATTEMPTS - 1:
                 raise
-            logger.info("Triage of report %s met a concurrent write; trying again.", report_id)
+            logger.info("Triage batch of report %s met a concurrent write; trying again.", first_report_id)
     raise AssertionError("unreachable")
 
 
-def _triage(report_id: int) -> TriageResult:
-    result = TriageResult(report_id=report_id)
-    # Only what triage needs: the report's encrypted texts are not decrypted here.
-    found = list(Report.objects.select_for_update().only(*TRIAGE_REPORT_FIELDS).filter(pk=report_id).order_by()[:1])
-    report = found[0] if found else None
-    if report is None:
-        logger.warning("Report %s to triage does not exist (deleted?); nothing to do.", report_id)
-        result.missing = True
-        return result
-    if report.triaged_at is not None:
-        result.already_done = True
-        result.case_ids = sorted(
-            set(report.urls.exclude(case=None).values_list("case_id", flat=True))
-            | ({report.situation_case_id} if report.situation_case_id else set())
-        )
-        return result
+# --- bulk writes without bulk_create's and bulk_update's per-value SQL compilation -------------------
+# Triage writes hundreds of rows per batch; Django's bulk_create/bulk_update spend tens of microseconds
+# per value building SQL (bulk_update: a CASE WHEN per row and field), which made up most of a batch's
+# time. These two build one statement and prepare values with each field's own get_db_prep_save, so
+# rows are stored exactly as save()/bulk_create store them. Only quoted identifiers from the model's
+# metadata go into the SQL text; every value is a parameter.
+class _TriageBatch:
+    """One run of triage_batch: reads everything it needs in a few queries, decides in memory, writes in bulk."""
 
-    now = timezone.now()
-    events: list[CaseEvent] = []
-    touched: dict[int, Case] = {}
-    trace_hosts: set[str] = set()
-    urls = list(report.urls.order_by("position"))
+    def __init__(self, first_report_id: int, limit: int):
+        self.first_report_id = first_report_id
+        self.limit = limit
+        self.now = timezone.now()
+        self.out = TriageBatchResult()
+        self.events: list[CaseEvent] = []
+        self.new_cases: list[Case] = []
+        self.by_index: dict[str, Case] = {}  # url_index -> case (existing and locked, or new in this batch)
+        self.attached: dict[int, Case] = {}  # existing cases that gain a report, by pk
+        # (id(case), channel, source) of partner reports already on a case: they count as one reporter.
+        self.sources: set[tuple[int, str, str]] = set()
+        self.trace_hosts: set[str] = set()
+        self.url_links: list[tuple[ReportedUrl, Case]] = []
+        self.situation_links: list[tuple[Report, Case]] = []
+        self.cases_of: dict[int, list[Case | int]] = {}  # report id -> its cases (objects, or ids already linked)
+        self.created_by: dict[int, list[Case]] = {}
 
-    if not urls:
-        case = report.situation_case
-        if case is None:
-            case = _create_case(report, now, events)
-            report.situation_case = case
-            result.created.append(case.pk)
-        touched[case.pk] = case
-    for reported in urls:
-        if reported.case_id is not None:
-            touched.setdefault(reported.case_id, reported.case)  # type: ignore[arg-type]
-            continue
-        try:
-            canonical = canonicalize_url(reported.url)
-        except UnacceptableUrl as exc:
-            reported.problem = str(exc)[:200] or _("The URL could not be read.")
-            case = _create_case(report, now, events, url_problem=reported.problem)
-            result.created.append(case.pk)
-            result.problems += 1
+    # --- reading ---
+    def run(self) -> TriageBatchResult:
+        reports = self._lock_reports()
+        if not reports:
+            return self.out
+        urls = self._reported_urls(reports)
+        canonical = self._canonicalise(urls)
+        self._lock_existing_cases({entry[1] for entry in canonical.values() if not isinstance(entry, str)})
+        self._partner_sources(reports)
+        for report in reports:
+            self._triage(report, urls.get(report.pk, []), canonical)
+        self._write(reports, urls)
+        return self.out
+
+    def _lock_reports(self) -> list[Report]:
+        first_id = self.first_report_id
+        first = TriageResult(report_id=first_id)
+        self.out.results[first_id] = first
+        # Only what triage needs: the report's encrypted texts are not decrypted here.
+        fields = Report.objects.only(*TRIAGE_REPORT_FIELDS)
+        found = list(fields.select_for_update().filter(pk=first_id).order_by()[:1])
+        reports = []
+        if not found:
+            logger.warning("Report %s to triage does not exist (deleted?); nothing to do.", first_id)
+            first.missing = True
+        elif found[0].triaged_at is not None:
+            first.already_done = True
+            first.case_ids = sorted(
+                set(found[0].urls.exclude(case=None).values_list("case_id", flat=True))
+                | ({found[0].situation_case_id} if found[0].situation_case_id else set())
+            )
         else:
-            index = blind_index(canonical.url, purpose=CASE_URL_PURPOSE)
-            case, created = _url_case(index=index, canonical=canonical, report=report, now=now, events=events)
-            if created:
-                result.created.append(case.pk)
-                trace_hosts.add(case.host)
-            elif case.pk not in touched and _attach_existing(case, report, now, events, result):
-                trace_hosts.add(case.host)
-        reported.case = case
-        ReportedUrl.objects.filter(pk=reported.pk).update(case=case, problem=reported.problem)
-        touched[case.pk] = case
+            reports.append(found[0])
+        if self.limit > 1:
+            # Oldest first (the partial index of untriaged reports); on PostgreSQL rows another worker
+            # holds are skipped, so two workers drain disjoint batches. SQLite serialises writers anyway.
+            reports += list(
+                fields.select_for_update(skip_locked=True)
+                .filter(triaged_at=None)
+                .exclude(pk=first_id)
+                .order_by("received_at")[: self.limit - 1]
+            )
+        # The oldest report of a URL creates its case (created_at, age in queue), whichever task ran.
+        reports.sort(key=lambda r: (r.received_at, r.pk))
+        return reports
 
-    CaseEvent.objects.bulk_create(events)
-    report.triaged_at = now
-    Report.objects.filter(pk=report.pk).update(triaged_at=now, situation_case=report.situation_case_id)
-    result.case_ids = sorted(touched)
+    def _reported_urls(self, reports: list[Report]) -> dict[int, list[ReportedUrl]]:
+        urls: dict[int, list[ReportedUrl]] = {}
+        rows = (
+            ReportedUrl.objects.only(*REPORTED_URL_FIELDS)
+            .filter(report_id__in=[r.pk for r in reports])
+            .order_by("report_id", "position")
+        )
+        for reported in rows:
+            urls.setdefault(reported.report_id, []).append(reported)
+        return urls
 
-    _request_traces(sorted(h for h in trace_hosts if h))
+    def _canonicalise(self, urls: dict[int, list[ReportedUrl]]) -> dict[str, tuple[Any, str] | str]:
+        """Each distinct URL as reported -> (canonical URL, its blind index), or the reason it cannot be read.
+        The blind index is computed once per canonical URL."""
+        out: dict[str, tuple[Any, str] | str] = {}
+        index_of: dict[str, str] = {}
+        for reported in (r for rows in urls.values() for r in rows):
+            if reported.case_id is not None or reported.url in out:
+                continue
+            try:
+                canonical = canonicalize_url(reported.url)
+            except UnacceptableUrl as exc:
+                out[reported.url] = str(exc)[:200] or _("The URL could not be read.")
+                continue
+            index = index_of.get(canonical.url)
+            if index is None:
+                index = index_of[canonical.url] = blind_index(canonical.url, purpose=CASE_URL_PURPOSE)
+            out[reported.url] = (canonical, index)
+        return out
 
-    audit.record(
-        actor=SYSTEM,
-        action="report.triaged",
-        object_type="report",
-        object_id=report.pk,
-        details={
-            "cases": result.case_ids,
-            "created": result.created,
-            "reopened": result.reopened,
-            "problems": result.problems,
-        },
-    )
-    return result
+    def _lock_existing_cases(self, indexes: set[str]) -> None:
+        if not indexes:
+            return
+        # Locked in id order, so two batches over overlapping URLs cannot deadlock.
+        found = Case.objects.select_for_update().defer("canonical_url").filter(url_index__in=sorted(indexes))
+        for case in found.order_by("pk"):
+            self.by_index[case.url_index] = case  # type: ignore[index]
+
+    def _partner_sources(self, reports: list[Report]) -> None:
+        """Which partner sources already reported each existing case (one query, only when it matters)."""
+        partner = {(r.channel, r.source_name) for r in reports if r.channel in PARTNER_CHANNELS and r.source_name}
+        if not partner or not self.by_index:
+            return
+        by_pk = {case.pk: case for case in self.by_index.values()}
+        rows = (
+            ReportedUrl.objects.filter(
+                case_id__in=sorted(by_pk),
+                report__channel__in=sorted({channel for channel, _ in partner}),
+                report__source_name__in=sorted({source for _, source in partner}),
+            )
+            .order_by()
+            .values_list("case_id", "report__channel", "report__source_name")
+            .distinct()
+        )
+        for case_id, channel, source in rows:
+            self.sources.add((id(by_pk[case_id]), channel, source))
+
+    # --- deciding (in memory) ---
+    def _triage(self, report: Report, urls: list[ReportedUrl], canonical: dict[str, tuple[Any, str] | str]) -> None:
+        result = self.out.results.setdefault(report.pk, TriageResult(report_id=report.pk))
+        cases: dict[int, Case | int] = {}  # id(case) or a linked case id -> case, for this report
+        if not urls:
+            if report.situation_case_id is not None:
+                cases[report.situation_case_id] = report.situation_case_id
+            else:
+                case = self._create(report)
+                self.situation_links.append((report, case))
+                cases[id(case)] = case
+        for reported in urls:
+            if reported.case_id is not None:  # linked by an earlier run: keep it
+                cases.setdefault(reported.case_id, reported.case_id)
+                continue
+            entry = canonical[reported.url]
+            if isinstance(entry, str):
+                reported.problem = entry
+                case = self._create(report, url_problem=entry)
+                result.problems += 1
+            else:
+                found, index = entry
+                case = self.by_index.get(index)  # type: ignore[assignment]
+                if case is None:
+                    case = self.by_index[index] = self._create(
+                        report,
+                        url_index=index,
+                        canonical_url=found.url,
+                        host=found.host[:253],
+                        registered_domain=(found.registered_domain or "")[:253],
+                    )
+                    self.trace_hosts.add(case.host)
+                elif id(case) not in cases and case.pk not in cases and self._attach(case, report, result):
+                    self.trace_hosts.add(case.host)
+            self.url_links.append((reported, case))
+            cases[id(case)] = case
+        self.cases_of[report.pk] = list(cases.values())
+
+    def _create(self, report: Report, **extra: Any) -> Case:
+        case = _new_case(report, self.now, **extra)
+        self.new_cases.append(case)
+        self.created_by.setdefault(report.pk, []).append(case)
+        self._is_independent(case, report)  # notes a partner source: its next report does not count again
+        _created_events(case, report, self.now, self.events)
+        return case
+
+    def _is_independent(self, case: Case, report: Report) -> bool:
+        """Each anonymous report counts as one reporter; reports of one partner source count once per case."""
+        if report.channel not in PARTNER_CHANNELS or not report.source_name:
+            return True
+        key = (id(case), report.channel, report.source_name)
+        if key in self.sources:
+            return False
+        self.sources.add(key)
+        return True
+
+    def _attach(self, case: Case, report: Report, result: TriageResult) -> bool:
+        """Count `report` on a case found by URL; reopen it when closed. Returns True if reopened."""
+        reopened = False
+        if case.pk is not None:
+            self.attached[case.pk] = case
+        if case.state == CaseState.CLOSED:
+            CaseEvent.objects.create(
+                case=case, at=self.now, kind="seen_again", details={"report": report.pk, "closed_as": case.close_reason}
+            )
+            transition_case(
+                case=case,
+                to_state=CaseState.TRIAGED,
+                actor=SYSTEM,
+                details={"reason": "seen_again", "report": report.pk},
+            )
+            reopened = True
+            result.reopened.append(case.pk)
+            self.out.reopened.append(case.pk)
+            case.queued_at = self.now
+        case.report_count += 1
+        if self._is_independent(case, report):
+            case.independent_reporters += 1
+        case.channels = add_channel(case.channels, report.channel)
+        _apply_nexus_hints(case, report)
+        if case.last_reported_at is None or report.received_at > case.last_reported_at:
+            case.last_reported_at = report.received_at
+        self.events.append(
+            CaseEvent(
+                case=case, at=self.now, kind="report_attached", details={"report": report.pk, "channel": report.channel}
+            )
+        )
+        return reopened
+
+    # --- writing (in bulk) ---
+    def _write(self, reports: list[Report], urls: dict[int, list[ReportedUrl]]) -> None:
+        now = self.now
+        for case in self.new_cases:
+            case.priority = compute_priority(case, now=now)
+        # URL cases in url_index order: two batches inserting the same URLs wait on each other, never deadlock.
+        self.new_cases.sort(key=lambda c: (c.url_index is None, c.url_index or ""))
+        insert_rows(Case, self.new_cases)
+        existing = list(self.attached.values())
+        for case in existing:
+            case.priority = compute_priority(case, now=now)
+            case.version += 1
+            case.updated_at = now
+        update_rows(Case, existing, CASE_COUNT_FIELDS)
+        for reported, case in self.url_links:
+            reported.case = case
+        update_rows(ReportedUrl, [reported for reported, _ in self.url_links], ("case", "problem"))
+        insert_rows(CaseEvent, self.events)
+        report_ids = [r.pk for r in reports]
+        Report.objects.filter(pk__in=report_ids).update(triaged_at=now)
+        for report, case in self.situation_links:
+            report.situation_case = case
+        update_rows(Report, [report for report, _ in self.situation_links], ("situation_case",))
+
+        out = self.out
+        out.triaged = report_ids
+        out.created = [case.pk for case in self.new_cases]
+        out.attached = sorted(self.attached)
+        for report in reports:
+            result = out.results[report.pk]
+            result.case_ids = sorted(c if isinstance(c, int) else c.pk for c in self.cases_of[report.pk])
+            result.created = [case.pk for case in self.created_by.get(report.pk, [])]
+            out.problems += result.problems
+
+        _request_traces(sorted(host for host in self.trace_hosts if host))
+        out.sibling_tasks = self._finish_sibling_tasks([pk for pk in report_ids if pk != self.first_report_id])
+        audit.record(
+            actor=SYSTEM,
+            action="reports.triaged",
+            object_type="report",
+            object_id=report_ids[0],
+            details={
+                # What intake's entry said of each report (never its URLs or texts).
+                "reports": [
+                    {
+                        "id": r.pk,
+                        "channel": r.channel,
+                        "kind": r.kind,
+                        "urls": len(urls.get(r.pk, [])),
+                        "source": r.source_name,
+                    }
+                    for r in reports
+                ],
+                "cases": {"created": out.created, "reopened": out.reopened, "attached": out.attached},
+                "problems": out.problems,
+            },
+        )
+
+    def _finish_sibling_tasks(self, report_ids: list[int]) -> int:
+        """The queued triage tasks of reports this batch triaged have nothing left to do: mark them done now,
+        so the worker does not pay a task's overhead for each. A task a worker already claimed is not
+        touched; it finds its report triaged and goes on to the next batch.
+
+        Only the head of the queue is looked at (in the worker's order, through the queue's own partial
+        index): the batch takes the oldest untriaged reports, whose tasks intake queued first. Matching
+        the report id in every waiting task instead would read the whole backlog for every batch. A
+        sibling outside the head (a task queued again later) simply runs and finds its report triaged.
+        """
+        if not report_ids:
+            return 0
+        from django_tasks import task_backends
+        from django_tasks.base import TaskResultStatus
+        from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_db.models import DBTaskResult
+
+        from hotline.cases.tasks import triage_report as triage_task
+
+        if not isinstance(task_backends[triage_task.backend], DatabaseBackend):
+            return 0
+        # The head of the queue, in the worker's order through the queue's own partial index. Locked, so on
+        # PostgreSQL no worker claims one of these tasks before this transaction ends (workers skip locked
+        # rows); a task being claimed right now is skipped here. SQLite serialises writers anyway.
+        head = list(
+            DBTaskResult.objects.select_for_update(skip_locked=True)
+            .filter(status=TaskResultStatus.READY, task_path=triage_task.module_path)
+            .order_by(*DBTaskResult._meta.ordering)  # type: ignore[misc]  # the queue order the worker uses
+            .values_list("pk", flat=True)[: SIBLING_WINDOW * self.limit]
+        )
+        if not head:
+            return 0
+        # By id only (the primary key index): with a status condition, SQLite would rather walk every
+        # waiting task. The rows are locked and were waiting, so no condition on the status is needed.
+        return DBTaskResult.objects.filter(pk__in=head, args_kwargs__args__0__in=report_ids).update(
+            status=TaskResultStatus.SUCCESSFUL,
+            started_at=self.now,
+            finished_at=self.now,
+            return_value={"triaged_with": self.first_report_id},
+        )
 
 
 def refresh_priorities(*, now: datetime | None = None, batch_size: int = 1000) -> int:

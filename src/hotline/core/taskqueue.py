@@ -16,6 +16,8 @@ def enqueue_many(task: Any, args_list: Iterable[Sequence[Any]]) -> int:
     from django_tasks_db.compat import normalize_json
     from django_tasks_db.models import DBTaskResult, get_date_max
 
+    from hotline.core.bulk import insert_rows
+
     items = [list(args) for args in args_list]
     backend = task_backends[task.backend]
     if not isinstance(backend, DatabaseBackend):
@@ -25,7 +27,8 @@ def enqueue_many(task: Any, args_list: Iterable[Sequence[Any]]) -> int:
     backend.validate_task(task)
     # bulk_create skips the pre_save signal that gives "no run_after" its stored value.
     run_after = task.run_after if task.run_after is not None else get_date_max()
-    DBTaskResult.objects.bulk_create(
+    insert_rows(
+        DBTaskResult,
         [
             DBTaskResult(
                 id=backend._get_id(),
@@ -38,6 +41,5 @@ def enqueue_many(task: Any, args_list: Iterable[Sequence[Any]]) -> int:
             )
             for args in items
         ],
-        batch_size=500,
     )
     return len(items)

@@ -7,12 +7,15 @@ together with the audit entry, the case countries and the retry task.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hotline.cases.models import Case, CaseState
+from hotline.core.bulk import insert_rows
+from hotline.core.taskqueue import enqueue_many
 from hotline.staff import audit
 from hotline.staff.models import StaffUser
 from hotline.tracing import conf
@@ -28,7 +31,7 @@ from hotline.tracing.rules import (
     should_retry,
 )
 
-__all__ = ["InvalidHost", "record_outcome", "refresh_stale_traces", "request_trace", "run_trace"]
+__all__ = ["InvalidHost", "record_outcome", "refresh_stale_traces", "request_trace", "request_traces", "run_trace"]
 
 logger = logging.getLogger("hotline.tracing")
 Actor = StaffUser | str
@@ -93,6 +96,88 @@ def request_trace(*, host: str, reason: str = "triage", actor: Actor = audit.SYS
             object_id=trace.pk,
             details={"reason": trace.reason},
         )
+
+
+def request_traces(*, hosts: Iterable[str], reason: str = "triage", actor: Actor = audit.SYSTEM) -> None:
+    """request_trace for many hosts at once (triage of a batch of reports), in a few queries.
+
+    Same rules as request_trace: a host with a fresh result cached or a trace already queued gets
+    nothing new; a queued trace whose task was lost is closed and queued afresh; at most one queued
+    trace per host (the database constraint). Call it inside the caller's transaction. Every host is
+    checked before anything is written: one that is not a plain host name raises InvalidHost and
+    nothing is queued. One audit entry lists the traces queued (ids only, never the hosts).
+    """
+    wanted = sorted({normalise_host(host) for host in hosts})
+    if not wanted:
+        return
+    now = timezone.now()
+    reason = reason[:16]
+    with transaction.atomic():
+        # Locked in host order, so two batches asking for overlapping hosts cannot deadlock.
+        queued = list(
+            HostTrace.objects.select_for_update().filter(host__in=wanted, status__in=OPEN_STATUSES).order_by("host")
+        )
+        stuck = [trace for trace in queued if _is_stuck(trace, now)]
+        covered = {trace.host for trace in queued if not _is_stuck(trace, now)}
+        if stuck:
+            HostTrace.objects.filter(pk__in=[trace.pk for trace in stuck]).update(
+                status=TraceStatus.FAILED,
+                failure_code=FailureCode.INTERNAL,
+                failure_reason="queued trace never ran; queued again",
+                next_retry_at=None,
+            )
+            for trace in stuck:
+                audit.record(
+                    actor=actor,
+                    action="tracing.trace_abandoned",
+                    object_type="host_trace",
+                    object_id=trace.pk,
+                    details={"attempts": trace.attempts},
+                )
+        candidates = [host for host in wanted if host not in covered]
+        if not candidates:
+            return
+        # is_fresh(latest finished) holds exactly when some finished trace is younger than the TTL.
+        fresh = set(
+            HostTrace.objects.filter(
+                host__in=candidates,
+                status__in=[TraceStatus.OK, TraceStatus.FAILED],
+                finished_at__gt=now - conf.trace_ttl(),
+            )
+            .order_by()
+            .values_list("host", flat=True)
+            .distinct()
+        )
+        new_hosts = [host for host in candidates if host not in fresh]
+        if not new_hosts:
+            return
+        # SQLite serialises writers: nobody can queue one of these hosts between the read above and this
+        # insert, so only PostgreSQL needs the savepoint for a concurrent request that just did.
+        race_possible = transaction.get_connection().vendor != "sqlite"
+        try:
+            with transaction.atomic(savepoint=race_possible):
+                traces = [HostTrace(host=host, reason=reason, requested_at=now) for host in new_hosts]
+                insert_rows(HostTrace, traces)
+        except IntegrityError:
+            # Rare: fall back to one host at a time, each of which handles the race on its own.
+            for host in new_hosts:
+                request_trace(host=host, reason=reason, actor=actor)
+            return
+        _enqueue_many(new_hosts)
+        audit.record(
+            actor=actor,
+            action="tracing.traces_requested",
+            object_type="host_trace",
+            object_id=traces[0].pk,
+            details={"reason": reason, "traces": [trace.pk for trace in traces]},
+        )
+
+
+def _enqueue_many(hosts: list[str]) -> None:
+    """trace_host.enqueue(host) for every host, as one INSERT (the same task rows)."""
+    from hotline.tracing.tasks import trace_host
+
+    enqueue_many(trace_host, ([host] for host in hosts))
 
 
 def run_trace(*, host: str) -> HostTrace | None:

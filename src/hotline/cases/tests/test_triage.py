@@ -205,10 +205,15 @@ def test_refresh_priorities_adds_age() -> None:
 
 
 def test_triage_is_audited_without_the_url() -> None:
-    report = store_report(URL)
-    services.triage_report(report_id=report.pk)
-    entry = AuditEntry.objects.get(action="report.triaged")
+    report = store_report(URL, channel=Channel.API, source_name="Partner A")
+    result = services.triage_report(report_id=report.pk)
+    entry = AuditEntry.objects.get(action="reports.triaged")  # one entry per batch, here a batch of one
     assert entry.object_id == str(report.pk)
+    assert entry.details == {
+        "reports": [{"id": report.pk, "channel": "api", "kind": "online_material", "urls": 1, "source": "Partner A"}],
+        "cases": {"created": result.created, "reopened": [], "attached": []},
+        "problems": 0,
+    }
     assert "example" not in str(entry.details)
     assert audit.verify_chain()[1] is None
 
@@ -230,9 +235,11 @@ def test_triage_asks_tracing_for_the_host_in_the_same_transaction() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_untriaged_reports_are_queued_again(run_tasks: Any) -> None:
+def test_untriaged_reports_are_queued_again(run_tasks: Any, settings: Any) -> None:
     from hotline.cases.tasks import requeue_untriaged_reports
 
+    # Batches of one: a triage task then triages only its own report, so this shows which ones were queued.
+    settings.HOTLINE_TRIAGE_BATCH = 1
     with time_machine.travel(timezone.now() - timedelta(minutes=30), tick=False):
         old = store_report(URL)
     fresh = store_report("https://img-host.example/p/1")
