@@ -498,7 +498,7 @@ def run_export(*, export_id: int) -> PetitionExport | None:
     try:
         result = exports.build(export)
     except Exception as exc:
-        logger.exception("Petition export %s failed.", export_id)
+        logger.error("Petition export %s failed (%s).", export_id, type(exc).__name__)  # never names or emails
         with transaction.atomic():
             PetitionExport.objects.filter(pk=export_id).update(
                 state=ExportState.FAILED, error=type(exc).__name__[:500], finished_at=timezone.now()

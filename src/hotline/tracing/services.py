@@ -191,7 +191,8 @@ def run_trace(*, host: str) -> HostTrace | None:
     try:
         outcome = trace_network(host)
     except Exception as exc:  # a bug must not leave the trace queued forever: record it and retry
-        logger.exception("Trace %s failed unexpectedly.", trace.pk)
+        # Class name only: the exception's text could name the host being traced.
+        logger.error("Trace %s failed unexpectedly (%s).", trace.pk, type(exc).__name__)
         outcome = TraceOutcome(host=host, started_at=started, finished_at=timezone.now())
         outcome.failure = TraceFailure(FailureCode.INTERNAL, f"unexpected {type(exc).__name__}")
     return record_outcome(trace_id=trace.pk, outcome=outcome, attempts_seen=attempts_seen)
