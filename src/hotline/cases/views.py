@@ -219,6 +219,9 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
             return HttpResponseRedirect(_case_url(case))
         status = 400
     else:
+        if request.headers.get("Sec-Fetch-Site", "same-origin") not in {"same-origin", "none"}:
+            # A link from another site must not claim a case or start exposure time: show the case.
+            return HttpResponseRedirect(_case_url(case))
         # Opening the form takes (or renews) the claim and starts counting time in assessment.
         services.claim_case(case=case, analyst=user)
         services.start_exposure(analyst=user, case=case)

@@ -247,3 +247,16 @@ def test_the_case_page_shows_assessment_history(case: Case, make_staff: Any, sta
     assert "Adult model, documented." in body
     timeline = body.split('id="timeline"')[1]
     assert "assessment" in timeline.lower() or "bedömning" in timeline.lower()
+
+
+def test_a_link_from_another_site_never_claims_a_case(case: Case, staff_client: Any) -> None:
+    client = staff_client("analyst")
+    response = client.get(f"/cases/{case.pk}/assess/", HTTP_SEC_FETCH_SITE="cross-site")
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
+    case.refresh_from_db()
+    assert case.claimed_by is None
+    assert not AuditEntry.objects.filter(action="case.claimed").exists()
+    # The same navigation from our own pages opens the form and takes the claim.
+    assert client.get(f"/cases/{case.pk}/assess/", HTTP_SEC_FETCH_SITE="same-origin").status_code == 200
+    case.refresh_from_db()
+    assert case.claimed_by == client.user
