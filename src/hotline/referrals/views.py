@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hotline.core.authz import ADMIN, ANALYST, POLICE_LIAISON, SUPERVISOR, staff_required
 from hotline.referrals import selectors, services
@@ -67,6 +67,7 @@ def _plan_form(state: selectors.CasePlan, data: Any = None) -> ConfirmPlanForm:
 
 
 @staff_required(*CASE_ROLES)
+@require_http_methods(["GET", "POST"])
 def case_plan(request: HttpRequest, case_id: int) -> HttpResponse:
     case = selectors.get_case(case_id=case_id)
     if case is None:
@@ -131,8 +132,10 @@ def _refused(request: HttpRequest, exc: ReferralError, *, back: str) -> HttpResp
 
 
 @staff_required(*CASE_ROLES)
+@require_GET
 def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = _referral_or_404(referral_id)
+    services.record_plan_view(case_id=referral.case_id, viewer=request.user)  # type: ignore[arg-type]
     return render(
         request,
         "referrals/detail.html",
@@ -195,12 +198,14 @@ def download_package(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 @staff_required(POLICE_LIAISON, SUPERVISOR)
+@require_GET
 def police_packages(request: HttpRequest) -> HttpResponse:
     """The police liaison's page: police packages waiting to be collected (each download is audited)."""
     return render(request, "referrals/police.html", {"downloads": selectors.awaiting_download()[:500]})
 
 
 @staff_required(*CASE_ROLES)
+@require_GET
 def referral_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     return render(
@@ -216,16 +221,19 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(SUPERVISOR)
+@require_GET
 def failed_list(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/failed.html", {"referrals": selectors.failed_referrals()})
 
 
 @staff_required(SUPERVISOR)
+@require_GET
 def escalated_list(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/escalated.html", {"referrals": selectors.escalated_referrals()})
 
 
 @staff_required(SUPERVISOR, ADMIN)
+@require_http_methods(["GET", "POST"])
 def partners(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
@@ -249,6 +257,7 @@ def partners(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(SUPERVISOR, ADMIN)
+@require_http_methods(["GET", "POST"])
 def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
     partner = selectors.all_partners().filter(pk=partner_id).first()
     if partner is None:

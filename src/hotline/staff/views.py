@@ -23,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from hotline.core.authz import ADMIN, ANY_STAFF, SUPERVISOR, login_flow, staff_required
@@ -54,6 +54,7 @@ def _is_verified(request: HttpRequest) -> bool:
 
 
 @login_flow
+@require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     """Step 1: email and password. Nobody is signed in until the second factor is checked."""
     if _is_verified(request):
@@ -109,6 +110,7 @@ def _pending(request: HttpRequest) -> tuple[StaffUser, str] | None:
 
 
 @login_flow
+@require_http_methods(["GET", "POST"])
 def login_verify(request: HttpRequest) -> HttpResponse:
     """Step 2: a TOTP code (each accepted once) or a recovery code (each usable once)."""
     pending = _pending(request)
@@ -185,6 +187,7 @@ def _qr_svg(config_url: str, title: str) -> str:
 
 
 @login_flow
+@require_http_methods(["GET", "POST"])
 def enrol(request: HttpRequest, token: str) -> HttpResponse:
     """One-time link: choose a password, add the TOTP secret to an app, confirm with a code, get recovery codes."""
     link = selectors.enrolment_link_for_token(token=token)
@@ -231,6 +234,7 @@ def enrol(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @staff_required(ANY_STAFF)
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, StaffUser)
@@ -259,6 +263,7 @@ def _actor(request: HttpRequest) -> StaffUser:
 
 
 @staff_required(ADMIN)
+@require_GET
 def users(request: HttpRequest) -> HttpResponse:
     members = [
         (member, [rules.ROLE_LABELS.get(g.name, g.name) for g in member.role_groups])  # type: ignore[attr-defined]
@@ -268,6 +273,7 @@ def users(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(ADMIN)
+@require_http_methods(["GET", "POST"])
 def user_create(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
@@ -317,6 +323,7 @@ def _detail(
 
 
 @staff_required(ADMIN)
+@require_GET
 def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     return _detail(request, _member_or_404(user_id))
 
@@ -363,6 +370,7 @@ def user_enrolment_link(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @staff_required(SUPERVISOR, ADMIN)
+@require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
