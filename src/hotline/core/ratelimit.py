@@ -33,9 +33,17 @@ def count_event(key: str, *, ttl_seconds: int) -> int:
 
 
 def current_count(key: str) -> int:
-    """The count of `key` now (0 when absent or expired), without adding one."""
-    row = RateCounter.objects.filter(key=key, expires_at__gt=timezone.now()).values_list("count", flat=True).first()
-    return int(row or 0)
+    """The count of `key` now (0 when absent or expired), without adding one.
+
+    One plain SELECT: building it through the ORM cost ten times the query (every API request peeks once).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count FROM {_TABLE} WHERE key = %s AND expires_at > %s",  # noqa: S608 (our table name)
+            [key, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 def purge_expired(*, now: datetime | None = None) -> int:

@@ -12,7 +12,7 @@ def _int(name: str, default: int) -> int:
     value = getattr(settings, name, None)
     if value is None:
         raw = os.environ.get(name, "")
-        value = int(raw) if raw.strip().isdigit() else default
+        value = int(raw) if raw.strip().isascii() and raw.strip().isdigit() else default
     return int(value)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from hotline.cases.models import Channel, NexusHint, ReportKind
@@ -41,6 +44,62 @@ def home_country_name() -> Any:
 
 def url_field_name(number: int) -> str:
     return f"url_{number}"
+
+
+def public_channel(value: str | None) -> str:
+    """The channel a public form POST names (hidden field, stripped), web for anything else."""
+    channel = (value or "").strip() or Channel.WEB
+    return channel if channel in PUBLIC_CHANNELS else Channel.WEB
+
+
+def url_fields_in(data: Mapping[str, Any]) -> int:
+    """How many URL fields a bound ReportForm has for this POST data (before the 1..max clamp)."""
+    filled = [k for k in data if k.startswith("url_") and k[4:].isascii() and k[4:].isdigit()]
+    highest = max((int(k[4:]) for k in filled), default=0)
+    try:
+        declared = int(data.get("url_fields") or 0)
+    except (TypeError, ValueError):
+        declared = 0
+    return max(INITIAL_URL_FIELDS, min(max(highest, declared), conf.max_urls()))
+
+
+_CLASSIFICATION_VALUES = frozenset(value for value, _label in CLASSIFICATION_CHOICES)
+_WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]+\s*")
+_TEXT_FIELDS = ("where_seen", "description", "contact")
+
+
+def quick_report_input(data: QueryDict) -> ReportInput | None:
+    """The ReportInput a bound ReportForm would put in cleaned_data["report"], read straight from POST data.
+
+    Only for the plain, common case: every choice present and one of the form's choices, a whole number
+    (or nothing) in url_fields. Returns None whenever the form itself might answer differently (a missing
+    or unknown choice, a bad number), so the caller falls back to the full form and its messages. The
+    report's own rules (URLs, lengths, NUL, empty report) are not checked here: see check_report.
+    """
+    kind = data.get("kind", "")
+    if kind not in ReportKind.values:
+        return None
+    nexus = [data.get(name, "") for name in ("nexus_victim", "nexus_offender", "nexus_place")]
+    if not all(value in NexusHint.values for value in nexus):
+        return None
+    classification = data.get("reporter_classification", "")
+    if classification not in _CLASSIFICATION_VALUES:
+        return None
+    declared = data.get("url_fields", "")
+    if declared and not _WHOLE_NUMBER.fullmatch(declared):
+        return None
+    texts = {name: (data.get(name) or "").strip() for name in _TEXT_FIELDS}
+    url_count = max(1, min(url_fields_in(data), conf.max_urls()))
+    urls = [u for n in range(1, url_count + 1) if (u := (data.get(url_field_name(n)) or "").strip())]
+    return ReportInput(
+        kind=kind,
+        urls=urls,
+        reporter_classification=classification,
+        nexus_victim=nexus[0],
+        nexus_offender=nexus[1],
+        nexus_place=nexus[2],
+        **texts,
+    )
 
 
 class ReportForm(forms.Form):
@@ -115,13 +174,7 @@ class ReportForm(forms.Form):
     def _url_fields_from_data(self) -> int:
         if not self.is_bound:
             return INITIAL_URL_FIELDS
-        filled = [k for k in self.data if k.startswith("url_") and k[4:].isdigit()]
-        highest = max((int(k[4:]) for k in filled), default=0)
-        try:
-            declared = int(self.data.get("url_fields") or 0)
-        except (TypeError, ValueError):
-            declared = 0
-        return max(INITIAL_URL_FIELDS, min(max(highest, declared), conf.max_urls()))
+        return url_fields_in(self.data)
 
     @property
     def url_bound_fields(self) -> list[forms.BoundField]:
@@ -136,8 +189,7 @@ class ReportForm(forms.Form):
         return self.url_count < conf.max_urls()
 
     def report_channel(self) -> str:
-        channel = self.cleaned_data.get("channel") or Channel.WEB
-        return channel if channel in PUBLIC_CHANNELS else Channel.WEB
+        return public_channel(self.cleaned_data.get("channel"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

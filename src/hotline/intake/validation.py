@@ -228,3 +228,27 @@ def report_problems(report: ReportInput) -> dict[str, str]:
     if not problems:
         report.urls = dedupe(cleaned)
     return problems
+
+
+_CHECKED = object()
+
+
+class CheckedReport:
+    """A ReportInput that passed `report_problems` (its URLs cleaned), made only by `check_report`.
+
+    Lets a caller that already validated a report hand it to the service without a second validation;
+    the service still validates everything it gets in any other form.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: ReportInput, token: object):
+        if token is not _CHECKED:
+            raise TypeError("A CheckedReport is only made by check_report().")
+        self.data = data
+
+
+def check_report(report: ReportInput) -> tuple[CheckedReport | None, dict[str, str]]:
+    """(CheckedReport, {}) when the report can be stored, else (None, problems) as report_problems gives them."""
+    problems = report_problems(report)
+    return (None if problems else CheckedReport(report, _CHECKED)), problems

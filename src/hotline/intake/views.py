@@ -12,9 +12,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,10 +27,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hotline.cases.models import Channel
 from hotline.core.authz import ADMIN, ANALYST, SUPERVISOR, public, staff_required
 from hotline.intake import ratelimit, selectors, services
-from hotline.intake.forms import MessageForm, PartnerKeyForm, ReceiptForm, ReportForm, StaffReportForm
+from hotline.intake.forms import (
+    MessageForm,
+    PartnerKeyForm,
+    ReceiptForm,
+    ReportForm,
+    StaffReportForm,
+    public_channel,
+    quick_report_input,
+)
 from hotline.intake.models import PartnerKey
 from hotline.intake.receipts import format_receipt
 from hotline.intake.status import EXPLANATIONS
+from hotline.intake.validation import CheckedReport, check_report
 
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
@@ -51,6 +65,15 @@ def report(request: HttpRequest) -> HttpResponse:
         current = ReportForm(request.POST).url_count
         form = ReportForm(initial=request.POST.dict(), url_fields=current + 1)
         return _report_page(request, form, focus=f"id_url_{form.url_count}")
+    language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    # The common case is checked once, without building the form (its dozen fields cost more than the
+    # rest of the request); anything unusual or not valid goes through the full form and its messages.
+    quick = quick_report_input(request.POST)
+    if quick is not None:
+        quick.language = language
+        checked, _problems = check_report(quick)
+        if checked is not None:
+            return _store_public_report(request, checked, channel=public_channel(request.POST.get("channel")))
     form = ReportForm(request.POST)
     if not form.is_valid():
         return _report_page(request, form, status=400)
@@ -68,7 +91,7 @@ def report(request: HttpRequest) -> HttpResponse:
             nexus_victim=data.nexus_victim,
             nexus_offender=data.nexus_offender,
             nexus_place=data.nexus_place,
-            language=getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),
+            language=language,
         )
     except services.TooManyRequests as exc:
         return _too_many(request, exc.decision, "submit")
@@ -81,6 +104,53 @@ def report(request: HttpRequest) -> HttpResponse:
         "intake/report_thanks.html",
         {"receipt": format_receipt(submitted.receipt), "url_count": len(data.urls)},
     )
+
+
+def _store_public_report(request: HttpRequest, checked: CheckedReport, *, channel: str) -> HttpResponse:
+    """Store a report validated by check_report and show the receipt."""
+    try:
+        submitted = services.submit_public_report(
+            client=ratelimit.client_address(request), checked=checked, channel=channel
+        )
+    except services.TooManyRequests as exc:
+        return _too_many(request, exc.decision, "submit")
+    return thanks_page(request, format_receipt(submitted.receipt))
+
+
+# The thank-you page is the same for every report but for the receipt and the CSRF token (of the language
+# switch), yet rendering it costs more than storing the report. Rendered once per language (and
+# organisation name and path) with markers, then filled in; rendered normally whenever anything else could
+# differ (pending messages, DEBUG with its reloading templates).
+_RECEIPT_MARK = "9999-RECEIPT-MARK-9999"
+_CSRF_MARK = "CSRFMARK0000CSRFMARK0000CSRFMARK0000CSRFMARK0000CSRFMARK0000CSRF"
+_thanks_parts: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+
+
+def _render_thanks(request: HttpRequest, receipt: str, **extra: Any) -> str:
+    return render_to_string("intake/report_thanks.html", {"receipt": receipt, **extra}, request=request)
+
+
+def thanks_page(request: HttpRequest, receipt: str) -> HttpResponse:
+    """The thank-you page with the receipt; byte for byte what rendering report_thanks.html gives."""
+    if settings.DEBUG or get_messages(request):
+        return HttpResponse(_render_thanks(request, receipt))
+    key = (translation.get_language() or "", settings.HOTLINE_ORGANISATION, request.path)
+    parts = _thanks_parts.get(key)
+    if parts is None:
+        html = _render_thanks(request, _RECEIPT_MARK, csrf_token=_CSRF_MARK, messages=())
+        if (
+            html.count(_RECEIPT_MARK) != 1
+            or html.count(_CSRF_MARK) != 1
+            or html.find(_CSRF_MARK) > html.find(_RECEIPT_MARK)
+        ):
+            return HttpResponse(_render_thanks(request, receipt))  # the template changed shape: no shortcut
+        head, rest = html.split(_CSRF_MARK)
+        middle, tail = rest.split(_RECEIPT_MARK)
+        parts = _thanks_parts[key] = (head, middle, tail)
+        if len(_thanks_parts) > 64:  # bounded: languages x paths; never grows with requests
+            _thanks_parts.clear()
+    head, middle, tail = parts
+    return HttpResponse(f"{head}{escape(get_token(request))}{middle}{escape(receipt)}{tail}")
 
 
 @public

@@ -264,3 +264,37 @@ def test_malformed_receipt_is_a_field_error(client: Client) -> None:
     response = client.post("/report/status/", {"receipt": ""})
     assert response.status_code == 400 and b'aria-invalid="true"' in response.content
     assert client.post("/report/status/", {"receipt": "12"}).status_code == 404
+
+
+def test_thank_you_page_is_what_the_template_renders(client: Client) -> None:
+    """The thank-you page is filled in from a once-rendered copy: it must equal a normal render."""
+    from django.middleware.csrf import _unmask_cipher_token
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    pages = []
+    for n in range(2):  # the first fills the copy, the second uses it
+        response = client.post("/report/", form_data(url_1=f"https://thanks{n}.example/"))
+        assert response.status_code == 200
+        pages.append(response.content.decode())
+    secret = client.cookies["csrftoken"].value
+    for page in pages:
+        receipt = RECEIPT.search(page.encode()).group(1).decode()  # type: ignore[union-attr]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        assert _unmask_cipher_token(token) == secret  # a real masked token of this client's secret
+        request = RequestFactory().post("/report/")
+        request.LANGUAGE_CODE = "sv"  # type: ignore[attr-defined]
+        expected = render_to_string(
+            "intake/report_thanks.html", {"receipt": receipt, "csrf_token": token}, request=request
+        )
+        assert page == expected
+    receipts = [RECEIPT.search(page.encode()).group(1) for page in pages]  # type: ignore[union-attr]
+    assert receipts[0] != receipts[1]
+
+
+@pytest.mark.parametrize("field", ["url_²", "url_٣", "url_99999999999999999999", "url_-1", "url_"])
+@pytest.mark.parametrize("action", ["send", "add_url"])
+def test_odd_url_field_names_never_give_a_500(client: Client, field: str, action: str) -> None:
+    """Unicode digits ('²'.isdigit() is True, int('²') fails) and huge numbers are not URL fields."""
+    response = client.post("/report/", {**form_data(action=action), field: "https://odd.example.test/x"})
+    assert response.status_code in (200, 400), response.status_code

@@ -75,9 +75,7 @@ def test_a_failure_inside_the_transaction_leaves_no_half_report(monkeypatch: Any
     def broken_enqueue(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("task queue unavailable")
 
-    from types import SimpleNamespace
-
-    monkeypatch.setattr(services, "triage_report", SimpleNamespace(enqueue=broken_enqueue))
+    monkeypatch.setattr(services, "enqueue_many", broken_enqueue)
     with pytest.raises(RuntimeError):
         services.submit_report(channel=Channel.WEB, kind="other", urls=["https://a.example/"])
     assert Report.objects.count() == ReportedUrl.objects.count() == DBTaskResult.objects.count() == 0
