@@ -136,9 +136,15 @@ def test_leaving_the_assessment_page_ends_the_exposure_session(live_server: Any,
     # Leaving: the page's script tells the server. (about:blank, so that no other request of this browser
     # competes with it for pytest's in-memory SQLite, which serves one writer thread at a time.)
     page.goto("about:blank")
+    from django.db import OperationalError
+
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        session.refresh_from_db()
+        try:
+            session.refresh_from_db()
+        except OperationalError:  # in-memory SQLite answers "table is locked" while the server writes
+            time.sleep(0.1)
+            continue
         if session.ended_at is not None:
             break
         time.sleep(0.1)
