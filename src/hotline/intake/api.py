@@ -340,6 +340,14 @@ def get_report(request: HttpRequest, report_id: UUID) -> Any:
 
 
 # --- one place that turns every failure into a problem -------------------------------------------
+def _count_refused(request: HttpRequest) -> None:
+    """A refused write rolled its rate-limit count back with everything else: count the attempt on its
+    own, so a key cannot send invalid requests without limit."""
+    key = getattr(request, "auth", None)
+    if isinstance(key, PartnerKey):
+        services.count_refused_partner_request(partner_key=key)
+
+
 @api.exception_handler(ApiProblem)
 def _on_api_problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
     return problem(exc.status, exc.detail, slug=exc.slug, headers=exc.headers)
@@ -347,6 +355,7 @@ def _on_api_problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def _on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    _count_refused(request)
     errors = []
     for error in exc.errors:
         loc = list(error.get("loc", ()))
@@ -367,12 +376,14 @@ def _on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
 
 @api.exception_handler(services.ReportRejected)
 def _on_rejected(request: HttpRequest, exc: services.ReportRejected) -> HttpResponse:
+    _count_refused(request)
     errors = [field_error(name.split("."), message) for name, message in exc.problems.items()]
     return problem(422, "The report is not valid: see `errors` for each field.", errors=errors)
 
 
 @api.exception_handler(services.BatchRejected)
 def _on_batch_rejected(request: HttpRequest, exc: services.BatchRejected) -> HttpResponse:
+    _count_refused(request)
     errors = []
     for index, problems in sorted(exc.problems.items()):
         for name, message in problems.items():
@@ -397,6 +408,7 @@ def _on_too_many(request: HttpRequest, exc: services.TooManyRequests) -> HttpRes
 
 @api.exception_handler(services.IdempotencyConflict)
 def _on_idempotency_conflict(request: HttpRequest, exc: services.IdempotencyConflict) -> HttpResponse:
+    _count_refused(request)
     return problem(422, str(exc), slug="idempotency-key-reused")
 
 

@@ -270,6 +270,12 @@ def submit_public_report(*, client: str, checked: CheckedReport | None = None, *
         return submit_report(**report, savepoint=False)
 
 
+def count_refused_partner_request(*, partner_key: PartnerKey) -> None:
+    """Count a refused API request in its own transaction (the refused write rolled its count back)."""
+    with transaction.atomic():
+        ratelimit.partner_requests().hit(str(partner_key.pk))
+
+
 def count_partner_request(*, partner_key: PartnerKey) -> None:
     """Count one API request of this key (inside the caller's transaction); TooManyRequests over the limit."""
     decision = ratelimit.partner_requests().hit(str(partner_key.pk))

@@ -188,6 +188,18 @@ def test_rate_limit_is_429_with_retry_after(client: Client, partner: Any, settin
     assert 1 <= int(response["Retry-After"]) <= 60
 
 
+def test_invalid_requests_count_toward_the_rate_limit(client: Client, partner: Any, settings: Any) -> None:
+    settings.HOTLINE_API_REQUESTS_PER_MINUTE = 3
+    invalid_report = json.dumps({"kind": "online_material"}).encode()  # no URL and no description
+    invalid_schema = json.dumps({"kind": "not-a-kind", "urls": ["https://host.example/"]}).encode()
+    invalid_batch = json.dumps({"reports": [{"kind": "online_material"}]}).encode()
+    assert_problem(post(client, "/api/v1/reports", invalid_report, partner[1]), 422)
+    assert_problem(post(client, "/api/v1/reports", invalid_schema, partner[1]), 422)
+    assert_problem(post(client, "/api/v1/reports/batch", invalid_batch, partner[1]), 422)
+    response = post(client, "/api/v1/reports", SMALLEST, partner[1])
+    assert_problem(response, 429)  # three refused requests used up the minute
+
+
 def test_strange_text_is_422_not_500(client: Client, partner: Any) -> None:
     for payload in (
         {"kind": "other", "description": "nul \u0000 inside"},
