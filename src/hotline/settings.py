@@ -47,6 +47,8 @@ HOTLINE_HOME_COUNTRY = os.environ.get("HOTLINE_HOME_COUNTRY", "SE").upper()
 HOTLINE_GEOIP_MMDB = os.environ.get("HOTLINE_GEOIP_MMDB", "")
 HOTLINE_PUBLIC_URL = os.environ.get("HOTLINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 HOTLINE_ORGANISATION = os.environ.get("HOTLINE_ORGANISATION", "Hotline")
+# Reverse proxies in front of Hotline that append to X-Forwarded-For (rate limits only; 0: REMOTE_ADDR).
+HOTLINE_TRUSTED_PROXY_COUNT = int(os.environ.get("HOTLINE_TRUSTED_PROXY_COUNT", "0"))
 
 ALLOWED_HOSTS = [h for h in os.environ.get("HOTLINE_ALLOWED_HOSTS", "").split(",") if h] or (
     [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]

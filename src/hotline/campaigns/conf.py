@@ -94,11 +94,6 @@ def rate_per_large_provider() -> int:
     return int(_get("HOTLINE_CAMPAIGN_RATE_PER_LARGE_PROVIDER", 2000))
 
 
-def proxy_count() -> int:
-    """Reverse proxies in front of Hotline that append to X-Forwarded-For (0: use REMOTE_ADDR)."""
-    return int(_get("HOTLINE_PROXY_COUNT", 0))
-
-
 def unsubscribe_mailto() -> str:
     """Optional address for mailto: List-Unsubscribe (e.g. unsubscribe@hotline.example); empty: https only."""
     return str(_get("HOTLINE_NEWSLETTER_UNSUBSCRIBE_MAILTO", ""))

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from hotline.campaigns import conf, rules
+from hotline.core import clients
 from hotline.core import ratelimit as counters
 
 NETWORK = "net"
@@ -54,10 +55,7 @@ def _hit(scope: str, value: str, limit: int, *, now: float | None = None) -> boo
 
 
 def request_network(request: HttpRequest) -> str:
-    address = rules.client_address(
-        request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", ""), conf.proxy_count()
-    )
-    return rules.network_prefix(address)
+    return rules.network_prefix(clients.client_address(request))
 
 
 def check_network(request: HttpRequest, *, now: float | None = None) -> Verdict:

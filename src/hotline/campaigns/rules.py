@@ -155,16 +155,6 @@ def network_prefix(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
-def client_address(remote_addr: str, forwarded_for: str, proxy_count: int) -> str:
-    """The client's address given `proxy_count` trusted proxies that append to X-Forwarded-For."""
-    if proxy_count <= 0 or not forwarded_for:
-        return remote_addr
-    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
-    if len(hops) < proxy_count:
-        return remote_addr
-    return hops[-proxy_count]
-
-
 # --- progress, bursts ---------------------------------------------------------------------------
 def percent(done: int, total: int) -> int:
     """Whole percent, 0–100 (an empty job is 100 % done)."""

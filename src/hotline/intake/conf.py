@@ -57,10 +57,5 @@ def api_max_batch() -> int:
     return _int("HOTLINE_API_MAX_BATCH", 1000)
 
 
-def trusted_proxy_count() -> int:
-    """How many reverse proxies in front of Hotline append to X-Forwarded-For (0: use the socket address)."""
-    return _int("HOTLINE_TRUSTED_PROXY_COUNT", 0)
-
-
 def idempotency_ttl() -> timedelta:
     return timedelta(hours=_int("HOTLINE_IDEMPOTENCY_HOURS", 24))

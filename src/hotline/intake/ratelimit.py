@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
+from hotline.core import clients
 from hotline.core import ratelimit as counters
 from hotline.core.crypto import blind_index
 from hotline.intake import conf
@@ -34,12 +35,7 @@ def client_address(request: HttpRequest) -> str:
 
     IPv6 clients usually own a whole /64, so the /64 is what gets counted. Never stored or logged.
     """
-    address = request.META.get("REMOTE_ADDR", "") or ""
-    proxies = conf.trusted_proxy_count()
-    if proxies > 0:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-        if len(forwarded) >= proxies:
-            address = forwarded[-proxies]
+    address = clients.client_address(request)
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -75,13 +75,6 @@ def test_network_prefix(address: str, prefix: str) -> None:
     assert rules.network_prefix(address) == prefix
 
 
-def test_client_address_trusts_only_the_configured_proxies() -> None:
-    assert rules.client_address("192.0.2.1", "203.0.113.5, 198.51.100.7", 0) == "192.0.2.1"
-    assert rules.client_address("192.0.2.1", "203.0.113.5, 198.51.100.7", 1) == "198.51.100.7"
-    assert rules.client_address("192.0.2.1", "203.0.113.5, 198.51.100.7", 2) == "203.0.113.5"
-    assert rules.client_address("192.0.2.1", "203.0.113.5", 2) == "192.0.2.1"
-
-
 def test_percent() -> None:
     assert rules.percent(0, 100) == 0
     assert rules.percent(50, 100) == 50
