@@ -16,17 +16,6 @@ PASSWORD = "correct horse battery staple"
 URL = "https://files.example.test/album/e2e-1"
 
 
-@pytest.fixture(autouse=True)
-def _role_groups(db: Any) -> None:
-    """A transactional test flushes the tables afterwards, including the role groups a data migration made."""
-    from django.contrib.auth.models import Group
-
-    from hotline.core.authz import ROLES
-
-    for role in ROLES:
-        Group.objects.get_or_create(name=role)
-
-
 def sign_in(page: Any, base_url: str, user: Any) -> None:
     page.goto(f"{base_url}/staff/login/")
     page.fill("input[name=email]", user.email)

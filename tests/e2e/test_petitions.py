@@ -18,13 +18,8 @@ LINK = re.compile(r"https?://[^\s>]+/petitions/confirm/[^\s>]+")
 
 @pytest.fixture
 def open_petition(transactional_db: Any) -> Any:
-    from django.contrib.auth.models import Group
-
     from hotline.campaigns import services
-    from hotline.core.authz import ROLES
 
-    for role in ROLES:
-        Group.objects.get_or_create(name=role)
     petition = services.create_petition(
         actor="test",
         slug="barnets-rattigheter",

@@ -24,20 +24,6 @@ def _fresh_cache(settings: Any) -> Any:
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _role_groups(request: Any) -> None:
-    """Transactional tests flush every table, role groups included: make sure they exist."""
-    if request.node.get_closest_marker("django_db") is None and "db" not in request.fixturenames:
-        return
-    request.getfixturevalue("db")  # transactional when the test is marked so
-    from django.contrib.auth.models import Group
-
-    from hotline.core.authz import ROLES
-
-    for role in ROLES:
-        Group.objects.get_or_create(name=role)
-
-
 @pytest.fixture
 def petition(db: Any) -> Petition:
     return make_petition()

@@ -21,23 +21,8 @@ def _referral_settings(settings: Any) -> None:
     settings.EMAIL_TIMEOUT = 5
 
 
-@pytest.fixture(autouse=True)
-def _role_groups(request: Any) -> None:
-    """Transactional tests start after another one's flush: make sure the role groups exist."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
-        return
-    request.getfixturevalue("transactional_db")
-    from django.contrib.auth.models import Group
-
-    from hotline.core.authz import ROLES
-
-    for role in ROLES:
-        Group.objects.get_or_create(name=role)
-
-
-# run_tasks uses the real worker, which closes a connection it finds inside a transaction: on
-# PostgreSQL that is the test's own, so tests that run tasks are transactional.
+# Tests that run tasks are transactional, so each task's claim, delivery and result commit on their
+# own as they do in the worker (a failed SMTP attempt must stay recorded after the task rolls back).
 TASKS_DB = pytest.mark.django_db(transaction=True)
 
 

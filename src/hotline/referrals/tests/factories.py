@@ -29,7 +29,7 @@ def staff(*roles: str, email: str) -> StaffUser:
     user = StaffUser.objects.filter(email=email).first() or StaffUser.objects.create_user(
         email=email, password="x" * 16
     )
-    user.groups.set(Group.objects.filter(name__in=roles))
+    user.groups.set([Group.objects.get_or_create(name=role)[0] for role in roles])
     return user
 
 
