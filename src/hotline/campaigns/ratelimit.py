@@ -1,20 +1,16 @@
 """Rate limits for public sign-ups, held as short-lived keyed hashes only (hotline.core.ratelimit counters).
 
 What is limited: sign-ups per network prefix (/24 IPv4, /48 IPv6) and per email domain, in fixed
-windows of HOTLINE_CAMPAIGN_RATE_WINDOW_SECONDS. The cache key is an HMAC of the prefix (or domain)
-under a key derived from SECRET_KEY *and the window number*, so a key is useless after its window,
-and the entry itself expires with the window. No address is ever written: not to the database, not
-to the cache, not to a log.
+windows of HOTLINE_CAMPAIGN_RATE_WINDOW_SECONDS. The counter key is core.ratelimit.subject_key: an
+HMAC of the prefix (or domain) under a key derived from HOTLINE_INDEX_KEY *and the window number*, so
+a key is useless after its window, and the counter itself expires with the window. No address is
+ever written: not to the database, not to a log.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.http import HttpRequest
 
 from hotline.campaigns import conf, rules
@@ -33,18 +29,11 @@ class Verdict:
 
 def _window(now: float | None = None) -> tuple[int, int]:
     """(window number, seconds left in it)."""
-    length = conf.rate_window_seconds()
-    now = time.time() if now is None else now
-    number = int(now // length)
-    return number, max(1, int((number + 1) * length - now))
+    return counters.current_window(conf.rate_window_seconds(), now=now)
 
 
 def _key(scope: str, value: str, window: int) -> str:
-    secret = hmac.new(
-        settings.SECRET_KEY.encode(), f"hotline-campaigns-ratelimit:{window}".encode(), hashlib.sha256
-    ).digest()
-    digest = hmac.new(secret, f"{scope}:{value}".encode(), hashlib.sha256).hexdigest()[:40]
-    return f"campaigns:rl:{scope}:{digest}"
+    return counters.subject_key(f"campaigns-{scope}", value, window)
 
 
 def _hit(scope: str, value: str, limit: int, *, now: float | None = None) -> bool:

@@ -9,14 +9,34 @@ SQLite (≥ 3.35) and PostgreSQL, and runs inside the caller's transaction.
 
 from __future__ import annotations
 
+import math
+import time
 from datetime import datetime, timedelta
 
 from django.db import connection
 from django.utils import timezone
 
+from hotline.core.crypto import blind_index
 from hotline.core.models import RateCounter
 
 _TABLE = RateCounter._meta.db_table
+
+
+def current_window(period: int, *, now: float | None = None) -> tuple[int, int]:
+    """(number of the fixed window of `period` seconds we are in, whole seconds left in it)."""
+    now = time.time() if now is None else now
+    number = int(now // period)
+    return number, max(1, math.ceil((number + 1) * period - now))
+
+
+def subject_key(scope: str, subject: str, window: int) -> str:
+    """The counter key of `subject` (an address prefix, a domain) in one window of one limit.
+
+    A keyed hash under a key derived from HOTLINE_INDEX_KEY, the scope and the window: the database
+    never holds the subject, and a key says nothing about the same subject in another window.
+    """
+    digest = blind_index(subject, purpose=f"ratelimit:{scope}:{window}")[:32]
+    return f"rl:{scope}:{window}:{digest}"
 
 
 def count_event(key: str, *, ttl_seconds: int) -> int:

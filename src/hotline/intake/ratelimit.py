@@ -1,25 +1,21 @@
 """Rate limits of the public intake. Subjects (client addresses) are stored only as short-lived keyed hashes.
 
-Counts live in the shared counter table (hotline.core.ratelimit) under keys like
-`hl-rl:<scope>:<window>:<hmac>`; the HMAC key is derived from HOTLINE_INDEX_KEY (never in the database)
-and from the window number, so a hash cannot be linked to the same address in another window, and
-expires with its window. Counting is one atomic statement inside the report's own transaction.
+Counts live in the shared counter table under keys from `core.ratelimit.subject_key`: an HMAC under a
+key derived from HOTLINE_INDEX_KEY (never in the database) and from the window number, so a hash cannot
+be linked to the same address in another window, and expires with its window. Counting is one atomic
+statement inside the report's own transaction.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import time
 from dataclasses import dataclass
 
 from django.http import HttpRequest
 
 from hotline.core import clients
 from hotline.core import ratelimit as counters
-from hotline.core.crypto import blind_index
 from hotline.intake import conf
-
-KEY_PREFIX = "hl-rl"
 
 
 @dataclass(frozen=True)
@@ -56,14 +52,10 @@ class RateLimiter:
         self.period = period
 
     def _key(self, subject: str, window: int) -> str:
-        digest = blind_index(subject, purpose=f"ratelimit:{self.scope}:{window}")[:32]
-        return f"{KEY_PREFIX}:{self.scope}:{window}:{digest}"
+        return counters.subject_key(self.scope, subject, window)
 
     def _window(self) -> tuple[int, int]:
-        now = time.time()
-        window = int(now // self.period)
-        retry_after = max(1, int((window + 1) * self.period - now + 0.999))
-        return window, retry_after
+        return counters.current_window(self.period)
 
     def peek(self, subject: str) -> Decision:
         """How many events this window, without counting one."""
