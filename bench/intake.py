@@ -134,7 +134,7 @@ def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[
         "--interface", "wsgi",
         "--host", "127.0.0.1",
         "--port", str(port),
-        "--workers", "2",
+        "--workers", os.environ.get("BENCH_WORKERS", "2"),
         "--blocking-threads", "1",  # as `manage.py serve`
         "--working-dir", str(BENCH),
         "--no-access-log",

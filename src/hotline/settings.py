@@ -128,14 +128,20 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {
         # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at
         # BEGIN so two writers queue on busy_timeout instead of failing on lock upgrade.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        # journal_size_limit: with persistent connections the WAL file is never removed on close;
+        # this truncates it back to 64 MB after each checkpoint instead of keeping its largest size.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA journal_size_limit=67108864;"
+        ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    _db["CONN_MAX_AGE"] = 0
-else:
-    # Persistent connections: without them inserts over HTTP drop ~6x (STACK.md).
-    _db["CONN_MAX_AGE"] = int(os.environ.get("HOTLINE_CONN_MAX_AGE", "600"))
+# Persistent connections on both databases. PostgreSQL: without them inserts over HTTP drop ~6x
+# (STACK.md). SQLite: opening a connection costs little, but closing the last one checkpoints the WAL
+# into the database file; per request, that halved the rate of report submissions (bench/intake.py).
+_db["CONN_MAX_AGE"] = int(os.environ.get("HOTLINE_CONN_MAX_AGE", "600"))
+if _db["ENGINE"] != "django.db.backends.sqlite3":
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"].setdefault("connect_timeout", 5)

@@ -2,10 +2,12 @@
 
 from django.urls import include, path
 
+# Intake first: its public pages and the partner API are the hottest paths, and each app's paths are
+# distinct (tests/test_access.py walks them all), so the order only decides how soon a path is found.
 urlpatterns = [
+    path("", include("hotline.intake.urls")),
     path("", include("hotline.core.urls")),
     path("", include("hotline.staff.urls")),
-    path("", include("hotline.intake.urls")),
     path("", include("hotline.cases.urls")),
     path("", include("hotline.tracing.urls")),
     path("", include("hotline.referrals.urls")),

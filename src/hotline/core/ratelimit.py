@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
@@ -20,6 +21,16 @@ from hotline.core.crypto import blind_index
 from hotline.core.models import RateCounter
 
 _TABLE = RateCounter._meta.db_table
+
+
+@dataclass(frozen=True)
+class RateEvent:
+    """One event to count under `key` together with a write, which is refused over `limit`
+    (see hotline.intake.store); the counter row lives `ttl_seconds`."""
+
+    key: str
+    limit: int
+    ttl_seconds: int
 
 
 def current_window(period: int, *, now: float | None = None) -> tuple[int, int]:

@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+_read: dict[tuple[str, int], int] = {}
 
 
 def _int(name: str, default: int) -> int:
+    """A setting (Django settings first, then the environment), read once; a settings change clears it."""
+    try:
+        return _read[(name, default)]
+    except KeyError:
+        pass
     value = getattr(settings, name, None)
     if value is None:
         raw = os.environ.get(name, "")
         value = int(raw) if raw.strip().isascii() and raw.strip().isdigit() else default
+    _read[(name, default)] = int(value)
     return int(value)
+
+
+@receiver(setting_changed)
+def _forget_read_settings(**kwargs: Any) -> None:
+    _read.clear()
 
 
 def max_urls() -> int:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.cases.models import Channel, NexusHint, ReportKind
 from hotline.intake import conf
-from hotline.intake.validation import MSG_EMPTY_REPORT, ReportInput, report_problems
+from hotline.intake.validation import KINDS, MSG_EMPTY_REPORT, NEXUS_VALUES, ReportInput, report_problems
 
 INITIAL_URL_FIELDS = 3
 PUBLIC_CHANNELS = (Channel.WEB, Channel.BOOKMARK, Channel.SHARE)
@@ -77,10 +77,10 @@ def quick_report_input(data: QueryDict) -> ReportInput | None:
     report's own rules (URLs, lengths, NUL, empty report) are not checked here: see check_report.
     """
     kind = data.get("kind", "")
-    if kind not in ReportKind.values:
+    if kind not in KINDS:
         return None
     nexus = [data.get(name, "") for name in ("nexus_victim", "nexus_offender", "nexus_place")]
-    if not all(value in NexusHint.values for value in nexus):
+    if not all(value in NEXUS_VALUES for value in nexus):
         return None
     classification = data.get("reporter_classification", "")
     if classification not in _CLASSIFICATION_VALUES:

@@ -43,6 +43,17 @@ def client_address(request: HttpRequest) -> str:
     return str(ip)
 
 
+@dataclass(frozen=True)
+class RateCount:
+    """An event to count together with a write (hotline.intake.store), and how to read its count."""
+
+    event: counters.RateEvent
+    retry_after: int
+
+    def decision(self, count: int) -> Decision:
+        return Decision(count <= self.event.limit, count, self.event.limit, self.retry_after)
+
+
 class RateLimiter:
     """At most `limit` events per `period` seconds per subject, counted in fixed windows."""
 
@@ -62,6 +73,12 @@ class RateLimiter:
         window, retry_after = self._window()
         count = counters.current_count(self._key(subject, window))
         return Decision(count < self.limit, count, self.limit, retry_after)
+
+    def count(self, subject: str) -> RateCount:
+        """The event of `subject` now, to be counted by the write it comes with (one statement)."""
+        window, retry_after = self._window()
+        event = counters.RateEvent(self._key(subject, window), self.limit, retry_after + 1)
+        return RateCount(event, retry_after)
 
     def hit(self, subject: str) -> Decision:
         """Count one event; allowed while the count stays within the limit."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -56,6 +57,41 @@ def partner_key_for(token: str) -> PartnerKey | None:
         [hash_partner_key(token)],
     )
     return next(iter(found), None)
+
+
+# Keys recently seen live, by token hash, per process: {hash: (key, monotonic time of the read)}.
+# Only for writes, which check again that the key is not revoked in the very statement that stores
+# the report (hotline.intake.store): a revocation is refused at once, the cache only saves the SELECT.
+WRITE_KEY_CACHE_SECONDS = 60.0
+_write_keys: dict[str, tuple[PartnerKey, float]] = {}
+
+
+def partner_key_for_write(token: str) -> PartnerKey | None:
+    """partner_key_for, remembered for WRITE_KEY_CACHE_SECONDS while the key is live.
+
+    Only for callers whose write refuses a revoked key itself (store.write_report's live_partner_key,
+    services.submit_report_batch). Unknown tokens are never remembered (no growth from guessing).
+    """
+    if not token or len(token) > 200:
+        return None
+    token_hash = hash_partner_key(token)
+    remembered = _write_keys.get(token_hash)
+    now = time.monotonic()
+    if remembered is not None and now - remembered[1] < WRITE_KEY_CACHE_SECONDS:
+        return remembered[0]
+    key = partner_key_for(token)
+    if key is not None and not key.is_revoked:
+        if len(_write_keys) >= 1000:
+            _write_keys.clear()
+        _write_keys[token_hash] = (key, now)
+    else:
+        _write_keys.pop(token_hash, None)
+    return key
+
+
+def forget_write_key(key_hash: str) -> None:
+    """Drop a key from this process's cache (after revoking it here)."""
+    _write_keys.pop(key_hash, None)
 
 
 def partner_report_status(*, partner: str, public_id: UUID) -> ReportStatus | None:

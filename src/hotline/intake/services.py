@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -21,14 +22,16 @@ from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl
 from hotline.cases.tasks import triage_report
 from hotline.core.crypto import blind_index
 from hotline.core.taskqueue import enqueue_many
-from hotline.intake import conf, ratelimit
+from hotline.intake import conf, ratelimit, store
 from hotline.intake.models import DEFAULT_SCOPES, IdempotencyRecord, PartnerKey, ReporterMessage
+from hotline.intake.ratelimit import RateCount
 from hotline.intake.receipts import new_receipt, receipt_index
 from hotline.intake.validation import CheckedReport, ReportInput, report_problems, text_problem
 from hotline.staff import audit
 from hotline.staff.models import StaffUser
 
 PUBLIC_ACTOR = "public"
+CHANNELS = frozenset(Channel.values)
 RECEIPT_CHANNELS = frozenset({Channel.WEB, Channel.BOOKMARK, Channel.SHARE, Channel.STAFF})
 
 
@@ -58,6 +61,10 @@ class TooManyRequests(IntakeError):
     def __init__(self, decision: ratelimit.Decision):
         super().__init__(f"rate limit of {decision.limit} reached")
         self.decision = decision
+
+
+class KeyRevoked(IntakeError):
+    """The partner key was revoked (found in the same write that would have stored the report)."""
 
 
 class IdempotencyConflict(IntakeError):
@@ -133,16 +140,16 @@ def submit_report(
     entered_by: StaffUser | None = None,
     actor: StaffUser | str | None = None,
     issue_receipt: bool | None = None,
-    savepoint: bool = True,
+    rate: RateCount | None = None,
 ) -> SubmittedReport:
-    """Store one report from any channel and queue its triage, in one transaction.
+    """Store one report from any channel and queue its triage, atomically.
 
     `channel` is a cases.Channel value; api and network reports name their source in `source_name`.
     A receipt is issued for public and staff channels unless `issue_receipt` says otherwise.
-    Raises ReportRejected (nothing stored) when the input is not valid. `savepoint=False` is for callers
-    whose own transaction surrounds this call and aborts as a whole on any error (saves two statements).
+    Raises ReportRejected (nothing stored) when the input is not valid; with `rate` (a counted event of
+    a rate limit), TooManyRequests over the limit.
     """
-    if channel not in Channel.values:
+    if channel not in CHANNELS:
         raise ReportRejected({"channel": f"Unknown channel {channel!r}."})
     data = _validated(
         ReportInput(
@@ -166,7 +173,7 @@ def submit_report(
         entered_by=entered_by,
         actor=actor,
         issue_receipt=issue_receipt,
-        savepoint=savepoint,
+        rate=rate,
     )
 
 
@@ -176,7 +183,7 @@ def submit_checked_report(
     report: CheckedReport,
     source_name: str = "",
     partner_key: PartnerKey | None = None,
-    savepoint: bool = True,
+    rate: RateCount | None = None,
 ) -> SubmittedReport:
     """Store a report its caller already validated with `validation.check_report` (no second validation).
 
@@ -184,7 +191,7 @@ def submit_checked_report(
     """
     if not isinstance(report, CheckedReport):
         raise TypeError("submit_checked_report() takes a CheckedReport; use submit_report() for raw input.")
-    if channel not in Channel.values:
+    if channel not in CHANNELS:
         raise ReportRejected({"channel": f"Unknown channel {channel!r}."})
     return _store_report(
         report.data,
@@ -194,7 +201,7 @@ def submit_checked_report(
         entered_by=None,
         actor=None,
         issue_receipt=None,
-        savepoint=savepoint,
+        rate=rate,
     )
 
 
@@ -207,9 +214,14 @@ def _store_report(
     entered_by: StaffUser | None,
     actor: StaffUser | str | None,
     issue_receipt: bool | None,
-    savepoint: bool,
+    rate: RateCount | None = None,
 ) -> SubmittedReport:
-    """Write a validated report: Report + URLs + triage task (+ audit for staff), in one transaction."""
+    """Write a validated report: Report + URLs + triage task (+ audit for staff), atomically.
+
+    With `rate`, the event is counted in the same write and TooManyRequests is raised (nothing but the
+    count stored) over the limit. A partner's report is refused with KeyRevoked when its key was revoked,
+    checked in the same write.
+    """
     if issue_receipt is None:
         issue_receipt = channel in RECEIPT_CHANNELS
     receipt = new_receipt() if issue_receipt else ""
@@ -217,27 +229,28 @@ def _store_report(
         actor = entered_by or (
             partner_actor(source_name) if channel in {Channel.API, Channel.NETWORK} else PUBLIC_ACTOR
         )
-    with transaction.atomic(savepoint=savepoint):
-        report = _new_report(
-            data,
-            channel=channel,
-            source_name=source_name,
-            partner_key=partner_key,
-            entered_by=entered_by,
-            receipt=receipt,
-            received_at=timezone.now(),
+    report = _new_report(
+        data,
+        channel=channel,
+        source_name=source_name,
+        partner_key=partner_key,
+        entered_by=entered_by,
+        receipt=receipt,
+        received_at=timezone.now(),
+    )
+    with transaction.atomic(savepoint=False) if isinstance(actor, StaffUser) else nullcontext():
+        outcome = store.write_report(
+            report,
+            data.urls,
+            [url_index(url) for url in data.urls],
+            rate=rate.event if rate is not None else None,
+            live_partner_key=partner_key.pk if partner_key is not None and channel == Channel.API else None,
         )
-        report.save(force_insert=True)
-        if data.urls:
-            ReportedUrl.objects.bulk_create(
-                [
-                    ReportedUrl(report=report, position=i, url=url, url_index=url_index(url))
-                    for i, url in enumerate(data.urls)
-                ]
-            )
-        # One plain INSERT: the same task row as triage_report.enqueue(report.pk), without its signal
-        # and result-object overhead (enqueue_many falls back to enqueue on other backends).
-        enqueue_many(triage_report, ([report.pk],))
+        if not outcome.stored:
+            if outcome.key_revoked:
+                raise KeyRevoked()
+            assert rate is not None and outcome.count is not None
+            raise TooManyRequests(rate.decision(outcome.count))
         if isinstance(actor, StaffUser):
             # A report entered by staff is a staff action: audited here, with its actor.
             audit.record(
@@ -249,25 +262,22 @@ def _store_report(
             )
         # Public and partner reports are written to the audit log by triage (system actor, with channel,
         # kind, URL count and source), which keeps the audit chain's single lock off the public hot path.
-        # The report and its triage task commit together, so no report escapes the log.
+        # The report and its triage task are written together, so no report escapes the log.
     return SubmittedReport(report=report, receipt=receipt)
 
 
 def submit_public_report(*, client: str, checked: CheckedReport | None = None, **report: Any) -> SubmittedReport:
     """A report from the public (form, bookmark, share target), counted against the client's hourly limit.
 
-    `client` is the client's address: it only becomes a short-lived keyed hash in the cache. The count
-    is written in the same transaction as the report (one commit per report, not two).
-    Raises TooManyRequests or ReportRejected; in both cases nothing is stored. `checked` (with only
+    `client` is the client's address: it only becomes a short-lived keyed hash of the counter. The count
+    is written with the report (one statement on PostgreSQL, one transaction on SQLite).
+    Raises TooManyRequests or ReportRejected; in both cases no report is stored. `checked` (with only
     `channel` in `report`) stores a report the caller already validated with validation.check_report.
     """
-    with transaction.atomic():
-        decision = ratelimit.submissions().hit(client)
-        if not decision.allowed:
-            raise TooManyRequests(decision)
-        if checked is not None:  # validated by the caller (validation.check_report); only channel may come along
-            return submit_checked_report(report=checked, savepoint=False, **report)
-        return submit_report(**report, savepoint=False)
+    rate = ratelimit.submissions().count(client)
+    if checked is not None:  # validated by the caller (validation.check_report); only channel may come along
+        return submit_checked_report(report=checked, rate=rate, **report)
+    return submit_report(**report, rate=rate)
 
 
 def count_refused_partner_request(*, partner_key: PartnerKey) -> None:
@@ -302,6 +312,7 @@ def submit_report_batch(*, partner_key: PartnerKey, reports: Sequence[ReportInpu
     now = timezone.now()
     partner = partner_key.partner
     with transaction.atomic():
+        _ensure_live(partner_key)
         rows = [
             _new_report(
                 data,
@@ -360,14 +371,13 @@ def answer_once(
     request_hash: str,
     produce: Callable[[], tuple[int, dict[str, Any]]],
 ) -> IdempotentAnswer:
-    """Run `produce` (a write with its own transaction) at most once per (partner, Idempotency-Key).
+    """Run `produce` (an atomic write) at most once per (partner, Idempotency-Key).
 
     The first answer is stored in the same transaction as the write; a retry with the same key and the
     same request gets it back; the same key with another request raises IdempotencyConflict.
     """
     if not idempotency_key:
-        with transaction.atomic():
-            status, body = produce()
+        status, body = produce()
         return IdempotentAnswer(status, body, False)
     key_hash = _sha256(idempotency_key)
 
@@ -412,7 +422,6 @@ def submit_partner_report(
     """One report from the partner API (channel api), at most once per Idempotency-Key."""
 
     def produce() -> tuple[int, dict[str, Any]]:
-        count_partner_request(partner_key=partner_key)
         submitted = submit_report(
             channel=Channel.API,
             kind=report.kind,
@@ -427,10 +436,12 @@ def submit_partner_report(
             language=report.language,
             source_name=partner_key.partner,
             partner_key=partner_key,
-            savepoint=False,  # answer_once's transaction surrounds this one
+            rate=ratelimit.partner_requests().count(str(partner_key.pk)),  # counted by the same write
         )
         return 201, _created_body(submitted.report)
 
+    if idempotency_key:
+        _ensure_live(partner_key)  # a replay answers without writing: check the key here
     return answer_once(
         partner=partner_key.partner, idempotency_key=idempotency_key, request_hash=request_hash, produce=produce
     )
@@ -442,10 +453,13 @@ def submit_partner_batch(
     """A partner's batch (all-or-nothing), at most once per Idempotency-Key."""
 
     def produce() -> tuple[int, dict[str, Any]]:
-        count_partner_request(partner_key=partner_key)
-        created = submit_report_batch(partner_key=partner_key, reports=reports)
+        with transaction.atomic():
+            count_partner_request(partner_key=partner_key)
+            created = submit_report_batch(partner_key=partner_key, reports=reports)
         return 201, {"count": len(created), "reports": [_created_body(r) for r in created]}
 
+    if idempotency_key:
+        _ensure_live(partner_key)  # a replay answers without writing: check the key here
     return answer_once(
         partner=partner_key.partner, idempotency_key=idempotency_key, request_hash=request_hash, produce=produce
     )
@@ -517,6 +531,18 @@ def create_partner_key(
     return record, key
 
 
+def _forget_cached_key(key_hash: str) -> None:
+    from hotline.intake.selectors import forget_write_key  # selectors import this module
+
+    forget_write_key(key_hash)
+
+
+def _ensure_live(partner_key: PartnerKey) -> None:
+    """KeyRevoked unless the key is live now (for writes whose key may come from the per-process cache)."""
+    if not PartnerKey.objects.filter(pk=partner_key.pk, revoked_at=None).exists():
+        raise KeyRevoked()
+
+
 def revoke_partner_key(*, key: PartnerKey, actor: StaffUser | str) -> PartnerKey:
     """Revoke at once; requests with the key get 403 from then on. Revoking twice changes nothing."""
     with transaction.atomic():
@@ -524,6 +550,7 @@ def revoke_partner_key(*, key: PartnerKey, actor: StaffUser | str) -> PartnerKey
         if locked.revoked_at is None:
             locked.revoked_at = timezone.now()
             locked.save(update_fields=["revoked_at"])
+            transaction.on_commit(lambda: _forget_cached_key(locked.key_hash))
             audit.record(
                 actor=actor,
                 action="partner_key.revoked",

@@ -25,7 +25,13 @@ LOCAL_NAME_SUFFIXES = ("localhost", "local", "internal", "home.arpa", "lan", "lo
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?$")
 _CLASSIFICATION = re.compile(r"^[A-Za-z0-9_.:\-]+$")
+# Any whitespace (str.isspace(): re's \s on str patterns is the same test) or a control character.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")
+
+# Choice values as sets: an enum's `.values` builds a new list on every call.
+KINDS = frozenset(ReportKind.values)
+NEXUS_VALUES = frozenset(NexusHint.values)
 
 MSG_NOT_URL = _("This is not a web address. Check it, for example https://www.example.com/page.")
 MSG_SCHEME = _("Only web addresses (starting with http:// or https://) can be reported here.")
@@ -110,7 +116,7 @@ def clean_reported_url(raw: str) -> str:
         raise UrlProblem("not_url", MSG_NOT_URL)
     if len(value) > limit:
         raise UrlProblem("too_long", too_long_message(limit))
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if _SPACE_OR_CONTROL.search(value):
         raise UrlProblem("not_url", MSG_NOT_URL)
     try:
         value.encode("utf-8")
@@ -188,7 +194,7 @@ def report_problems(report: ReportInput) -> dict[str, str]:
     URL fields are named `urls.<i>` (0-based). The input's urls are replaced by their cleaned form.
     """
     problems: dict[str, str] = {}
-    if report.kind not in ReportKind.values:
+    if report.kind not in KINDS:
         problems["kind"] = str(_("Choose what the report is about."))
     cleaned: list[str] = []
     if len(report.urls) > conf.max_urls():
@@ -219,7 +225,7 @@ def report_problems(report: ReportInput) -> dict[str, str]:
             _("Use at most 64 letters, digits and the characters _ . : - for the classification.")
         )
     for name in ("nexus_victim", "nexus_offender", "nexus_place"):
-        if getattr(report, name) not in NexusHint.values:
+        if getattr(report, name) not in NEXUS_VALUES:
             problems[name] = str(_("Answer yes, no or don't know."))
     if not _LANGUAGE.match(report.language or ""):
         problems["language"] = str(_("Give the language as a code such as sv or en."))

@@ -150,7 +150,16 @@ def thanks_page(request: HttpRequest, receipt: str) -> HttpResponse:
         if len(_thanks_parts) > 64:  # bounded: languages x paths; never grows with requests
             _thanks_parts.clear()
     head, middle, tail = parts
-    return HttpResponse(f"{head}{escape(get_token(request))}{middle}{escape(receipt)}{tail}")
+    return HttpResponse(f"{head}{escape(_page_csrf_token(request))}{middle}{escape(receipt)}{tail}")
+
+
+def _page_csrf_token(request: HttpRequest) -> str:
+    """The CSRF token for the page's forms: the masked token this POST just passed the CSRF check with
+    (the same secret, so equally valid), which spares a new mask and a new cookie; else a fresh one."""
+    sent = request.POST.get("csrfmiddlewaretoken", "") if request.method == "POST" else ""
+    if getattr(request, "csrf_processing_done", False) and len(sent) == 64 and sent.isascii() and sent.isalnum():
+        return sent
+    return get_token(request)
 
 
 @public

@@ -9,14 +9,15 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from hotline.cases.models import Channel, Report, ReportedUrl
 from hotline.cases.tasks import triage_report
 from hotline.core.crypto import blind_index
-from hotline.intake import demo, services, tasks
+from hotline.core.models import RateCounter
+from hotline.intake import demo, services, store, tasks
 from hotline.intake.models import IdempotencyRecord, PartnerKey, ReporterMessage
 from hotline.intake.ratelimit import RateLimiter
 from hotline.intake.receipts import receipt_index
@@ -69,16 +70,32 @@ def test_rejected_report_stores_nothing() -> None:
     assert not AuditEntry.objects.filter(action="report.received").exists()
 
 
-def test_a_failure_inside_the_transaction_leaves_no_half_report(monkeypatch: Any) -> None:
-    """Fault injection: the last step (queueing triage) fails after the report and its URLs were written."""
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("public", [False, True])
+def test_a_failure_inside_the_write_leaves_no_half_report(monkeypatch: Any, public: bool) -> None:
+    """Fault injection: the database refuses the last row (the triage task) after the rate count, the
+    report and its URLs were written: nothing of it stays (one statement on PostgreSQL, one
+    transaction on SQLite)."""
+    real_task_values = store.task_values
 
-    def broken_enqueue(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("task queue unavailable")
+    def out_of_range_priority(task: Any, args: Any) -> Any:
+        values = real_task_values(task, args)
+        values["priority"] = 1000  # the task table's CHECK constraint allows -100..100
+        return values
 
-    monkeypatch.setattr(services, "enqueue_many", broken_enqueue)
-    with pytest.raises(RuntimeError):
-        services.submit_report(channel=Channel.WEB, kind="other", urls=["https://a.example/"])
+    monkeypatch.setattr(store, "task_values", out_of_range_priority)
+    report = {"channel": Channel.WEB, "kind": "other", "urls": ["https://a.example/", "https://b.example/"]}
+    with pytest.raises(IntegrityError):
+        if public:
+            services.submit_public_report(client="192.0.2.7", **report)
+        else:
+            services.submit_report(**report)
     assert Report.objects.count() == ReportedUrl.objects.count() == DBTaskResult.objects.count() == 0
+    assert RateCounter.objects.count() == 0
+    monkeypatch.undo()
+    services.submit_public_report(client="192.0.2.7", **report)  # the connection is usable afterwards
+    assert (Report.objects.count(), ReportedUrl.objects.count(), DBTaskResult.objects.count()) == (1, 2, 1)
+    assert RateCounter.objects.get().count == 1
 
 
 def test_channels_and_actors() -> None:

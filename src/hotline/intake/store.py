@@ -1,0 +1,287 @@
+"""The write of one report (report, its URLs, its triage task, and the rate-limit count) in as few
+statements as the database allows. It is the hot path of every public and partner report.
+
+* PostgreSQL: **one statement** built from data-modifying CTEs. It counts the rate event, then inserts
+  the report only if the count is within the limit (and, for a partner, only while its key is not
+  revoked), then its URLs and its triage task. The statement is atomic by itself: one round trip,
+  with no BEGIN or COMMIT of its own; a caller's transaction, if there is one, surrounds it. It is a
+  server-side prepared statement (parsed and planned once per connection), with the values bound on
+  the server rather than quoted into the SQL text.
+* SQLite (and any other database): the same rows, written by up to four plain statements in one
+  transaction. SQLite has no data-modifying CTEs, and its statements run inside this process, so the
+  number of statements costs little.
+
+The statements are built once from the models' metadata. Each value is prepared by its own field
+(`get_db_prep_save`: encryption, UUIDs, dates, JSON), so a row written here is the row `Model.save()`
+would write; `tests/test_store.py` compares them.
+
+A refused event (over the limit) still counts, on both databases: a client over its limit stays
+refused until the window ends, whatever it sends.
+"""
+
+# ruff: noqa: S608  (SQL built only from model metadata: quoted table and column names, never input)
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from hotline.cases.models import Report, ReportedUrl
+from hotline.cases.tasks import triage_report
+from hotline.core.models import RateCounter
+from hotline.core.ratelimit import RateEvent
+from hotline.core.taskqueue import task_values
+from hotline.intake.models import PartnerKey
+
+
+@dataclass(frozen=True)
+class Outcome:
+    stored: bool  # the report and everything with it were written
+    count: int | None  # the rate counter after this event (None without a rate event)
+    key_revoked: bool = False  # refused because the partner key was revoked (checked by the same write)
+
+
+def _insert_fields(model: type[models.Model], *, skip: tuple[str, ...] = ()) -> list[Any]:
+    """The fields an INSERT of `model` names: all but an auto-incremented primary key and `skip`."""
+    pk = model._meta.pk
+    generated = isinstance(pk, models.AutoField)  # BigAutoField included; a UUID key is sent
+    return [f for f in model._meta.concrete_fields if not (f is pk and generated) and f.name not in skip]
+
+
+@cache
+def _fields() -> tuple[list[Any], list[Any], list[Any]]:
+    from django_tasks_db.models import DBTaskResult
+
+    return (
+        _insert_fields(Report),
+        _insert_fields(ReportedUrl, skip=("report",)),
+        _insert_fields(DBTaskResult, skip=("args_kwargs",)),
+    )
+
+
+def _instance_values(obj: models.Model, fields: list[Any], connection: Any) -> list[Any]:
+    """What `save()` would write for these fields of an instance (pre_save, then the field's prep)."""
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def _row_values(values: dict[str, Any], fields: list[Any], connection: Any) -> list[Any]:
+    """The same for a row given as {attname: value}; a missing value is the field's default."""
+    return [
+        f.get_db_prep_save(values[f.attname] if f.attname in values else f.get_default(), connection) for f in fields
+    ]
+
+
+_TASK_VARYING = ("id", "enqueued_at")  # every other value of a triage task row is the same each time
+_task_templates: dict[tuple[str, tuple[Any, ...]], list[Any]] = {}
+
+
+def _task_row_values(task: dict[str, Any], fields: list[Any], connection: Any) -> list[Any]:
+    """_row_values for a triage task row: the constant values prepared once per database and task."""
+    key = (connection.alias, tuple(v for k, v in task.items() if k not in _TASK_VARYING))
+    template = _task_templates.get(key)
+    if template is None:
+        template = _task_templates[key] = _row_values(task, fields, connection)
+    values = list(template)
+    for i, f in enumerate(fields):
+        if f.attname in _TASK_VARYING:
+            values[i] = f.get_db_prep_save(task[f.attname], connection)
+    return values
+
+
+def _columns(fields: list[Any], quote: Any) -> str:
+    return ", ".join(quote(f.column) for f in fields)
+
+
+def _count_sql(quote: Any) -> str:
+    counter = quote(RateCounter._meta.db_table)
+    key, count = quote("key"), quote("count")
+    return (
+        f"INSERT INTO {counter} ({key}, {count}, {quote('expires_at')}) VALUES (%s, 1, %s) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {count} = {counter}.{count} + 1 RETURNING {count}"
+    )
+
+
+@cache
+def _postgres_sql(*, rate: bool, live_key: bool, urls: int) -> str:
+    """The statement for `urls` URLs (a prepared statement per URL count: at most 20, most often 1)."""
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
+
+    quote = connection.ops.quote_name
+    report_fields, url_fields, task_fields = _fields()
+    parts, conditions, source = [], [], ""
+    if rate:
+        parts.append(f"counted AS ({_count_sql(quote)})")
+        source = " FROM counted"
+        conditions.append(f"counted.{quote('count')} <= %s")
+    if live_key:
+        keys = quote(PartnerKey._meta.db_table)
+        conditions.append(f"EXISTS (SELECT 1 FROM {keys} WHERE {quote('id')} = %s AND {quote('revoked_at')} IS NULL)")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    # Casts name each value's column type, so the prepared statement's parameter types are exact.
+    report_values = ", ".join(f"%s::{f.db_type(connection)}" for f in report_fields)
+    parts.append(
+        f"report AS (INSERT INTO {quote(Report._meta.db_table)} ({_columns(report_fields, quote)}) "
+        f"SELECT {report_values}{source}{where} RETURNING {quote('id')})"
+    )
+    if urls:
+        row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in url_fields) + ")"
+        names = ", ".join(f"u{i}" for i in range(len(url_fields)))
+        report_column = quote(ReportedUrl._meta.get_field("report").column)
+        parts.append(
+            f"urls AS (INSERT INTO {quote(ReportedUrl._meta.db_table)} ({report_column}, "
+            f"{_columns(url_fields, quote)}) SELECT report.{quote('id')}, {names} FROM report, "
+            f"(VALUES {', '.join([row] * urls)}) AS u({names}))"
+        )
+    args_column = quote(DBTaskResult._meta.get_field("args_kwargs").column)  # type: ignore[arg-type]
+    task_values_sql = ", ".join(f"%s::{f.db_type(connection)}" for f in task_fields)
+    parts.append(
+        f"task AS (INSERT INTO {quote(DBTaskResult._meta.db_table)} ({_columns(task_fields, quote)}, {args_column}) "
+        f"SELECT {task_values_sql}, jsonb_build_object('args', jsonb_build_array(report.{quote('id')}), "
+        f"'kwargs', '{{}}'::jsonb) FROM report)"
+    )
+    count = f"(SELECT {quote('count')} FROM counted)" if rate else "NULL::integer"
+    return f"WITH {', '.join(parts)} SELECT {count}, (SELECT {quote('id')} FROM report)"
+
+
+def _postgres_write(
+    connection: Any,
+    report: Report,
+    urls: list[dict[str, Any]],
+    task: dict[str, Any],
+    rate: RateEvent | None,
+    live_key: int | None,
+) -> Outcome:
+    import psycopg
+
+    report_fields, url_fields, task_fields = _fields()
+    params: list[Any] = []  # in the order of the placeholders in the statement
+    if rate is not None:
+        params += [rate.key, timezone.now() + timedelta(seconds=rate.ttl_seconds)]
+    params += _instance_values(report, report_fields, connection)
+    if rate is not None:
+        params.append(rate.limit)
+    if live_key is not None:
+        params.append(live_key)
+    for row in urls:
+        params += _row_values(row, url_fields, connection)
+    params += _task_row_values(task, task_fields, connection)  # its args are built in SQL from the report's id
+    sql = _postgres_sql(rate=rate is not None, live_key=live_key is not None, urls=len(urls))
+    # Django's cursor opens the connection (with its health check) and maps errors to django.db errors;
+    # the statement itself runs on a server-binding psycopg cursor of the same connection, prepared.
+    with (
+        connection.cursor() as django_cursor,
+        connection.wrap_database_errors,
+        psycopg.Cursor(django_cursor.cursor.connection) as cursor,
+    ):
+        cursor.execute(sql, params, prepare=True)
+        count, report_id = cursor.fetchone() or (None, None)
+    if report_id is None:
+        refused_by_rate = rate is not None and count is not None and count > rate.limit
+        return Outcome(stored=False, count=count, key_revoked=not refused_by_rate)
+    report.pk = report_id
+    return Outcome(stored=True, count=count)
+
+
+@cache
+def _generic_sql(n_urls: int) -> tuple[str, str, str, str, str]:
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
+
+    quote = connection.ops.quote_name
+    report_fields, url_fields, task_fields = _fields()
+    report_sql = (
+        f"INSERT INTO {quote(Report._meta.db_table)} ({_columns(report_fields, quote)}) "
+        f"VALUES ({', '.join(['%s'] * len(report_fields))}) RETURNING {quote('id')}"
+    )
+    url_row = "(" + ", ".join(["%s"] * (len(url_fields) + 1)) + ")"
+    url_sql = (
+        f"INSERT INTO {quote(ReportedUrl._meta.db_table)} ({quote(ReportedUrl._meta.get_field('report').column)}, "
+        f"{_columns(url_fields, quote)}) VALUES {', '.join([url_row] * n_urls)}"
+    )
+    task_columns = [*task_fields, DBTaskResult._meta.get_field("args_kwargs")]
+    task_sql = (
+        f"INSERT INTO {quote(DBTaskResult._meta.db_table)} ({_columns(task_columns, quote)}) "
+        f"VALUES ({', '.join(['%s'] * len(task_columns))})"
+    )
+    live_sql = (
+        f"SELECT 1 FROM {quote(PartnerKey._meta.db_table)} WHERE {quote('id')} = %s AND {quote('revoked_at')} IS NULL"
+    )
+    return _count_sql(quote), live_sql, report_sql, url_sql, task_sql
+
+
+def _generic_write(
+    connection: Any,
+    report: Report,
+    urls: list[dict[str, Any]],
+    task: dict[str, Any] | None,
+    rate: RateEvent | None,
+    live_key: int | None,
+) -> Outcome:
+    from django_tasks_db.models import DBTaskResult
+
+    report_fields, url_fields, task_fields = _fields()
+    count_sql, live_sql, report_sql, url_sql, task_sql = _generic_sql(len(urls))
+    # Prepared (and encrypted) before the transaction: SQLite's write lock is held as briefly as possible.
+    report_values = _instance_values(report, report_fields, connection)
+    url_values = [_row_values(row, url_fields, connection) for row in urls]
+    task_fixed = _task_row_values(task, task_fields, connection) if task is not None else []
+    args_field = DBTaskResult._meta.get_field("args_kwargs")
+    count = None
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if rate is not None:
+            expires = timezone.now() + timedelta(seconds=rate.ttl_seconds)
+            cursor.execute(count_sql, [rate.key, connection.ops.adapt_datetimefield_value(expires)])
+            count = cursor.fetchone()[0]
+            if count > rate.limit:
+                return Outcome(stored=False, count=count)  # commits the count and nothing else
+        if live_key is not None:
+            cursor.execute(live_sql, [live_key])
+            if cursor.fetchone() is None:
+                return Outcome(stored=False, count=count, key_revoked=True)
+        cursor.execute(report_sql, report_values)
+        report.pk = cursor.fetchone()[0]
+        if urls:
+            cursor.execute(url_sql, [value for values in url_values for value in (report.pk, *values)])
+        if task is None:  # not the database task backend (never with Hotline's settings)
+            triage_report.enqueue(report.pk)
+        else:
+            args = {"args": [report.pk], "kwargs": {}}
+            cursor.execute(task_sql, [*task_fixed, args_field.get_db_prep_save(args, connection)])
+    return Outcome(stored=True, count=count)
+
+
+def write_report(
+    report: Report,
+    urls: Sequence[str],
+    url_indexes: Sequence[str],
+    *,
+    rate: RateEvent | None = None,
+    live_partner_key: int | None = None,
+) -> Outcome:
+    """Insert `report` (unsaved), its URLs (with their blind indexes) and its triage task, atomically.
+
+    With `rate`, first count the event, and write nothing else when the count is over the limit. With
+    `live_partner_key`, write nothing when that key has been revoked. On success `report.pk` is set.
+    """
+    connection = transaction.get_connection()
+    urls_rows = [
+        {"position": i, "url": url, "url_index": index}
+        for i, (url, index) in enumerate(zip(urls, url_indexes, strict=True))
+    ]
+    task = task_values(triage_report, [None])  # args are filled in once the report has its id
+    if task is not None:
+        del task["args_kwargs"]
+    if connection.vendor == "postgresql" and task is not None:
+        outcome = _postgres_write(connection, report, urls_rows, task, rate, live_partner_key)
+    else:
+        outcome = _generic_write(connection, report, urls_rows, task, rate, live_partner_key)
+    if outcome.stored:
+        report._state.adding = False
+        report._state.db = connection.alias
+    return outcome
