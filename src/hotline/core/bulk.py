@@ -5,6 +5,7 @@ bulk_update writes a CASE WHEN per row and field; on the triage batch it took mo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models, transaction
@@ -47,6 +48,26 @@ def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
             obj.pk = pk.to_python(new_id)
             obj._state.adding = False
             obj._state.db = connection.alias
+
+
+def execute_prepared(connection: Any, sql: str, params: Sequence[Any]) -> Any:
+    """Run one statement on PostgreSQL as a server-side prepared statement with server-side binding,
+    and return its first row (None without one).
+
+    Django's psycopg cursors quote every value into the SQL text; for the hot statements of intake
+    (dozens of values) binding them on the server is cheaper, and a prepared statement is parsed and
+    planned once per connection. Django's cursor still opens the connection (with its health check)
+    and turns driver errors into django.db errors.
+    """
+    import psycopg
+
+    with (
+        connection.cursor() as django_cursor,
+        connection.wrap_database_errors,
+        psycopg.Cursor(django_cursor.cursor.connection) as cursor,
+    ):
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchone() if cursor.description else None
 
 
 def update_rows(model: type[models.Model], objs: list[Any], fields: tuple[str, ...]) -> None:

@@ -22,7 +22,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.responses import Status
 from ninja.security import HttpBearer
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from hotline.intake import conf, selectors, services
 from hotline.intake.models import SCOPE_CREATE, SCOPE_READ, PartnerKey
@@ -192,7 +192,7 @@ Kind = Literal["online_material", "trafficking", "grooming", "sextortion", "trav
 Nexus = Literal["yes", "no", "unknown"]
 
 
-class ReportIn(Schema):
+class ReportIn(BaseModel):
     """One report. URLs are checked (a web address, not a private/loopback/link-local host, not too long);
     a report without URLs needs a description."""
 
@@ -212,10 +212,21 @@ class ReportIn(Schema):
     language: str = Field("sv", max_length=8, description="Language of the report's text (sv, en, ...).")
 
     def to_input(self) -> ReportInput:
-        return ReportInput(**self.model_dump())
+        return ReportInput(
+            kind=self.kind,
+            urls=list(self.urls),
+            description=self.description,
+            where_seen=self.where_seen,
+            contact=self.contact,
+            reporter_classification=self.reporter_classification,
+            nexus_victim=self.nexus_victim,
+            nexus_offender=self.nexus_offender,
+            nexus_place=self.nexus_place,
+            language=self.language,
+        )
 
 
-class BatchIn(Schema):
+class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reports: list[ReportIn] = Field(min_length=1, max_length=1000, description="1 to 1000 reports, all or nothing.")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl
 from hotline.cases.tasks import triage_report
+from hotline.core.bulk import insert_rows
 from hotline.core.crypto import blind_index
 from hotline.core.taskqueue import enqueue_many
 from hotline.intake import conf, ratelimit, store
@@ -325,17 +326,16 @@ def submit_report_batch(*, partner_key: PartnerKey, reports: Sequence[ReportInpu
             )
             for data in reports
         ]
-        created = Report.objects.bulk_create(rows, batch_size=500)
-        if any(r.pk is None for r in created):  # a database without RETURNING: read the ids back
-            created = list(Report.objects.filter(public_id__in=[r.public_id for r in rows]).order_by("pk"))
-        ReportedUrl.objects.bulk_create(
+        insert_rows(Report, rows)  # bulk_create's rows, with less preparation per row on SQLite
+        insert_rows(
+            ReportedUrl,
             [
                 ReportedUrl(report=report, position=i, url=url, url_index=url_index(url))
-                for report, data in zip(created, reports, strict=True)
+                for report, data in zip(rows, reports, strict=True)
                 for i, url in enumerate(data.urls)
             ],
-            batch_size=1000,
         )
+        created = rows
         ids = [r.pk for r in created]
         _enqueue_triage_many(ids)
         audit.record(

@@ -33,9 +33,10 @@ from django.utils import timezone
 
 from hotline.cases.models import Report, ReportedUrl
 from hotline.cases.tasks import triage_report
+from hotline.core.bulk import execute_prepared
 from hotline.core.models import RateCounter
 from hotline.core.ratelimit import RateEvent
-from hotline.core.taskqueue import task_values
+from hotline.core.taskqueue import prepared_task_values, task_values
 from hotline.intake.models import PartnerKey
 
 
@@ -74,23 +75,6 @@ def _row_values(values: dict[str, Any], fields: list[Any], connection: Any) -> l
     return [
         f.get_db_prep_save(values[f.attname] if f.attname in values else f.get_default(), connection) for f in fields
     ]
-
-
-_TASK_VARYING = ("id", "enqueued_at")  # every other value of a triage task row is the same each time
-_task_templates: dict[tuple[str, tuple[Any, ...]], list[Any]] = {}
-
-
-def _task_row_values(task: dict[str, Any], fields: list[Any], connection: Any) -> list[Any]:
-    """_row_values for a triage task row: the constant values prepared once per database and task."""
-    key = (connection.alias, tuple(v for k, v in task.items() if k not in _TASK_VARYING))
-    template = _task_templates.get(key)
-    if template is None:
-        template = _task_templates[key] = _row_values(task, fields, connection)
-    values = list(template)
-    for i, f in enumerate(fields):
-        if f.attname in _TASK_VARYING:
-            values[i] = f.get_db_prep_save(task[f.attname], connection)
-    return values
 
 
 def _columns(fields: list[Any], quote: Any) -> str:
@@ -157,8 +141,6 @@ def _postgres_write(
     rate: RateEvent | None,
     live_key: int | None,
 ) -> Outcome:
-    import psycopg
-
     report_fields, url_fields, task_fields = _fields()
     params: list[Any] = []  # in the order of the placeholders in the statement
     if rate is not None:
@@ -170,17 +152,9 @@ def _postgres_write(
         params.append(live_key)
     for row in urls:
         params += _row_values(row, url_fields, connection)
-    params += _task_row_values(task, task_fields, connection)  # its args are built in SQL from the report's id
+    params += prepared_task_values(task, task_fields, connection)  # its args are built in SQL from the report's id
     sql = _postgres_sql(rate=rate is not None, live_key=live_key is not None, urls=len(urls))
-    # Django's cursor opens the connection (with its health check) and maps errors to django.db errors;
-    # the statement itself runs on a server-binding psycopg cursor of the same connection, prepared.
-    with (
-        connection.cursor() as django_cursor,
-        connection.wrap_database_errors,
-        psycopg.Cursor(django_cursor.cursor.connection) as cursor,
-    ):
-        cursor.execute(sql, params, prepare=True)
-        count, report_id = cursor.fetchone() or (None, None)
+    count, report_id = execute_prepared(connection, sql, params) or (None, None)
     if report_id is None:
         refused_by_rate = rate is not None and count is not None and count > rate.limit
         return Outcome(stored=False, count=count, key_revoked=not refused_by_rate)
@@ -230,7 +204,7 @@ def _generic_write(
     # Prepared (and encrypted) before the transaction: SQLite's write lock is held as briefly as possible.
     report_values = _instance_values(report, report_fields, connection)
     url_values = [_row_values(row, url_fields, connection) for row in urls]
-    task_fixed = _task_row_values(task, task_fields, connection) if task is not None else []
+    task_fixed = prepared_task_values(task, task_fields, connection) if task is not None else []
     args_field = DBTaskResult._meta.get_field("args_kwargs")
     count = None
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
