@@ -81,12 +81,19 @@ class Report(models.Model):
 class ReportedUrl(models.Model):
     """A URL exactly as reported (encrypted), its blind index, and the case it was attached to."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="urls")
+    # No index of its own: the unique (report, position) index below starts with report_id.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="urls", db_index=False)
     position = models.PositiveSmallIntegerField(default=0)
     url = EncryptedTextField()
-    url_index = models.CharField(max_length=64, db_index=True)  # blind index of the URL as reported
+    url_index = models.CharField(max_length=64)  # blind index of the URL as reported (indexed below)
+    # Indexed only once set (by triage): a new URL adds no entry to it on the intake hot path.
     case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_urls"
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_urls",
+        db_index=False,
     )
     # Why triage could not canonicalise this URL (shown to the analyst; the case stays for a human).
     problem = models.CharField(max_length=200, blank=True)
@@ -94,6 +101,11 @@ class ReportedUrl(models.Model):
     class Meta:
         ordering = ["report_id", "position"]
         constraints = [models.UniqueConstraint(fields=["report", "position"], name="reported_url_position_unique")]
+        indexes = [
+            # A plain index (db_index=True would add a second, LIKE-only index on PostgreSQL).
+            models.Index(fields=["url_index"], name="reported_url_index_idx"),
+            models.Index(fields=["case"], condition=models.Q(case__isnull=False), name="reported_url_case_idx"),
+        ]
 
 
 class CaseState(models.TextChoices):

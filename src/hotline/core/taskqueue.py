@@ -98,7 +98,7 @@ def enqueue_many(task: Any, args_list: Iterable[Sequence[Any]]) -> int:
     args_kwargs = [normalize_json({"args": args, "kwargs": {}}) for args in items]
     if connection.vendor == "postgresql":
         constant = [f for f in fields if f.attname not in VARYING]
-        varying = [DBTaskResult._meta.get_field(name) for name in VARYING]
+        varying = [next(f for f in fields if f.attname == name) for name in VARYING]
         columns = ", ".join(quote(f.column) for f in [*constant, *varying])
         casts = ", ".join(f"%s::{f.db_type(connection)}" for f in constant)
         sql = (
@@ -114,10 +114,10 @@ def enqueue_many(task: Any, args_list: Iterable[Sequence[Any]]) -> int:
     slots = {name: next(i for i, f in enumerate(fields) if f.attname == name) for name in VARYING}
     id_field, args_field = DBTaskResult._meta.get_field("id"), DBTaskResult._meta.get_field("args_kwargs")
     rows = []
-    for task_id, args in zip(ids, args_kwargs, strict=True):
+    for task_id, arguments in zip(ids, args_kwargs, strict=True):
         row = list(template)  # enqueued_at is the same for the whole batch, as prepared in the template
         row[slots["id"]] = id_field.get_db_prep_save(task_id, connection)
-        row[slots["args_kwargs"]] = args_field.get_db_prep_save(args, connection)
+        row[slots["args_kwargs"]] = args_field.get_db_prep_save(arguments, connection)
         rows.append(row)
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

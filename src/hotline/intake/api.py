@@ -314,7 +314,7 @@ def create_report(request: HttpRequest, payload: ReportIn, idempotency_key: str 
             partner_key=key,
             report=payload.to_input(),
             idempotency_key=idempotency_key,
-            request_hash=_fingerprint(request),
+            request_hash=_fingerprint(request) if idempotency_key else "",
         )
     )
 
@@ -333,7 +333,7 @@ def create_report_batch(request: HttpRequest, payload: BatchIn, idempotency_key:
             partner_key=key,
             reports=[r.to_input() for r in payload.reports],
             idempotency_key=idempotency_key,
-            request_hash=_fingerprint(request),
+            request_hash=_fingerprint(request) if idempotency_key else "",
         )
     )
 
