@@ -141,6 +141,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 # (STACK.md). SQLite: opening a connection costs little, but closing the last one checkpoints the WAL
 # into the database file; per request, that halved the rate of report submissions (bench/intake.py).
 _db["CONN_MAX_AGE"] = int(os.environ.get("HOTLINE_CONN_MAX_AGE", "600"))
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that needs no round trip (hotline/core/postgresql/base.py).
+    _db["ENGINE"] = "hotline.core.postgresql"
 if _db["ENGINE"] != "django.db.backends.sqlite3":
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})

@@ -152,7 +152,7 @@ class CheckedJsonParser(Parser):
 
 def api_language(request: HttpRequest) -> str:
     """Messages in English unless the partner asks for Swedish (Accept-Language: sv)."""
-    accepted = request.headers.get("Accept-Language", "").lower()
+    accepted = request.META.get("HTTP_ACCEPT_LANGUAGE", "").lower()
     return "sv" if accepted.startswith("sv") else "en"
 
 
@@ -161,8 +161,15 @@ class PartnerKeyAuth(HttpBearer):
 
     def __call__(self, request: HttpRequest) -> Any:
         # Runs first for every operation: choose the language of the validation messages here.
-        translation.activate(api_language(request))
-        return super().__call__(request)
+        language = api_language(request)
+        if translation.get_language() != language:
+            translation.activate(language)
+        # HttpBearer's own parsing, read straight from META (request.headers would first copy every
+        # header), and without its DEBUG log line, which would print the key.
+        scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if not token or scheme.lower() != self.openapi_scheme:
+            return None
+        return self.authenticate(request, token)
 
     def authenticate(self, request: HttpRequest, token: str) -> PartnerKey | None:
         # Writes refuse a revoked key in the statement that would store the report, so for them a key
