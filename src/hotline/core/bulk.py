@@ -58,15 +58,20 @@ def execute_prepared(connection: Any, sql: str, params: Sequence[Any]) -> Any:
     (dozens of values) binding them on the server is cheaper, and a prepared statement is parsed and
     planned once per connection. Django's cursor still opens the connection (with its health check)
     and turns driver errors into django.db errors.
+
+    Without persistent connections (HOTLINE_CONN_MAX_AGE=0, as with a transaction-mode pooler such as
+    PgBouncer, which cannot keep a prepared statement for a client) the statement is not prepared:
+    it would live for one request only.
     """
     import psycopg
 
+    prepare = connection.settings_dict.get("CONN_MAX_AGE") != 0
     with (
         connection.cursor() as django_cursor,
         connection.wrap_database_errors,
         psycopg.Cursor(django_cursor.cursor.connection) as cursor,
     ):
-        cursor.execute(sql, params, prepare=True)
+        cursor.execute(sql, params, prepare=prepare)
         return cursor.fetchone() if cursor.description else None
 
 

@@ -54,9 +54,17 @@ class Keyring:
             raise KeyringError("HOTLINE_DATA_KEYS holds no key.")
         return cls(keys=keys, active_id=active)
 
+    def _cipher(self, kid: str) -> AESGCM:
+        """One AESGCM object per key, made once (building it costs as much as sealing a short value)."""
+        ciphers = self.__dict__.setdefault("_ciphers", {})
+        cipher = ciphers.get(kid)
+        if cipher is None:
+            cipher = ciphers[kid] = AESGCM(self.keys[kid])
+        return cipher
+
     def encrypt(self, plaintext: str, *, context: str) -> str:
         nonce = os.urandom(12)
-        sealed = AESGCM(self.keys[self.active_id]).encrypt(nonce, plaintext.encode(), context.encode())
+        sealed = self._cipher(self.active_id).encrypt(nonce, plaintext.encode(), context.encode())
         return f"{PREFIX}:{self.active_id}:{base64.b64encode(nonce + sealed).decode()}"
 
     def decrypt(self, token: str, *, context: str) -> str:
@@ -68,7 +76,7 @@ class Keyring:
             raise DecryptionError(f"No configured key with id {kid!r}.")
         raw = base64.b64decode(b64)
         try:
-            return AESGCM(self.keys[kid]).decrypt(raw[:12], raw[12:], context.encode()).decode()
+            return self._cipher(kid).decrypt(raw[:12], raw[12:], context.encode()).decode()
         except Exception as exc:  # InvalidTag: wrong key, tampered value or wrong column
             raise DecryptionError("The value does not decrypt (tampered or wrong key).") from exc
 
