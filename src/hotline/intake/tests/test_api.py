@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from hotline.cases.models import Channel, Report, ReportedUrl
@@ -224,3 +225,21 @@ def test_messages_follow_accept_language(client: Client, partner: Any) -> None:
     english = assert_problem(post(client, "/api/v1/reports", payload, partner[1]), 422)
     swedish = assert_problem(post(client, "/api/v1/reports", payload, partner[1], HTTP_ACCEPT_LANGUAGE="sv-SE"), 422)
     assert "private" in english["errors"][0]["detail"] and "privat eller lokalt" in swedish["errors"][0]["detail"]
+
+
+def test_a_key_revoked_after_use_is_refused_at_once(client: Client, partner: Any) -> None:
+    """Writes may find the key in the per-process cache: the write itself refuses a revoked key."""
+    key_record, key = partner
+    assert post(client, "/api/v1/reports", SMALLEST, key).status_code == 201  # the key is now cached
+    batch = {"reports": [SMALLEST, SMALLEST]}
+    assert post(client, "/api/v1/reports/batch", batch, key, HTTP_IDEMPOTENCY_KEY="b-1").status_code == 201
+    # Revoked elsewhere (another process, a direct update): this process's cache is not told.
+    type(key_record).objects.filter(pk=key_record.pk).update(revoked_at=timezone.now())
+    before = (Report.objects.count(), ReportedUrl.objects.count(), DBTaskResult.objects.count())
+    assert assert_problem(post(client, "/api/v1/reports", SMALLEST, key), 403)["type"].endswith("revoked")
+    assert assert_problem(post(client, "/api/v1/reports/batch", batch, key), 403)["type"].endswith("revoked")
+    replay = post(client, "/api/v1/reports/batch", batch, key, HTTP_IDEMPOTENCY_KEY="b-1")
+    assert assert_problem(replay, 403)["type"].endswith("revoked")
+    assert_problem(client.get("/api/v1/reports/00000000-0000-0000-0000-000000000000",
+                              HTTP_AUTHORIZATION=f"Bearer {key}"), 403)  # fmt: skip
+    assert (Report.objects.count(), ReportedUrl.objects.count(), DBTaskResult.objects.count()) == before

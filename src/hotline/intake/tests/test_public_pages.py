@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
@@ -298,3 +299,21 @@ def test_odd_url_field_names_never_give_a_500(client: Client, field: str, action
     """Unicode digits ('²'.isdigit() is True, int('²') fails) and huge numbers are not URL fields."""
     response = client.post("/report/", {**form_data(action=action), field: "https://odd.example.test/x"})
     assert response.status_code in (200, 400), response.status_code
+
+
+def test_thank_you_page_reuses_the_posted_csrf_token_and_sets_no_cookie() -> None:
+    """The token the report was posted with (it passed the check) fills the page's language form."""
+    from django.middleware.csrf import _unmask_cipher_token
+
+    strict = Client(enforce_csrf_checks=True)
+    page = strict.get("/report/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    response = strict.post("/report/", {**form_data(url_1="https://token.example/"), "csrfmiddlewaretoken": token})
+    assert response.status_code == 200
+    thanks_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode()).group(1)  # type: ignore[union-attr]
+    assert thanks_token == token
+    assert _unmask_cipher_token(thanks_token) == strict.cookies["csrftoken"].value
+    assert "csrftoken" not in response.cookies  # no new cookie: the secret did not change
+    # The language switch on the thank-you page works with that token.
+    switched = strict.post("/language/", {"language": "en", "next": "/report/", "csrfmiddlewaretoken": thanks_token})
+    assert switched.status_code == 302 and switched.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
