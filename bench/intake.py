@@ -1,19 +1,23 @@
 """Intake benchmark (`make bench-intake`): the production server config on this machine, one run.
 
 Measures in the same run, against the database DATABASE_URL points at (default: a fresh SQLite file):
-  (a) the ceiling: a bare POST view that inserts one row (same middleware, same server),
+  (a) the ceiling: a bare POST view that reads its (3-byte) body and inserts one row in one transaction
+      (same middleware, same server),
   (b) the real public form POST (CSRF, validation, rate limit, report + URL + task + audit, thank-you page)
       and the real API POST (bearer key, JSON, same write),
   (c) the batch API (1000 reports per request) against a bare bulk_create of the same rows,
 and checks that the number of rows written equals the number of 2xx answers.
 
-    .venv/bin/python bench/intake.py [--rounds 4] [--seconds 3] [--connections 8] [--batches 8]
+    .venv/bin/python bench/intake.py [--rounds 8] [--seconds 1.5] [--connections 8] [--batches 8]
     DATABASE_URL=postgres://postgres@127.0.0.1:5433/postgres .venv/bin/python bench/intake.py
 
 For PostgreSQL a fresh database (<name>_bench_<pid>) is created on that server and dropped afterwards.
 Load comes from a small asyncio HTTP/1.1 client in this process, on 127.0.0.1 only: unlike wrk it reads
 every answer it started (so rows and 2xx can be compared exactly). Phases are interleaved in rounds and
-bounded in time; the whole run takes about two minutes.
+bounded in time; the whole run takes about two minutes. The single-report targets are judged on the
+median of the rounds' ratios (each round's rate against the ceiling of the same round): on a shared
+machine a burst of someone else's load then moves one round instead of the result. The ratio over
+all rounds and every round's ratio are printed too.
 """
 
 from __future__ import annotations
