@@ -54,13 +54,21 @@ def count_event(key: str, *, ttl_seconds: int) -> int:
     """Add one to the counter `key` (created with a lifetime of `ttl_seconds`); returns the new count."""
     expires_at = timezone.now() + timedelta(seconds=ttl_seconds)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_TABLE} (key, count, expires_at) VALUES (%s, 1, %s) "  # noqa: S608 (table name is ours)
-            f"ON CONFLICT (key) DO UPDATE SET count = {_TABLE}.count + 1 RETURNING count",
-            [key, connection.ops.adapt_datetimefield_value(expires_at)],
-        )
+        cursor.execute(count_event_sql(), [key, connection.ops.adapt_datetimefield_value(expires_at)])
         row = cursor.fetchone()
     return int(row[0])
+
+
+def count_event_sql() -> str:
+    """The upsert that counts one event: params (key, expires_at); returns the new count.
+
+    Also the first part of the intake's one-statement report write (hotline.intake.store)."""
+    quote = connection.ops.quote_name
+    table, key, count = quote(_TABLE), quote("key"), quote("count")
+    return (
+        f"INSERT INTO {table} ({key}, {count}, {quote('expires_at')}) VALUES (%s, 1, %s) "  # noqa: S608 (our table)
+        f"ON CONFLICT ({key}) DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {count}"
+    )
 
 
 def current_count(key: str) -> int:

@@ -34,8 +34,7 @@ from django.utils import timezone
 from hotline.cases.models import Report, ReportedUrl
 from hotline.cases.tasks import triage_report
 from hotline.core.bulk import execute_prepared
-from hotline.core.models import RateCounter
-from hotline.core.ratelimit import RateEvent
+from hotline.core.ratelimit import RateEvent, count_event_sql
 from hotline.core.taskqueue import prepared_task_values, task_values
 from hotline.intake.models import PartnerKey
 
@@ -81,15 +80,6 @@ def _columns(fields: list[Any], quote: Any) -> str:
     return ", ".join(quote(f.column) for f in fields)
 
 
-def _count_sql(quote: Any) -> str:
-    counter = quote(RateCounter._meta.db_table)
-    key, count = quote("key"), quote("count")
-    return (
-        f"INSERT INTO {counter} ({key}, {count}, {quote('expires_at')}) VALUES (%s, 1, %s) "
-        f"ON CONFLICT ({key}) DO UPDATE SET {count} = {counter}.{count} + 1 RETURNING {count}"
-    )
-
-
 @cache
 def _postgres_sql(*, rate: bool, live_key: bool, urls: int) -> str:
     """The statement for `urls` URLs (a prepared statement per URL count: at most 20, most often 1)."""
@@ -100,7 +90,7 @@ def _postgres_sql(*, rate: bool, live_key: bool, urls: int) -> str:
     report_fields, url_fields, task_fields = _fields()
     parts, conditions, source = [], [], ""
     if rate:
-        parts.append(f"counted AS ({_count_sql(quote)})")
+        parts.append(f"counted AS ({count_event_sql()})")
         source = " FROM counted"
         conditions.append(f"counted.{quote('count')} <= %s")
     if live_key:
@@ -186,7 +176,7 @@ def _generic_sql(n_urls: int) -> tuple[str, str, str, str, str]:
     live_sql = (
         f"SELECT 1 FROM {quote(PartnerKey._meta.db_table)} WHERE {quote('id')} = %s AND {quote('revoked_at')} IS NULL"
     )
-    return _count_sql(quote), live_sql, report_sql, url_sql, task_sql
+    return count_event_sql(), live_sql, report_sql, url_sql, task_sql
 
 
 def _generic_write(
