@@ -139,11 +139,16 @@ def _check_petition_fields(fields: dict[str, Any], *, petition: Petition | None)
     return cleaned
 
 
+def _reject_unknown_fields(fields: dict[str, Any], allowed: Any, what: str) -> None:
+    """A caller passing a field the service does not edit is a programming error, not a user's."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"Unknown {what} fields: {sorted(unknown)}")
+
+
 def create_petition(*, actor: StaffUser | str, **fields: Any) -> Petition:
     """A new petition in draft. `fields`: title_sv/en, text_sv/en, recipient_sv/en, slug, goal, deadline."""
-    unknown = set(fields) - set(PETITION_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown petition fields: {sorted(unknown)}")
+    _reject_unknown_fields(fields, PETITION_FIELDS, "petition")
     cleaned = _check_petition_fields({"slug": "", **fields}, petition=None)
     with transaction.atomic():
         petition = Petition.objects.create(created_by=actor if isinstance(actor, StaffUser) else None, **cleaned)
@@ -153,9 +158,7 @@ def create_petition(*, actor: StaffUser | str, **fields: Any) -> Petition:
 
 def update_petition(*, petition: Petition, actor: StaffUser, **fields: Any) -> Petition:
     """Edit a petition. Once open, the text people signed is locked: only goal and deadline change."""
-    unknown = set(fields) - set(PETITION_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown petition fields: {sorted(unknown)}")
+    _reject_unknown_fields(fields, PETITION_FIELDS, "petition")
     with transaction.atomic():
         locked = Petition.objects.select_for_update().get(pk=petition.pk)
         if locked.state == PetitionState.CLOSED:
@@ -838,9 +841,7 @@ def _check_issue_fields(fields: dict[str, Any]) -> None:
 
 
 def create_issue(*, actor: StaffUser, **fields: Any) -> NewsletterIssue:
-    unknown = set(fields) - set(ISSUE_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown issue fields: {sorted(unknown)}")
+    _reject_unknown_fields(fields, ISSUE_FIELDS, "issue")
     _check_issue_fields(fields)
     with transaction.atomic():
         issue = NewsletterIssue.objects.create(created_by=actor, **fields)
@@ -849,9 +850,7 @@ def create_issue(*, actor: StaffUser, **fields: Any) -> NewsletterIssue:
 
 
 def update_issue(*, issue: NewsletterIssue, actor: StaffUser, **fields: Any) -> NewsletterIssue:
-    unknown = set(fields) - set(ISSUE_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown issue fields: {sorted(unknown)}")
+    _reject_unknown_fields(fields, ISSUE_FIELDS, "issue")
     with transaction.atomic():
         locked = NewsletterIssue.objects.select_for_update().get(pk=issue.pk)
         if locked.state != IssueState.DRAFT:

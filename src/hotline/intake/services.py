@@ -539,7 +539,7 @@ def _forget_cached_key(key_hash: str) -> None:
 
 def _ensure_live(partner_key: PartnerKey) -> None:
     """KeyRevoked unless the key is live now (for writes whose key may come from the per-process cache)."""
-    if not PartnerKey.objects.filter(pk=partner_key.pk, revoked_at=None).exists():
+    if not store.partner_key_is_live(partner_key.pk):
         raise KeyRevoked()
 
 

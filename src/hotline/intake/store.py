@@ -76,6 +76,22 @@ def _row_values(values: dict[str, Any], fields: list[Any], connection: Any) -> l
     ]
 
 
+def _live_key_sql(quote: Any) -> str:
+    """True while the partner key with id %s exists and is not revoked (the one formulation of it)."""
+    keys = quote(PartnerKey._meta.db_table)
+    return f"EXISTS (SELECT 1 FROM {keys} WHERE {quote('id')} = %s AND {quote('revoked_at')} IS NULL)"
+
+
+def partner_key_is_live(key_id: int) -> bool:
+    """Whether the key may still write, read now in the caller's transaction (one plain SELECT)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_live_key_sql(connection.ops.quote_name)}", [key_id])
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
 def _columns(fields: list[Any], quote: Any) -> str:
     return ", ".join(quote(f.column) for f in fields)
 
@@ -94,8 +110,7 @@ def _postgres_sql(*, rate: bool, live_key: bool, urls: int) -> str:
         source = " FROM counted"
         conditions.append(f"counted.{quote('count')} <= %s")
     if live_key:
-        keys = quote(PartnerKey._meta.db_table)
-        conditions.append(f"EXISTS (SELECT 1 FROM {keys} WHERE {quote('id')} = %s AND {quote('revoked_at')} IS NULL)")
+        conditions.append(_live_key_sql(quote))
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     # Casts name each value's column type, so the prepared statement's parameter types are exact.
     report_values = ", ".join(f"%s::{f.db_type(connection)}" for f in report_fields)
@@ -153,7 +168,7 @@ def _postgres_write(
 
 
 @cache
-def _generic_sql(n_urls: int) -> tuple[str, str, str, str, str]:
+def _generic_sql(n_urls: int) -> tuple[str, str, str, str]:
     from django.db import connection
     from django_tasks_db.models import DBTaskResult
 
@@ -173,10 +188,7 @@ def _generic_sql(n_urls: int) -> tuple[str, str, str, str, str]:
         f"INSERT INTO {quote(DBTaskResult._meta.db_table)} ({_columns(task_columns, quote)}) "
         f"VALUES ({', '.join(['%s'] * len(task_columns))})"
     )
-    live_sql = (
-        f"SELECT 1 FROM {quote(PartnerKey._meta.db_table)} WHERE {quote('id')} = %s AND {quote('revoked_at')} IS NULL"
-    )
-    return count_event_sql(), live_sql, report_sql, url_sql, task_sql
+    return count_event_sql(), report_sql, url_sql, task_sql
 
 
 def _generic_write(
@@ -190,7 +202,7 @@ def _generic_write(
     from django_tasks_db.models import DBTaskResult
 
     report_fields, url_fields, task_fields = _fields()
-    count_sql, live_sql, report_sql, url_sql, task_sql = _generic_sql(len(urls))
+    count_sql, report_sql, url_sql, task_sql = _generic_sql(len(urls))
     # Prepared (and encrypted) before the transaction: SQLite's write lock is held as briefly as possible.
     report_values = _instance_values(report, report_fields, connection)
     url_values = [_row_values(row, url_fields, connection) for row in urls]
@@ -204,10 +216,8 @@ def _generic_write(
             count = cursor.fetchone()[0]
             if count > rate.limit:
                 return Outcome(stored=False, count=count)  # commits the count and nothing else
-        if live_key is not None:
-            cursor.execute(live_sql, [live_key])
-            if cursor.fetchone() is None:
-                return Outcome(stored=False, count=count, key_revoked=True)
+        if live_key is not None and not partner_key_is_live(live_key):
+            return Outcome(stored=False, count=count, key_revoked=True)
         cursor.execute(report_sql, report_values)
         report.pk = cursor.fetchone()[0]
         if urls:
