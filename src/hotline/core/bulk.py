@@ -54,24 +54,25 @@ def execute_prepared(connection: Any, sql: str, params: Sequence[Any]) -> Any:
     """Run one statement on PostgreSQL as a server-side prepared statement with server-side binding,
     and return its first row (None without one).
 
-    Django's psycopg cursors quote every value into the SQL text; for the hot statements of intake
-    (dozens of values) binding them on the server is cheaper, and a prepared statement is parsed and
-    planned once per connection. Django's cursor still opens the connection (with its health check)
-    and turns driver errors into django.db errors.
+    Django's psycopg cursors quote every value into the SQL text and send it to be parsed and planned
+    again each time. For the hot statements of intake (dozens of values, several CTEs) that parsing
+    and planning cost PostgreSQL more than the writes themselves: prepared once per connection, the
+    statement is later only bound and executed, with a generic plan (bench/intake.py). Django's
+    cursor still opens the connection (with its health check) and turns driver errors into
+    django.db errors.
 
     Without persistent connections (HOTLINE_CONN_MAX_AGE=0, as with a transaction-mode pooler such as
-    PgBouncer, which cannot keep a prepared statement for a client) the statement is not prepared:
-    it would live for one request only.
+    PgBouncer, which cannot keep a prepared statement for a client) the connection has prepared
+    statements turned off (hotline.core.postgresql) and the statement is sent unprepared.
     """
     import psycopg
 
-    prepare = connection.settings_dict.get("CONN_MAX_AGE") != 0
     with (
         connection.cursor() as django_cursor,
         connection.wrap_database_errors,
         psycopg.Cursor(django_cursor.cursor.connection) as cursor,
     ):
-        cursor.execute(sql, params, prepare=prepare)
+        cursor.execute(sql, params, prepare=True)
         return cursor.fetchone() if cursor.description else None
 
 

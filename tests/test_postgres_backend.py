@@ -1,5 +1,6 @@
-"""The PostgreSQL health check (hotline.core.postgresql) needs no round trip, and still catches a
-connection the server ended."""
+"""Hotline's PostgreSQL backend (hotline.core.postgresql): its health check needs no round trip and
+still catches a connection the server ended; statements are prepared only where the code asks, and
+never without persistent connections."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from typing import Any
 import psycopg
 import pytest
 from django.db import connection
+
+from hotline.core.bulk import execute_prepared
+from hotline.core.postgresql import base
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,3 +72,37 @@ def test_inside_a_transaction_the_usual_query_checks(monkeypatch: Any) -> None:
         executed = count_executes(monkeypatch)
         assert connection.is_usable()
         assert executed == ["SELECT 1"]
+
+
+def prepared_statements(wrapper: Any) -> list[str]:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements ORDER BY prepare_time")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.parametrize("conn_max_age", [600, None])
+def test_with_persistent_connections_only_statements_that_ask_are_prepared(conn_max_age: int | None) -> None:
+    wrapper = base.DatabaseWrapper({**connection.settings_dict, "CONN_MAX_AGE": conn_max_age}, alias="persistent")
+    try:
+        wrapper.ensure_connection()
+        assert wrapper.connection.prepare_threshold == base.EXPLICIT_ONLY
+        for _ in range(10):
+            with wrapper.cursor() as cursor:  # Django's cursors bind on the client: never prepared
+                cursor.execute("SELECT %s::integer", [1])
+        for _ in range(3):
+            assert execute_prepared(wrapper, "SELECT %s::integer + 1", [1]) == (2,)
+        assert prepared_statements(wrapper) == ["SELECT $1::integer + 1"]
+    finally:
+        wrapper.close()
+
+
+def test_without_persistent_connections_nothing_is_prepared() -> None:
+    """A transaction-mode pooler (PgBouncer) cannot keep a prepared statement for its client."""
+    wrapper = base.DatabaseWrapper({**connection.settings_dict, "CONN_MAX_AGE": 0}, alias="unprepared")
+    try:
+        wrapper.ensure_connection()
+        assert wrapper.connection.prepare_threshold is None
+        assert execute_prepared(wrapper, "SELECT %s::integer + 2", [1]) == (3,)
+        assert prepared_statements(wrapper) == []
+    finally:
+        wrapper.close()
