@@ -16,6 +16,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Header, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -31,19 +33,19 @@ from hotline.intake.validation import ReportInput
 logger = logging.getLogger("hotline.intake.api")
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "/api/docs#problem-"
-REVOKED = "This API key has been revoked. Ask the hotline for a new key."
+REVOKED = gettext_lazy("This API key has been revoked. Ask the hotline for a new key.")
 
 TITLES = {
-    400: "Malformed request",
-    401: "Missing or unknown API key",
-    403: "Not allowed",
-    404: "Not found",
-    409: "Conflict",
-    413: "Request body too large",
-    415: "Unsupported content type",
-    422: "Validation failed",
-    429: "Too many requests",
-    500: "Internal error",
+    400: gettext_lazy("Malformed request"),
+    401: gettext_lazy("Missing or unknown API key"),
+    403: gettext_lazy("Not allowed"),
+    404: gettext_lazy("Not found"),
+    409: gettext_lazy("Conflict"),
+    413: gettext_lazy("Request body too large"),
+    415: gettext_lazy("Unsupported content type"),
+    422: gettext_lazy("Validation failed"),
+    429: gettext_lazy("Too many requests"),
+    500: gettext_lazy("Internal error"),
 }
 SLUGS = {
     400: "malformed",
@@ -60,7 +62,7 @@ SLUGS = {
 
 # --- errors ------------------------------------------------------------------------------------
 class ApiProblem(Exception):
-    def __init__(self, status: int, detail: str, *, slug: str | None = None, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, detail: Any, *, slug: str | None = None, headers: dict[str, str] | None = None):
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -82,7 +84,7 @@ class MalformedJson(Exception):
 
 def problem(
     status: int,
-    detail: str,
+    detail: Any,
     *,
     slug: str | None = None,
     errors: list[dict[str, str]] | None = None,
@@ -90,9 +92,9 @@ def problem(
 ) -> HttpResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + (slug or SLUGS.get(status, "error")),
-        "title": TITLES.get(status, "Error"),
+        "title": str(TITLES.get(status, _("Error"))),
         "status": status,
-        "detail": detail,
+        "detail": str(detail),
     }
     if errors is not None:
         body["errors"] = errors
@@ -115,12 +117,12 @@ def field_error(parts: list[Any], message: str) -> dict[str, str]:
 
 
 def _pydantic_message(error: dict[str, Any]) -> str:
-    message = str(error.get("msg", "Invalid value."))
+    message = str(error.get("msg") or _("Invalid value."))
     kind = error.get("type", "")
     if kind == "missing":
-        return "This field is required."
+        return _("This field is required.")
     if kind == "extra_forbidden":
-        return "Unknown field (see /api/openapi.json for the fields a report has)."
+        return _("Unknown field (see /api/openapi.json for the fields a report has).")
     return message.removeprefix("Value error, ")
 
 
@@ -160,13 +162,14 @@ class PartnerKeyAuth(HttpBearer):
     """`Authorization: Bearer <key>`; unknown key 401, revoked 403, over the rate 429."""
 
     def __call__(self, request: HttpRequest) -> Any:
-        # Runs first for every operation: choose the language of the validation messages here.
+        # Runs first for every operation (before the body is read): every message of the answer,
+        # problems and per-field ones, is in this language, whatever the site's language is.
         language = api_language(request)
         if translation.get_language() != language:
             translation.activate(language)
         # HttpBearer's own parsing, read straight from META (request.headers would first copy every
         # header), and without its DEBUG log line, which would print the key.
-        scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        scheme, _space, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         if not token or scheme.lower() != self.openapi_scheme:
             return None
         return self.authenticate(request, token)
@@ -190,7 +193,7 @@ class PartnerKeyAuth(HttpBearer):
 def _require_scope(request: HttpRequest, scope: str) -> PartnerKey:
     key: PartnerKey = request.auth  # type: ignore[attr-defined]
     if scope not in (key.scopes or []):
-        raise ApiProblem(403, f"This API key does not have the scope {scope!r}.", slug="forbidden")
+        raise ApiProblem(403, _("This API key does not have the scope %(scope)s.") % {"scope": repr(scope)}, slug="forbidden")
     return key
 
 
@@ -358,7 +361,7 @@ def get_report(request: HttpRequest, report_id: UUID) -> Any:
         services.count_partner_request(partner_key=key)
     found = selectors.partner_report_status(partner=key.partner, public_id=report_id)
     if found is None:
-        raise ApiProblem(404, "No report with this id was sent by your organisation.")
+        raise ApiProblem(404, _("No report with this id was sent by your organisation."))
     return Status(200, {"id": found.public_id, "status": found.status.value, "received_at": found.received_at})
 
 
@@ -391,17 +394,17 @@ def _on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
             parts = loc[1:]
         if not parts and source == "body" and error.get("type") == "missing":
             return problem(
-                422, "The request needs a JSON body (see /api/docs).", errors=[field_error([], "Send a JSON object.")]
+                422, _("The request needs a JSON body (see /api/docs)."), errors=[field_error([], _("Send a JSON object."))]
             )
         errors.append(field_error(parts, _pydantic_message(error)))
-    return problem(422, "The request is not valid: see `errors` for each field.", errors=errors)
+    return problem(422, _("The request is not valid: see `errors` for each field."), errors=errors)
 
 
 @api.exception_handler(services.ReportRejected)
 def _on_rejected(request: HttpRequest, exc: services.ReportRejected) -> HttpResponse:
     _count_refused(request)
     errors = [field_error(name.split("."), message) for name, message in exc.problems.items()]
-    return problem(422, "The report is not valid: see `errors` for each field.", errors=errors)
+    return problem(422, _("The report is not valid: see `errors` for each field."), errors=errors)
 
 
 @api.exception_handler(services.BatchRejected)
@@ -414,7 +417,7 @@ def _on_batch_rejected(request: HttpRequest, exc: services.BatchRejected) -> Htt
             errors.append(field_error(parts, message))
     return problem(
         422,
-        f"{len(exc.problems)} report(s) in the batch are not valid; nothing was stored. See `errors`.",
+        _("%(count)d report(s) in the batch are not valid; nothing was stored. See `errors`.") % {"count": len(exc.problems)},
         errors=errors,
     )
 
@@ -424,7 +427,8 @@ def _on_too_many(request: HttpRequest, exc: services.TooManyRequests) -> HttpRes
     decision = exc.decision
     return problem(
         429,
-        f"More than {decision.limit} requests in a minute with this key. Try again in {decision.retry_after} s.",
+        _("More than %(limit)d requests in a minute with this key. Try again in %(seconds)d s.")
+        % {"limit": decision.limit, "seconds": decision.retry_after},
         headers={"Retry-After": str(decision.retry_after)},
     )
 
@@ -444,7 +448,7 @@ def _on_idempotency_conflict(request: HttpRequest, exc: services.IdempotencyConf
 def _on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return problem(
         401,
-        "Send your API key as `Authorization: Bearer <key>`.",
+        _("Send your API key as `Authorization: Bearer <key>`."),
         headers={"WWW-Authenticate": 'Bearer realm="hotline"'},
     )
 
@@ -453,16 +457,16 @@ def _on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpR
 def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     cause = exc.__cause__
     if isinstance(cause, UnsupportedMediaType):
-        return problem(415, "Send the body as JSON with `Content-Type: application/json`.")
+        return problem(415, _("Send the body as JSON with `Content-Type: application/json`."))
     if isinstance(cause, BodyTooLarge):
         return _too_large()
     if exc.status_code == 400 or isinstance(cause, MalformedJson):
-        return problem(400, "The body is not valid JSON.")
+        return problem(400, _("The body is not valid JSON."))
     return problem(exc.status_code, str(exc))
 
 
 def _too_large() -> HttpResponse:
-    return problem(413, f"The body is larger than {conf.api_max_body_bytes()} bytes. Send smaller batches.")
+    return problem(413, _("The body is larger than %(bytes)d bytes. Send smaller batches.") % {"bytes": conf.api_max_body_bytes()})
 
 
 @api.exception_handler(RequestDataTooBig)
@@ -472,11 +476,11 @@ def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def _on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return problem(404, "Not found.")
+    return problem(404, _("Not found."))
 
 
 @api.exception_handler(Exception)
 def _on_anything_else(request: HttpRequest, exc: Exception) -> HttpResponse:
     # Never the request: only the kind of failure (reporters' data stays out of logs).
     logger.error("Partner API failed with %s", type(exc).__name__)
-    return problem(500, "Something went wrong on our side. The request was not stored; try again.")
+    return problem(500, _("Something went wrong on our side. The request was not stored; try again."))

@@ -390,7 +390,7 @@ def answer_once(
             return None
         if record.request_hash != request_hash:
             raise IdempotencyConflict(
-                "This Idempotency-Key was already used for a different request. Use a new key for a new report."
+                _("This Idempotency-Key was already used for a different request. Use a new key for a new report.")
             )
         return IdempotentAnswer(record.status_code, record.response_body, True)
 

@@ -225,6 +225,43 @@ def test_messages_follow_accept_language(client: Client, partner: Any) -> None:
     english = assert_problem(post(client, "/api/v1/reports", payload, partner[1]), 422)
     swedish = assert_problem(post(client, "/api/v1/reports", payload, partner[1], HTTP_ACCEPT_LANGUAGE="sv-SE"), 422)
     assert "private" in english["errors"][0]["detail"] and "privat eller lokalt" in swedish["errors"][0]["detail"]
+    assert (english["title"], swedish["title"]) == ("Validation failed", "Kontrollen misslyckades")
+    assert english["detail"].startswith("The report") and swedish["detail"].startswith("Rapporten")
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "status", "english", "swedish"),
+    [
+        ({"key": None}, 401, "Send your API key", "Skicka din API-nyckel"),
+        ({"body": "{not json"}, 400, "The body is not valid JSON.", "Kroppen är inte giltig JSON."),
+        ({"content_type": "text/plain"}, 415, "Send the body as JSON", "Skicka kroppen som JSON"),
+        ({"body": {"kind": "other"}, "path": "/api/v1/reports/batch"}, 422, "The request is not valid",
+         "Begäran är inte giltig"),
+    ],
+)  # fmt: skip
+def test_every_problem_is_in_english_unless_swedish_is_asked_for(
+    client: Client, partner: Any, request_kwargs: dict[str, Any], status: int, english: str, swedish: str
+) -> None:
+    """The site's default language is Swedish; the API answers developers in English unless asked."""
+    options = {"key": partner[1], "body": SMALLEST, "path": "/api/v1/reports", **request_kwargs}
+    extra = {"content_type": options["content_type"]} if "content_type" in options else {}
+
+    def send(**headers: str) -> dict[str, Any]:
+        return assert_problem(post(client, options["path"], options["body"], options["key"], **extra, **headers), status)
+
+    client.cookies["hotline_language"] = "sv"  # a staff member's language choice does not leak in
+    assert send()["detail"].startswith(english)
+    assert send(HTTP_ACCEPT_LANGUAGE="sv-SE,sv;q=0.9")["detail"].startswith(swedish)
+    assert send(HTTP_ACCEPT_LANGUAGE="en-GB")["detail"].startswith(english)
+
+
+def test_an_unknown_report_is_a_problem_in_the_partners_language(client: Client, partner: Any) -> None:
+    path = "/api/v1/reports/00000000-0000-4000-8000-000000000000"
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {partner[1]}"}
+    english = assert_problem(client.get(path, **auth), 404)
+    swedish = assert_problem(client.get(path, **auth, HTTP_ACCEPT_LANGUAGE="sv"), 404)
+    assert (english["title"], swedish["title"]) == ("Not found", "Hittades inte")
+    assert swedish["detail"] == "Din organisation har inte skickat någon rapport med det här id:t."
 
 
 def test_a_key_revoked_after_use_is_refused_at_once(client: Client, partner: Any) -> None:
