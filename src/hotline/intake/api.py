@@ -193,7 +193,9 @@ class PartnerKeyAuth(HttpBearer):
 def _require_scope(request: HttpRequest, scope: str) -> PartnerKey:
     key: PartnerKey = request.auth  # type: ignore[attr-defined]
     if scope not in (key.scopes or []):
-        raise ApiProblem(403, _("This API key does not have the scope %(scope)s.") % {"scope": repr(scope)}, slug="forbidden")
+        raise ApiProblem(
+            403, _("This API key does not have the scope %(scope)s.") % {"scope": repr(scope)}, slug="forbidden"
+        )
     return key
 
 
@@ -394,7 +396,9 @@ def _on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
             parts = loc[1:]
         if not parts and source == "body" and error.get("type") == "missing":
             return problem(
-                422, _("The request needs a JSON body (see /api/docs)."), errors=[field_error([], _("Send a JSON object."))]
+                422,
+                _("The request needs a JSON body (see /api/docs)."),
+                errors=[field_error([], _("Send a JSON object."))],
             )
         errors.append(field_error(parts, _pydantic_message(error)))
     return problem(422, _("The request is not valid: see `errors` for each field."), errors=errors)
@@ -417,7 +421,8 @@ def _on_batch_rejected(request: HttpRequest, exc: services.BatchRejected) -> Htt
             errors.append(field_error(parts, message))
     return problem(
         422,
-        _("%(count)d report(s) in the batch are not valid; nothing was stored. See `errors`.") % {"count": len(exc.problems)},
+        _("%(count)d report(s) in the batch are not valid; nothing was stored. See `errors`.")
+        % {"count": len(exc.problems)},
         errors=errors,
     )
 
@@ -466,7 +471,9 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _too_large() -> HttpResponse:
-    return problem(413, _("The body is larger than %(bytes)d bytes. Send smaller batches.") % {"bytes": conf.api_max_body_bytes()})
+    return problem(
+        413, _("The body is larger than %(bytes)d bytes. Send smaller batches.") % {"bytes": conf.api_max_body_bytes()}
+    )
 
 
 @api.exception_handler(RequestDataTooBig)

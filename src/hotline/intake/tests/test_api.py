@@ -247,7 +247,9 @@ def test_every_problem_is_in_english_unless_swedish_is_asked_for(
     extra = {"content_type": options["content_type"]} if "content_type" in options else {}
 
     def send(**headers: str) -> dict[str, Any]:
-        return assert_problem(post(client, options["path"], options["body"], options["key"], **extra, **headers), status)
+        return assert_problem(
+            post(client, options["path"], options["body"], options["key"], **extra, **headers), status
+        )
 
     client.cookies["hotline_language"] = "sv"  # a staff member's language choice does not leak in
     assert send()["detail"].startswith(english)
