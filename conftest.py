@@ -176,6 +176,12 @@ def browser_context(tmp_path: Any) -> Iterator[Any]:
             yield context
         finally:
             context.close()
+            # While Playwright's event loop runs in this thread, Django keeps the test's database
+            # connections apart from the thread's own (asgiref sees a running loop), and never closes
+            # them: PostgreSQL would then refuse to drop the test database at the end of the run.
+            from django.db import connections
+
+            connections.close_all()
 
 
 @pytest.fixture
