@@ -18,6 +18,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hotline.core import crypto
 from hotline.core.authz import ADMIN, ROLES
 from hotline.staff import audit, rules
 from hotline.staff.models import EnrolmentLink, StaffUser
@@ -176,6 +177,13 @@ def start_enrolment(*, link: EnrolmentLink) -> TOTPDevice:
     return device
 
 
+def recovery_code_digest(code: str) -> str:
+    """What is stored for a recovery code, never the code itself: a keyed hash (HMAC-SHA256 with
+    HOTLINE_INDEX_KEY, which is not in the database), cut to django-otp's 16-character token column.
+    A copy of the database alone gives no code that signs in."""
+    return crypto.blind_index(rules.clean_code(code), purpose="staff-recovery-code")[:16]
+
+
 @dataclass(frozen=True)
 class Enrolment:
     user: StaffUser
@@ -206,7 +214,9 @@ def complete_enrolment(*, link: EnrolmentLink, password: str, code: str) -> Enro
             device.save(update_fields=["confirmed", "name"])
             recovery = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
             tokens = [StaticToken.random_token() for _ in range(rules.RECOVERY_CODE_COUNT)]
-            StaticToken.objects.bulk_create([StaticToken(device=recovery, token=t) for t in tokens])
+            StaticToken.objects.bulk_create(
+                [StaticToken(device=recovery, token=recovery_code_digest(t)) for t in tokens]
+            )
             user.set_password(password)
             user.save(update_fields=["password"])
             link.used_at = timezone.now()
@@ -249,7 +259,8 @@ def verify_second_factor(*, user: StaffUser, code: str) -> SecondFactor:
             allowed, _info = device.verify_is_allowed()
             if not allowed:
                 return SecondFactor(device=None, throttled=True, method=method)
-            result = SecondFactor(device=device if device.verify_token(code) else None, method=method)
+            token = code if method == "totp" else recovery_code_digest(code)
+            result = SecondFactor(device=device if device.verify_token(token) else None, method=method)
         details: dict[str, Any] = {"method": method}
         if result.device is not None and method == "recovery_code":
             details["recovery_codes_left"] = StaticToken.objects.filter(device=result.device).count()

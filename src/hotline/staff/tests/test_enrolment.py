@@ -18,6 +18,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import current_totp
+from hotline.staff import services
 from hotline.staff.models import AuditEntry, EnrolmentLink, StaffUser
 from hotline.staff.services import create_staff_user, reset_two_factor
 
@@ -88,6 +89,11 @@ def test_full_enrolment_signs_in_and_shows_ten_recovery_codes_once(en_client: Cl
     assert user.check_password(NEW_PASSWORD)
     assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
     assert StaticToken.objects.filter(device__user=user).count() == 10
+    # Stored as keyed hashes only: the database alone holds no code that signs in.
+    stored = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+    shown = {code.decode().replace("-", "") for code in codes}
+    assert not stored & shown and all(len(t) == 16 and int(t, 16) >= 0 for t in stored)
+    assert stored == {services.recovery_code_digest(code) for code in shown}
     assert en_client.get("/staff/").status_code == 200, "enrolment signs the person in"
     assert AuditEntry.objects.filter(action="staff.enrolled", object_id=str(user.pk)).exists()
     # The codes are in no other page.

@@ -12,6 +12,7 @@ from django.test import Client
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from conftest import current_totp
+from hotline.staff import services
 from hotline.staff.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -200,7 +201,7 @@ def _recovery_codes(user: Any) -> list[str]:
     device = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
     tokens = ["abcd2345", "efgh6723"]
     for token in tokens:
-        StaticToken.objects.create(device=device, token=token)
+        StaticToken.objects.create(device=device, token=services.recovery_code_digest(token))
     return tokens
 
 
@@ -281,3 +282,23 @@ def test_login_pages_in_swedish_by_default(client: Client) -> None:
     assert page.status_code == 200
     assert "Inloggning för personal".encode() in page.content and "Fortsätt".encode() in page.content
     assert "no-store" in page["Cache-Control"]
+
+
+def test_codes_stored_in_plain_by_earlier_versions_are_hashed_and_keep_working(
+    make_staff: Any, en_client: Client
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    user = make_staff("analyst")
+    device = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    StaticToken.objects.create(device=device, token="mnop2345")  # as django-otp stored it
+    migration = importlib.import_module("hotline.staff.migrations.0005_hash_recovery_codes")
+    migration.hash_plain_codes(apps, None)
+    stored = StaticToken.objects.get(device=device).token
+    assert stored == services.recovery_code_digest("mnop2345") and "mnop" not in stored
+    migration.hash_plain_codes(apps, None)  # a hash is left alone
+    assert StaticToken.objects.get(device=device).token == stored
+    password_step(en_client, user.email)
+    assert code_step(en_client, "mnop-2345").status_code == 302
