@@ -139,7 +139,7 @@ class Referral(models.Model):
             ),
             # ... and a referral can only look sent when it was sent and its latest attempt did not fail.
             models.CheckConstraint(
-                condition=~Q(state__in=list(SENT_STATES)) | (Q(sent_at__isnull=False) & Q(last_error="")),
+                condition=~Q(state__in=sorted(SENT_STATES)) | (Q(sent_at__isnull=False) & Q(last_error="")),
                 name="referral_sent_is_clean",
             ),
             models.CheckConstraint(
