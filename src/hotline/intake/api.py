@@ -6,6 +6,7 @@ gives a 500. Keys are bearer tokens checked in PartnerKeyAuth; the rules of a re
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from datetime import datetime
@@ -18,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from ninja import Field, Header, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -40,6 +42,7 @@ TITLES = {
     401: gettext_lazy("Missing or unknown API key"),
     403: gettext_lazy("Not allowed"),
     404: gettext_lazy("Not found"),
+    405: gettext_lazy("Method not allowed"),
     409: gettext_lazy("Conflict"),
     413: gettext_lazy("Request body too large"),
     415: gettext_lazy("Unsupported content type"),
@@ -52,6 +55,7 @@ SLUGS = {
     401: "unauthenticated",
     403: "forbidden",
     404: "not-found",
+    405: "method",
     413: "too-large",
     415: "content-type",
     422: "validation",
@@ -491,3 +495,31 @@ def _on_anything_else(request: HttpRequest, exc: Exception) -> HttpResponse:
     # Never the request: only the kind of failure (reporters' data stays out of logs).
     logger.error("Partner API failed with %s", type(exc).__name__)
     return problem(500, _("Something went wrong on our side. The request was not stored; try again."))
+
+
+# --- answers outside ninja's operations: a path the API does not have, a method a path does not take
+def with_problem_for_wrong_method(view: Any) -> Any:
+    """Wrap one of ninja's path views: its plain-text 405 becomes a problem (with the same Allow)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith(PROBLEM_JSON):
+            return response
+        allowed = response["Allow"]
+        with translation.override(api_language(request)):
+            return problem(
+                405,
+                _("This address does not take %(method)s requests; use %(allowed)s.")
+                % {"method": request.method, "allowed": allowed},
+                headers={"Allow": allowed},
+            )
+
+    return wrapped
+
+
+@csrf_exempt  # answers every method alike and changes nothing (a POST should get this 404, not a CSRF 403)
+def path_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any /api/ path the API does not have: a problem, not the site's HTML page."""
+    with translation.override(api_language(request)):
+        return problem(404, _("The API has no such address. See /api/docs for the addresses it has."))

@@ -1,14 +1,17 @@
 """URLs of the intake app (paths carry their own prefix; see DESIGN.md 'public pages' and 'staff pages')."""
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, re_path
 
 from hotline.core.authz import PARTNER_KEY, PUBLIC, declare, declare_patterns
 from hotline.intake import views
-from hotline.intake.api import api
+from hotline.intake.api import api, path_not_found, with_problem_for_wrong_method
 
 app_name = "intake"
 
 _api_patterns, _api_app, _api_namespace = api.urls
+for _pattern in _api_patterns:
+    if isinstance(_pattern, URLPattern) and _pattern.name != "openapi-json":
+        _pattern.callback = with_problem_for_wrong_method(_pattern.callback)
 declare_patterns(_api_patterns, PARTNER_KEY)
 for _pattern in _api_patterns:
     if isinstance(_pattern, URLPattern) and _pattern.name == "openapi-json":
@@ -25,4 +28,5 @@ urlpatterns = [
     path("staff/partner-keys/<int:key_id>/revoke/", views.revoke_partner_key, name="revoke_partner_key"),
     path("api/docs", views.api_docs, name="api_docs"),
     path("api/", (_api_patterns, _api_app, _api_namespace)),
+    re_path(r"^api/(?P<rest>.*)$", declare(path_not_found, PUBLIC), name="api_not_found"),
 ]

@@ -360,7 +360,8 @@ def api_docs(request: HttpRequest) -> HttpResponse:
                 }
             )
     components = json.dumps(schema.get("components", {}).get("schemas", {}), indent=2)
-    problems = [{"slug": SLUGS[code], "status": code, "title": TITLES[code]} for code in sorted(SLUGS)]
+    with translation.override("en"):  # the reference is in English (lang="en"); answers follow Accept-Language
+        problems = [{"slug": SLUGS[code], "status": code, "title": str(TITLES[code])} for code in sorted(SLUGS)]
     problems += [
         {"slug": "revoked", "status": 403, "title": "API key revoked"},
         {"slug": "idempotency-key-reused", "status": 422, "title": "Idempotency-Key reused for another request"},

@@ -282,3 +282,22 @@ def test_a_key_revoked_after_use_is_refused_at_once(client: Client, partner: Any
     assert_problem(client.get("/api/v1/reports/00000000-0000-0000-0000-000000000000",
                               HTTP_AUTHORIZATION=f"Bearer {key}"), 403)  # fmt: skip
     assert (Report.objects.count(), ReportedUrl.objects.count(), DBTaskResult.objects.count()) == before
+
+
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_an_address_the_api_does_not_have_is_a_problem(client: Client, method: str) -> None:
+    english = assert_problem(getattr(client, method)("/api/v1/report"), 404)
+    swedish = assert_problem(getattr(client, method)("/api/v2/reports", HTTP_ACCEPT_LANGUAGE="sv"), 404)
+    assert english["type"].endswith("not-found") and "/api/docs" in english["detail"]
+    assert swedish["title"] == "Hittades inte"
+
+
+def test_a_method_an_address_does_not_take_is_a_problem(client: Client, partner: Any) -> None:
+    response = client.get("/api/v1/reports", HTTP_AUTHORIZATION=f"Bearer {partner[1]}")
+    body = assert_problem(response, 405)
+    assert response["Allow"] == "POST" and body["type"].endswith("method") and "POST" in body["detail"]
+    swedish = assert_problem(client.delete("/api/v1/reports/batch", HTTP_ACCEPT_LANGUAGE="sv"), 405)
+    assert swedish["title"] == "Metoden är inte tillåten"
+    # Everything else the API answers is unchanged.
+    assert client.get("/api/openapi.json")["Content-Type"].startswith("application/json")
+    assert post(client, "/api/v1/reports", SMALLEST, partner[1]).status_code == 201
