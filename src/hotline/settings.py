@@ -155,6 +155,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail", "trace"]}}
 # A task still RUNNING after this long belongs to a dead worker and is run again.
 HOTLINE_TASK_LEASE = timedelta(seconds=int(os.environ.get("HOTLINE_TASK_LEASE_SECONDS", "600")))
+# Finished task rows (ids as arguments only) are deleted by the periodic job `prune_finished_tasks`.
+HOTLINE_FINISHED_TASK_DAYS = int(os.environ.get("HOTLINE_FINISHED_TASK_DAYS", "14"))
+HOTLINE_FAILED_TASK_DAYS = int(os.environ.get("HOTLINE_FAILED_TASK_DAYS", "60"))  # kept longer: to look into
 
 # --- Cache (rate limits hold keyed hashes only, never addresses) ---------------------
 CACHE_URL = os.environ.get("HOTLINE_CACHE", "db")

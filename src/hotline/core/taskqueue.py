@@ -122,3 +122,28 @@ def enqueue_many(task: Any, args_list: Iterable[Sequence[Any]]) -> int:
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
     return len(items)
+
+
+PRUNE_BATCH = 5000  # rows per DELETE: SQLite's write lock and PostgreSQL's row locks stay short
+
+
+def prune_finished_tasks(*, now: Any = None) -> int:
+    """Delete task rows that finished long ago: successful ones after HOTLINE_FINISHED_TASK_DAYS, failed
+    ones after HOTLINE_FAILED_TASK_DAYS. Queued and running rows are never touched. Returns how many."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db.models import Q
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    done_before = now - timedelta(days=settings.HOTLINE_FINISHED_TASK_DAYS)
+    failed_before = now - timedelta(days=settings.HOTLINE_FAILED_TASK_DAYS)
+    done = Q(status=TaskResultStatus.SUCCESSFUL, finished_at__lte=done_before)
+    failed = Q(status=TaskResultStatus.FAILED, finished_at__lte=failed_before)
+    deleted = 0
+    while ids := list(DBTaskResult.objects.filter(done | failed).values_list("pk", flat=True)[:PRUNE_BATCH]):
+        with transaction.atomic():
+            deleted += DBTaskResult.objects.filter(pk__in=ids).delete()[0]
+    return deleted

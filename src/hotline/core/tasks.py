@@ -1,4 +1,4 @@
-"""Periodic upkeep of the core: expired rate-limit counters."""
+"""Periodic upkeep of the core: expired rate-limit counters, long-finished task rows."""
 
 from __future__ import annotations
 
@@ -16,3 +16,12 @@ def purge_rate_counters() -> int:
     from hotline.core.ratelimit import purge_expired
 
     return purge_expired()
+
+
+@periodic(every=timedelta(hours=6))
+@task()
+def prune_finished_tasks() -> int:
+    """Delete task rows that finished long ago (HOTLINE_FINISHED_TASK_DAYS, HOTLINE_FAILED_TASK_DAYS)."""
+    from hotline.core.taskqueue import prune_finished_tasks as prune
+
+    return prune()
