@@ -1,6 +1,6 @@
-"""Hotline's PostgreSQL backend (hotline.core.postgresql): its health check needs no round trip and
-still catches a connection the server ended; statements are prepared only where the code asks, and
-never without persistent connections."""
+"""Hotline on PostgreSQL: the backend's health check (hotline.core.postgresql) needs no round trip and
+still catches a connection the server ended; statements are prepared only where the code asks
+(core.bulk.execute_prepared), and never without persistent connections."""
 
 from __future__ import annotations
 
@@ -84,14 +84,21 @@ def prepared_statements(wrapper: Any) -> list[str]:
 def test_with_persistent_connections_only_statements_that_ask_are_prepared(conn_max_age: int | None) -> None:
     wrapper = base.DatabaseWrapper({**connection.settings_dict, "CONN_MAX_AGE": conn_max_age}, alias="persistent")
     try:
-        wrapper.ensure_connection()
-        assert wrapper.connection.prepare_threshold == base.EXPLICIT_ONLY
-        for _ in range(10):
-            with wrapper.cursor() as cursor:  # Django's cursors bind on the client: never prepared
-                cursor.execute("SELECT %s::integer", [1])
+        for i in range(10):
+            with wrapper.cursor() as cursor:  # Django's own queries: never prepared, never remembered
+                cursor.execute("SELECT %s::text", [f"session-key-{i}"])
         for _ in range(3):
             assert execute_prepared(wrapper, "SELECT %s::integer + 1", [1]) == (2,)
+        with wrapper.cursor() as cursor:
+            cursor.execute("SELECT %s::text", ["after"])
         assert prepared_statements(wrapper) == ["SELECT $1::integer + 1"]
+        # psycopg's statement cache stays off between prepared statements: with it on, it would also
+        # keep the text of every other query, values included (a session key here), for the
+        # connection's life.
+        raw = wrapper.connection
+        assert raw.prepare_threshold is None
+        remembered = [key[0] for key in (*raw._prepared._counts, *raw._prepared._names)]
+        assert remembered == [b"SELECT $1::integer + 1"], remembered
     finally:
         wrapper.close()
 
@@ -100,8 +107,6 @@ def test_without_persistent_connections_nothing_is_prepared() -> None:
     """A transaction-mode pooler (PgBouncer) cannot keep a prepared statement for its client."""
     wrapper = base.DatabaseWrapper({**connection.settings_dict, "CONN_MAX_AGE": 0}, alias="unprepared")
     try:
-        wrapper.ensure_connection()
-        assert wrapper.connection.prepare_threshold is None
         assert execute_prepared(wrapper, "SELECT %s::integer + 2", [1]) == (3,)
         assert prepared_statements(wrapper) == []
     finally:

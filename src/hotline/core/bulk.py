@@ -50,6 +50,9 @@ def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
             obj._state.db = connection.alias
 
 
+EXPLICIT_ONLY = 2**62  # a psycopg prepare_threshold no count reaches: only prepare=True prepares
+
+
 def execute_prepared(connection: Any, sql: str, params: Sequence[Any]) -> Any:
     """Run one statement on PostgreSQL as a server-side prepared statement with server-side binding,
     and return its first row (None without one).
@@ -61,18 +64,30 @@ def execute_prepared(connection: Any, sql: str, params: Sequence[Any]) -> Any:
     cursor still opens the connection (with its health check) and turns driver errors into
     django.db errors.
 
-    Without persistent connections (HOTLINE_CONN_MAX_AGE=0, as with a transaction-mode pooler such as
-    PgBouncer, which cannot keep a prepared statement for a client) the connection has prepared
-    statements turned off (hotline.core.postgresql) and the statement is sent unprepared.
+    Django turns psycopg's prepared statements off on the connection (prepare_threshold None), and
+    they stay off for everything else: with a threshold set, psycopg would also keep the text of
+    every other query (values included) in its per-connection cache. They are switched on only for
+    this one execution. Without persistent connections (HOTLINE_CONN_MAX_AGE=0, as with a
+    transaction-mode pooler such as PgBouncer, which cannot keep a prepared statement for a client)
+    the statement is sent unprepared.
     """
     import psycopg
 
+    persistent = connection.settings_dict.get("CONN_MAX_AGE") != 0
     with (
         connection.cursor() as django_cursor,
         connection.wrap_database_errors,
         psycopg.Cursor(django_cursor.cursor.connection) as cursor,
     ):
-        cursor.execute(sql, params, prepare=True)
+        raw = cursor.connection
+        if not persistent:
+            cursor.execute(sql, params, prepare=False)
+        else:
+            threshold, raw.prepare_threshold = raw.prepare_threshold, EXPLICIT_ONLY
+            try:
+                cursor.execute(sql, params, prepare=True)
+            finally:
+                raw.prepare_threshold = threshold
         return cursor.fetchone() if cursor.description else None
 
 

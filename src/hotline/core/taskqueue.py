@@ -124,7 +124,7 @@ def enqueue_many(task: Any, args_list: Iterable[Sequence[Any]]) -> int:
     return len(items)
 
 
-PRUNE_BATCH = 5000  # rows per DELETE: SQLite's write lock and PostgreSQL's row locks stay short
+PRUNE_BATCH = 5000  # rows per DELETE (at most the database's parameter limit): locks stay short
 
 
 def prune_finished_tasks(*, now: Any = None) -> int:
@@ -142,8 +142,9 @@ def prune_finished_tasks(*, now: Any = None) -> int:
     failed_before = now - timedelta(days=settings.HOTLINE_FAILED_TASK_DAYS)
     done = Q(status=TaskResultStatus.SUCCESSFUL, finished_at__lte=done_before)
     failed = Q(status=TaskResultStatus.FAILED, finished_at__lte=failed_before)
+    batch = min(PRUNE_BATCH, transaction.get_connection().features.max_query_params or PRUNE_BATCH)  # SQLite: 999
     deleted = 0
-    while ids := list(DBTaskResult.objects.filter(done | failed).values_list("pk", flat=True)[:PRUNE_BATCH]):
+    while ids := list(DBTaskResult.objects.filter(done | failed).values_list("pk", flat=True)[:batch]):
         with transaction.atomic():
             deleted += DBTaskResult.objects.filter(pk__in=ids).delete()[0]
     return deleted

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.csrf import csrf_exempt
 from ninja import Field, Header, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -425,7 +425,11 @@ def _on_batch_rejected(request: HttpRequest, exc: services.BatchRejected) -> Htt
             errors.append(field_error(parts, message))
     return problem(
         422,
-        _("%(count)d report(s) in the batch are not valid; nothing was stored. See `errors`.")
+        ngettext(
+            "%(count)d report in the batch is not valid; nothing was stored. See `errors`.",
+            "%(count)d reports in the batch are not valid; nothing was stored. See `errors`.",
+            len(exc.problems),
+        )
         % {"count": len(exc.problems)},
         errors=errors,
     )
@@ -498,12 +502,16 @@ def _on_anything_else(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 # --- answers outside ninja's operations: a path the API does not have, a method a path does not take
-def with_problem_for_wrong_method(view: Any) -> Any:
-    """Wrap one of ninja's path views: its plain-text 405 becomes a problem (with the same Allow)."""
+def with_problem_answers(view: Any) -> Any:
+    """Wrap one of ninja's path views: its plain-text 405 becomes a problem (with the same Allow), and
+    a 404 it raises outside its own handlers (its root view at /api/) the API's 404 problem."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        response = view(request, *args, **kwargs)
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            return path_not_found(request)
         if response.status_code != 405 or response.get("Content-Type", "").startswith(PROBLEM_JSON):
             return response
         allowed = response["Allow"]

@@ -4,14 +4,14 @@ from django.urls import URLPattern, path, re_path
 
 from hotline.core.authz import PARTNER_KEY, PUBLIC, declare, declare_patterns
 from hotline.intake import views
-from hotline.intake.api import api, path_not_found, with_problem_for_wrong_method
+from hotline.intake.api import api, path_not_found, with_problem_answers
 
 app_name = "intake"
 
 _api_patterns, _api_app, _api_namespace = api.urls
 for _pattern in _api_patterns:
     if isinstance(_pattern, URLPattern) and _pattern.name != "openapi-json":
-        _pattern.callback = with_problem_for_wrong_method(_pattern.callback)
+        _pattern.callback = with_problem_answers(_pattern.callback)
 declare_patterns(_api_patterns, PARTNER_KEY)
 for _pattern in _api_patterns:
     if isinstance(_pattern, URLPattern) and _pattern.name == "openapi-json":

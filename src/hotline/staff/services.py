@@ -184,6 +184,15 @@ def recovery_code_digest(code: str) -> str:
     return crypto.blind_index(rules.clean_code(code), purpose="staff-recovery-code")[:16]
 
 
+def _stored_recovery_token(device: Device, code: str) -> str:
+    """The token to look for: the code's hash, or the code itself when a process of an earlier
+    version (still running during an upgrade, after migration staff/0005) stored it in plain. Only
+    an 8-character code can match a plain one, so a stolen 16-character hash is never a code."""
+    if len(code) < 16 and device.token_set.filter(token=code).exists():  # type: ignore[attr-defined]
+        return code
+    return recovery_code_digest(code)
+
+
 @dataclass(frozen=True)
 class Enrolment:
     user: StaffUser
@@ -259,7 +268,7 @@ def verify_second_factor(*, user: StaffUser, code: str) -> SecondFactor:
             allowed, _info = device.verify_is_allowed()
             if not allowed:
                 return SecondFactor(device=None, throttled=True, method=method)
-            token = code if method == "totp" else recovery_code_digest(code)
+            token = code if method == "totp" else _stored_recovery_token(device, code)
             result = SecondFactor(device=device if device.verify_token(token) else None, method=method)
         details: dict[str, Any] = {"method": method}
         if result.device is not None and method == "recovery_code":

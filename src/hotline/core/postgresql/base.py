@@ -11,25 +11,12 @@ a round trip. Anything other than an idle connection is checked the usual way.
 from __future__ import annotations
 
 import select
-from typing import Any
 
 from django.db.backends.postgresql import base
 from psycopg.pq import TransactionStatus
 
-# psycopg prepares a statement after it ran this many times, or at once when asked (prepare=True).
-EXPLICIT_ONLY = 2**62
-
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    def get_connection_params(self) -> dict[str, Any]:
-        params = super().get_connection_params()
-        # Django turns psycopg's prepared statements off (None) for poolers. With persistent
-        # connections, statements that ask for it (core.bulk.execute_prepared: prepare=True) are
-        # prepared once per connection; the threshold keeps every other statement unprepared.
-        if params.get("prepare_threshold") is None and self.settings_dict.get("CONN_MAX_AGE") != 0:
-            params["prepare_threshold"] = EXPLICIT_ONLY
-        return params
-
     def is_usable(self) -> bool:
         connection = self.connection
         if connection is None or connection.closed:

@@ -50,6 +50,25 @@ def test_many_rows_go_in_batches(monkeypatch: Any) -> None:
     assert remaining() == {keep}
 
 
+def test_a_batch_never_exceeds_the_databases_parameter_limit(monkeypatch: Any) -> None:
+    from django.db import connection
+
+    monkeypatch.setattr(connection.features, "max_query_params", 3)  # as a small SQLite build's 999
+    for _ in range(7):
+        task_row("SUCCESSFUL", finished_days_ago=30)
+    sizes: list[int] = []
+    real_filter = DBTaskResult.objects.filter
+
+    def counting_filter(*args: Any, **kwargs: Any) -> Any:
+        if "pk__in" in kwargs:
+            sizes.append(len(kwargs["pk__in"]))
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(DBTaskResult.objects, "filter", counting_filter)
+    assert taskqueue.prune_finished_tasks() == 7
+    assert sizes == [3, 3, 1]
+
+
 def test_the_periodic_job_prunes(run_tasks: Any) -> None:
     job = next(j for j in scheduler.REGISTRY.values() if j.name.endswith("prune_finished_tasks"))
     assert job.every == timedelta(hours=6)

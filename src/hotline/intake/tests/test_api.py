@@ -233,8 +233,8 @@ def test_messages_follow_accept_language(client: Client, partner: Any) -> None:
     ("request_kwargs", "status", "english", "swedish"),
     [
         ({"key": None}, 401, "Send your API key", "Skicka din API-nyckel"),
-        ({"body": "{not json"}, 400, "The body is not valid JSON.", "Kroppen är inte giltig JSON."),
-        ({"content_type": "text/plain"}, 415, "Send the body as JSON", "Skicka kroppen som JSON"),
+        ({"body": "{not json"}, 400, "The body is not valid JSON.", "Innehållet i begäran är inte giltig JSON."),
+        ({"content_type": "text/plain"}, 415, "Send the body as JSON", "Skicka innehållet som JSON"),
         ({"body": {"kind": "other"}, "path": "/api/v1/reports/batch"}, 422, "The request is not valid",
          "Begäran är inte giltig"),
     ],
@@ -286,6 +286,7 @@ def test_a_key_revoked_after_use_is_refused_at_once(client: Client, partner: Any
 
 @pytest.mark.parametrize("method", ["get", "post", "delete"])
 def test_an_address_the_api_does_not_have_is_a_problem(client: Client, method: str) -> None:
+    assert_problem(getattr(client, method)("/api/"), 404)  # ninja's own root view
     english = assert_problem(getattr(client, method)("/api/v1/report"), 404)
     swedish = assert_problem(getattr(client, method)("/api/v2/reports", HTTP_ACCEPT_LANGUAGE="sv"), 404)
     assert english["type"].endswith("not-found") and "/api/docs" in english["detail"]
@@ -301,3 +302,13 @@ def test_a_method_an_address_does_not_take_is_a_problem(client: Client, partner:
     # Everything else the API answers is unchanged.
     assert client.get("/api/openapi.json")["Content-Type"].startswith("application/json")
     assert post(client, "/api/v1/reports", SMALLEST, partner[1]).status_code == 201
+
+
+def test_a_batch_problem_counts_in_words_that_fit(client: Client, partner: Any) -> None:
+    bad = {"kind": "online_material", "urls": ["http://10.0.0.1/"]}
+    one = assert_problem(post(client, "/api/v1/reports/batch", {"reports": [SMALLEST, bad]}, partner[1]), 422)
+    two = assert_problem(
+        post(client, "/api/v1/reports/batch", {"reports": [bad, bad]}, partner[1], HTTP_ACCEPT_LANGUAGE="sv"), 422
+    )
+    assert one["detail"].startswith("1 report in the batch is not valid")
+    assert two["detail"].startswith("2 rapporter i satsen är inte giltiga")

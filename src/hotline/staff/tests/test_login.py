@@ -302,3 +302,19 @@ def test_codes_stored_in_plain_by_earlier_versions_are_hashed_and_keep_working(
     assert StaticToken.objects.get(device=device).token == stored
     password_step(en_client, user.email)
     assert code_step(en_client, "mnop-2345").status_code == 302
+
+
+def test_a_code_an_old_process_stored_in_plain_during_an_upgrade_still_works_once(
+    make_staff: Any, en_client: Client
+) -> None:
+    user = make_staff("analyst")
+    device = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    StaticToken.objects.create(device=device, token="qrst2345")  # written by the earlier version
+    hashed = StaticToken.objects.create(device=device, token=services.recovery_code_digest("uvwx2345"))
+    password_step(en_client, user.email)
+    assert code_step(en_client, "qrst-2345").status_code == 302
+    assert list(StaticToken.objects.filter(device=device)) == [hashed]
+    # A stored hash typed as a code is not a code.
+    other = Client(HTTP_ACCEPT_LANGUAGE="en")
+    password_step(other, user.email)
+    assert code_step(other, hashed.token).status_code == 400
