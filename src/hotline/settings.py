@@ -285,6 +285,8 @@ EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") == "1"
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("HOTLINE_FROM_EMAIL", "hotline@hotline.example")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the public privacy page (/privacy/) sends questions about personal data.
+HOTLINE_PRIVACY_CONTACT = os.environ.get("HOTLINE_PRIVACY_CONTACT", DEFAULT_FROM_EMAIL)
 
 # --- Logging: never request lines with query strings, never client addresses ---------
 LOGGING = {

@@ -126,7 +126,7 @@ def test_bookmarklet_fragment_fills_the_form(page: Any, live_server: Any) -> Non
     assert Report.objects.get().channel == Channel.BOOKMARK
 
 
-@pytest.mark.parametrize("path", ["/", "/report/", "/report/status/", "/report/bookmark/", "/api/docs"])
+@pytest.mark.parametrize("path", ["/", "/report/", "/report/status/", "/report/bookmark/", "/api/docs", "/privacy/"])
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_public_pages_have_no_axe_violations(page: Any, live_server: Any, path: str, language: str) -> None:
     page.context.add_cookies([{"name": "hotline_language", "value": language, "url": live_server.url}])

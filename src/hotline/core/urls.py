@@ -7,6 +7,7 @@ from hotline.core import views
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("privacy/", views.privacy, name="privacy"),
     path("language/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
 ]

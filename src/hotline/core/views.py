@@ -1,4 +1,4 @@
-"""Public home page, language switch, health check and error pages."""
+"""Public home page, privacy page, language switch, health check and error pages."""
 
 from __future__ import annotations
 
@@ -15,6 +15,24 @@ from hotline.core.authz import public
 @public
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
+
+
+@public
+def privacy(request: HttpRequest) -> HttpResponse:
+    """What the site stores about the public and for how long, with the periods this installation uses."""
+    from hotline.campaigns import conf as campaigns
+
+    return render(
+        request,
+        "core/privacy.html",
+        {
+            "pending_days": campaigns.pending_signature_days(),
+            "petition_months": campaigns.retention_months(),
+            "unconfirmed_days": campaigns.unconfirmed_subscriber_days(),
+            "unsubscribed_days": campaigns.unsubscribed_subscriber_days(),
+            "contact": settings.HOTLINE_PRIVACY_CONTACT,
+        },
+    )
 
 
 @public
