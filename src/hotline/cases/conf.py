@@ -36,6 +36,13 @@ def _int(name: str, default: int) -> int:
         return default
 
 
+def report_text_retention_days() -> int | None:
+    """HOTLINE_REPORT_TEXT_RETENTION_DAYS (default unset: never). Days after the last of a report's cases
+    closed when the reporter's own texts (description, where seen, contact, later messages) are erased."""
+    days = _int("HOTLINE_REPORT_TEXT_RETENTION_DAYS", 0)
+    return days if days > 0 else None
+
+
 def claim_duration() -> timedelta:
     """HOTLINE_CLAIM_MINUTES (default 60): how long a claim holds before another analyst may take the case."""
     return timedelta(minutes=max(1, _int("HOTLINE_CLAIM_MINUTES", 60)))

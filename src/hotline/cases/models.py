@@ -61,6 +61,8 @@ class Report(models.Model):
     )
     entered_by = models.ForeignKey("staff.StaffUser", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     triaged_at = models.DateTimeField(null=True, blank=True)
+    # The reporter's texts were erased when the retention period ran out (services.erase_expired_report_texts).
+    texts_erased_at = models.DateTimeField(null=True, blank=True)
     # A report without URL (trafficking, grooming, ...) gets a case of its own, linked here;
     # reports with URLs reach their cases through ReportedUrl.case.
     situation_case = models.ForeignKey(

@@ -1029,3 +1029,49 @@ def end_exposure(*, analyst: StaffUser, case: Case | None = None) -> int:
                 details={"sessions": ended},
             )
     return ended
+
+
+# --- retention of the reporter's own texts -------------------------------------------------------
+ERASE_BATCH = 500  # reports per transaction (and per audit entry)
+
+
+def erase_expired_report_texts(*, now: datetime | None = None) -> int:
+    """Erase the reporter's own texts (description, where seen, contact, later messages) of every report
+    whose cases have all been closed for HOTLINE_REPORT_TEXT_RETENTION_DAYS. Off when that is unset.
+
+    The rest stays: the reported URLs (their cases need them), the form's choices, the times, and the
+    hotline's own work (assessments, referrals). A report that is untriaged, or has any case still
+    open or closed too recently, is left alone; a case reopened later keeps what is left. Each batch
+    is one transaction with one audit entry (report ids and numbers only). Returns how many reports.
+    """
+    from datetime import timedelta
+
+    from hotline.intake.models import ReporterMessage
+
+    days = conf.report_text_retention_days()
+    if days is None:
+        return 0
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=days)
+    unfinished = Case.objects.exclude(state=CaseState.CLOSED, state_changed_at__lte=cutoff)
+    due = (
+        Report.objects.filter(texts_erased_at=None, triaged_at__isnull=False, received_at__lte=cutoff)
+        .exclude(urls__case__in=unfinished)
+        .exclude(situation_case__in=unfinished)
+        .order_by("pk")
+    )
+    erased = 0
+    while ids := list(due.values_list("pk", flat=True)[:ERASE_BATCH]):
+        with transaction.atomic():
+            count = Report.objects.filter(pk__in=ids, texts_erased_at=None).update(
+                description="", where_seen="", contact="", texts_erased_at=now
+            )
+            messages, _counts = ReporterMessage.objects.filter(report_id__in=ids).delete()
+            audit.record(
+                actor=SYSTEM,
+                action="reports.texts_erased",
+                object_type="report",
+                details={"reports": count, "report_ids": ids, "messages": messages, "retention_days": days},
+            )
+        erased += count
+    return erased

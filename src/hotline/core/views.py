@@ -21,6 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def privacy(request: HttpRequest) -> HttpResponse:
     """What the site stores about the public and for how long, with the periods this installation uses."""
     from hotline.campaigns import conf as campaigns
+    from hotline.cases import conf as cases
 
     return render(
         request,
@@ -31,6 +32,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "unconfirmed_days": campaigns.unconfirmed_subscriber_days(),
             "unsubscribed_days": campaigns.unsubscribed_subscriber_days(),
             "contact": settings.HOTLINE_PRIVACY_CONTACT,
+            "report_text_days": cases.report_text_retention_days(),
         },
     )
 

@@ -734,6 +734,8 @@ def open_package(*, referral_id: int, actor: StaffUser) -> tuple[bytes, str, str
         referral = _lock_referral(referral_id)
         if referral.target != Target.POLICE or not referral.package_sha256:
             raise ReferralError(_("No police package has been built for this referral yet."))
+        if not referral.package:
+            raise ReferralError(_("This police package was erased when its retention period ran out."))
         content = base64.b64decode(referral.package)
         now = timezone.now()
         previous = referral.state
@@ -934,3 +936,39 @@ def update_partner(
     except IntegrityError as exc:
         raise ReferralError(_("A partner hotline with this name exists already.")) from exc
     return partner
+
+
+def erase_expired_police_packages(*, now: datetime | None = None) -> int:
+    """The hotline's stored copy of a police package holds the reporters' texts: erase it with them,
+    once its case has been closed for HOTLINE_REPORT_TEXT_RETENTION_DAYS (off when unset). The
+    package's SHA-256 and build time stay as the record of what was handed over. One audit entry per
+    run (referral ids and numbers only). Returns how many packages were erased."""
+    from datetime import timedelta
+
+    from django.db.models.functions import Length
+
+    from hotline.cases import conf as cases_conf
+
+    days = cases_conf.report_text_retention_days()
+    if days is None:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    with transaction.atomic():
+        ids = list(
+            Referral.objects.filter(
+                target=Target.POLICE, case__state=CaseState.CLOSED, case__state_changed_at__lte=cutoff
+            )
+            .annotate(package_length=Length("package"))  # an encrypted column takes no "=" lookup
+            .filter(package_length__gt=0)
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        Referral.objects.filter(pk__in=ids).update(package="")
+        audit.record(
+            actor=SYSTEM,
+            action="referral.packages_erased",
+            object_type="referral",
+            details={"referrals": len(ids), "referral_ids": ids, "retention_days": days},
+        )
+    return len(ids)

@@ -65,3 +65,12 @@ def close_monitored_cases() -> int:
     for case_id in Case.objects.filter(state=CaseState.MONITORING).values_list("pk", flat=True)[:1000]:
         closed += services.close_after_monitoring(case_id=case_id)
     return closed
+
+
+@periodic(every=timedelta(hours=6))
+@task()
+def erase_expired_police_packages() -> int:
+    """Erase stored police packages of cases closed for HOTLINE_REPORT_TEXT_RETENTION_DAYS."""
+    from hotline.referrals import services
+
+    return services.erase_expired_police_packages()

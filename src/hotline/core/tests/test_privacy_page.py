@@ -50,3 +50,12 @@ def test_linked_from_public_pages_and_forms(client: Client, path: str, anchor: s
 def test_questions_go_to_the_configured_address(settings: Any) -> None:
     settings.HOTLINE_PRIVACY_CONTACT = "dataskydd@hotline.example"
     assert 'href="mailto:dataskydd@hotline.example"' in page(Client(), "sv")
+
+
+def test_says_when_reporters_texts_are_erased_if_a_period_is_set(settings: Any) -> None:
+    assert "not deleted automatically yet" in page(Client(), "en")
+    settings.HOTLINE_REPORT_TEXT_RETENTION_DAYS = 180
+    english = page(Client(), "en")
+    assert "is erased 180 days after the hotline has closed the last case" in english
+    assert "not deleted automatically yet" not in english
+    assert "raderas 180 dagar efter att hotlinen stängt" in page(Client(), "sv")

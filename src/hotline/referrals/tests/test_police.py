@@ -143,3 +143,36 @@ def test_the_police_liaison_collects_packages_from_their_own_page(staff_client: 
     assert referral.state == ReferralState.DELIVERED
     assert AuditEntry.objects.get(action="referral.package_downloaded").actor == liaison.user
     assert referral.reference not in liaison.get("/referrals/police/").content.decode()  # collected
+
+
+def test_a_stored_package_is_erased_with_the_reporters_texts(staff_client: Any, run_tasks: Any, settings: Any) -> None:
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from hotline.cases.services import transition_case
+    from hotline.referrals import services
+
+    case = make_case(host="files.example.test", path="/x/2", country="SE", abuse_email="abuse@host.example")
+    client = staff_client("analyst")
+    confirm(client, case)
+    run_tasks()
+    referral = police_for(case)
+    assert services.erase_expired_police_packages() == 0  # off until a period is set
+    settings.HOTLINE_REPORT_TEXT_RETENTION_DAYS = 30
+    later = timezone.now() + timedelta(days=31)
+    with time_machine.travel(later):
+        assert services.erase_expired_police_packages() == 0  # its case is still open
+    case.refresh_from_db()
+    transition_case(case=case, to_state="closed", actor="test", close_reason="removed")
+    with time_machine.travel(later + timedelta(days=31)):
+        assert services.erase_expired_police_packages() == 1
+        assert services.erase_expired_police_packages() == 0
+    referral.refresh_from_db()
+    assert referral.package == "" and referral.package_sha256  # the hash stays as the record
+    entry = AuditEntry.objects.get(action="referral.packages_erased")
+    assert entry.details == {"referrals": 1, "referral_ids": [referral.pk], "retention_days": 30}
+    response = client.post(f"/referrals/{referral.pk}/package/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code in (302, 400, 409)  # refused with a message, never an empty file
+    assert response.get("Content-Type", "") != "application/zip"
