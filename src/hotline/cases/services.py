@@ -1041,10 +1041,16 @@ def erase_expired_report_texts(*, now: datetime | None = None) -> int:
 
     The rest stays: the reported URLs (their cases need them), the form's choices, the times, and the
     hotline's own work (assessments, referrals). A report that is untriaged, or has any case still
-    open or closed too recently, is left alone; a case reopened later keeps what is left. Each batch
-    is one transaction with one audit entry (report ids and numbers only). Returns how many reports.
+    open or closed too recently, is left alone; a case reopened later keeps what is left. A message a
+    reporter adds after the erasure goes at the next run while the cases stay closed (the first
+    erasure time is kept). Each batch locks
+    its cases (triage reopens a case under the same lock) and checks again before it writes, in one
+    transaction with one audit entry (report ids and numbers only). Returns how many reports.
     """
     from datetime import timedelta
+
+    from django.db.models import Q, Value
+    from django.db.models.functions import Coalesce
 
     from hotline.intake.models import ReporterMessage
 
@@ -1054,17 +1060,24 @@ def erase_expired_report_texts(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(days=days)
     unfinished = Case.objects.exclude(state=CaseState.CLOSED, state_changed_at__lte=cutoff)
-    due = (
-        Report.objects.filter(texts_erased_at=None, triaged_at__isnull=False, received_at__lte=cutoff)
+    expired = (
+        Report.objects.filter(triaged_at__isnull=False, received_at__lte=cutoff)
         .exclude(urls__case__in=unfinished)
         .exclude(situation_case__in=unfinished)
-        .order_by("pk")
     )
+    # Reports not yet erased, and erased ones that got a message since (by the receipt code).
+    due = expired.filter(Q(texts_erased_at=None) | Q(reporter_messages__isnull=False)).distinct().order_by("pk")
     erased = 0
-    while ids := list(due.values_list("pk", flat=True)[:ERASE_BATCH]):
+    while candidates := list(due.values_list("pk", flat=True)[:ERASE_BATCH]):
         with transaction.atomic():
-            count = Report.objects.filter(pk__in=ids, texts_erased_at=None).update(
-                description="", where_seen="", contact="", texts_erased_at=now
+            cases_of_batch = Case.objects.filter(
+                Q(pk__in=ReportedUrl.objects.filter(report_id__in=candidates).values("case_id"))
+                | Q(pk__in=Report.objects.filter(pk__in=candidates).values("situation_case_id"))
+            )
+            list(cases_of_batch.select_for_update().order_by("pk").values_list("pk", flat=True))
+            ids = list(due.filter(pk__in=candidates).values_list("pk", flat=True))  # again, under the locks
+            count = Report.objects.filter(pk__in=ids).update(
+                description="", where_seen="", contact="", texts_erased_at=Coalesce(F("texts_erased_at"), Value(now))
             )
             messages, _counts = ReporterMessage.objects.filter(report_id__in=ids).delete()
             audit.record(

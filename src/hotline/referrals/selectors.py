@@ -176,9 +176,17 @@ def escalated_referrals() -> QuerySet[Referral]:
 
 
 def awaiting_download() -> QuerySet[Referral]:
-    return Referral.objects.filter(
-        target=Target.POLICE, channel="download", state=ReferralState.SENT, package_sha256__gt=""
-    ).select_related("case")
+    """Police packages ready to collect (one erased at the end of its retention period is not)."""
+    from django.db.models.functions import Length
+
+    return (
+        Referral.objects.filter(
+            target=Target.POLICE, channel="download", state=ReferralState.SENT, package_sha256__gt=""
+        )
+        .annotate(package_length=Length("package"))  # an encrypted column takes no "=" lookup
+        .filter(package_length__gt=0)
+        .select_related("case")
+    )
 
 
 def due_referral_ids(*, now: datetime, limit: int = 500) -> list[int]:

@@ -115,3 +115,30 @@ def test_the_case_page_says_the_texts_were_erased(settings: Any, staff_client: A
 def test_a_registered_periodic_job() -> None:
     job = next(j for j in scheduler.REGISTRY.values() if j.name.endswith("erase_expired_report_texts"))
     assert job.every == timedelta(hours=6)
+
+
+def test_a_message_added_after_the_erasure_goes_at_the_next_run(settings: Any) -> None:
+    settings.HOTLINE_REPORT_TEXT_RETENTION_DAYS = 1
+    report, (case,) = reported("https://late.example.test/a")
+    close(case)
+    later = timezone.now() + timedelta(days=2)
+    with time_machine.travel(later, tick=False):
+        assert services.erase_expired_report_texts() == 1
+    erased_at = Report.objects.get(pk=report.pk).texts_erased_at
+    ReporterMessage.objects.create(report=report, text="Written with the receipt code afterwards.")
+    with time_machine.travel(later + timedelta(hours=6)):
+        assert services.erase_expired_report_texts() == 1
+        assert services.erase_expired_report_texts() == 0
+    assert texts(report) == ("", "", "", 0)
+    assert Report.objects.get(pk=report.pk).texts_erased_at == erased_at  # the first erasure time stays
+
+
+def test_a_reopened_case_keeps_its_reports_texts(settings: Any) -> None:
+    settings.HOTLINE_REPORT_TEXT_RETENTION_DAYS = 10
+    report, (case,) = reported("https://reopened.example.test/a")
+    close(case)
+    with time_machine.travel(timezone.now() + timedelta(days=5)):
+        services.transition_case(case=Case.objects.get(pk=case.pk), to_state=CaseState.TRIAGED, actor="test")
+    with time_machine.travel(timezone.now() + timedelta(days=30)):
+        assert services.erase_expired_report_texts() == 0
+    assert texts(report) == (*TEXTS.values(), 1)

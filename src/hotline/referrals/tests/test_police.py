@@ -171,8 +171,36 @@ def test_a_stored_package_is_erased_with_the_reporters_texts(staff_client: Any, 
         assert services.erase_expired_police_packages() == 0
     referral.refresh_from_db()
     assert referral.package == "" and referral.package_sha256  # the hash stays as the record
+    from hotline.referrals import selectors
+
+    assert referral.state == ReferralState.SENT and referral not in selectors.awaiting_download()
     entry = AuditEntry.objects.get(action="referral.packages_erased")
     assert entry.details == {"referrals": 1, "referral_ids": [referral.pk], "retention_days": 30}
     response = client.post(f"/referrals/{referral.pk}/package/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code in (302, 400, 409)  # refused with a message, never an empty file
     assert response.get("Content-Type", "") != "application/zip"
+
+
+def test_an_erased_package_is_never_mailed_empty(
+    staff_client: Any, run_tasks: Any, smtp_server: Any, settings: Any
+) -> None:
+    from django.utils import timezone
+
+    from hotline.referrals import delivery
+
+    settings.HOTLINE_POLICE_CHANNEL = "email"
+    settings.HOTLINE_POLICE_EMAIL = "referrals@police.example"
+    case = make_case(kind="trafficking", verdict="not_csam", with_url=False)
+    confirm(staff_client("analyst"), case)
+    run_tasks()
+    referral = police_for(case)
+    assert len(smtp_server.messages) == 1
+    now = timezone.now()
+    # The mail bounced, and the package was erased at the end of its retention period before a retry.
+    Referral.objects.filter(pk=referral.pk).update(
+        package="", state=ReferralState.FAILED, last_error="bounced", failed_at=now, next_attempt_at=now
+    )
+    assert delivery.deliver(referral.pk) == "failed"
+    assert len(smtp_server.messages) == 1  # no empty zip went out
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.FAILED
