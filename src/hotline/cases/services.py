@@ -1043,9 +1043,9 @@ def erase_expired_report_texts(*, now: datetime | None = None) -> int:
     hotline's own work (assessments, referrals). A report that is untriaged, or has any case still
     open or closed too recently, is left alone; a case reopened later keeps what is left. A message a
     reporter adds after the erasure goes at the next run while the cases stay closed (the first
-    erasure time is kept). Each batch locks
-    its cases (triage reopens a case under the same lock) and checks again before it writes, in one
-    transaction with one audit entry (report ids and numbers only). Returns how many reports.
+    erasure time is kept). Each batch locks its cases (triage reopens a case under the same lock)
+    and checks again before it writes, in one transaction with one audit entry (report ids and
+    numbers only). Returns how many reports.
     """
     from datetime import timedelta
 

@@ -13,7 +13,6 @@ import time
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from hotline.referrals import conf, notices, selectors, services
 from hotline.referrals.models import DeliveryChannel, Referral, Target
@@ -78,8 +77,6 @@ def _ensure_package(referral: Referral) -> Referral:
 
 
 def _build_message(referral: Referral, *, notice_number: int) -> tuple[EmailMessage, str]:
-    import base64
-
     snapshot = selectors.referral_snapshot(referral=referral, notice_number=notice_number)
     if referral.target == Target.HOST_NOTICE:
         report = notices.build_xarf(snapshot)
@@ -88,9 +85,7 @@ def _build_message(referral: Referral, *, notice_number: int) -> tuple[EmailMess
         partner_report = notices.build_xarf(snapshot) if snapshot.canonical_url else None
         report_id = str((partner_report or {}).get("report_id", ""))
         return notices.partner_referral(snapshot, xarf_report=partner_report), report_id
-    if not referral.package:  # erased with the reporters' texts (services.erase_expired_police_packages)
-        raise services.ReferralError(_("This police package was erased when its retention period ran out."))
-    content = base64.b64decode(referral.package)
+    content = services.package_content(referral)
     return notices.police_referral(snapshot, package=content, sha256=referral.package_sha256), ""
 
 

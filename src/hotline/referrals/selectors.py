@@ -175,18 +175,21 @@ def escalated_referrals() -> QuerySet[Referral]:
     )
 
 
-def awaiting_download() -> QuerySet[Referral]:
-    """Police packages ready to collect (one erased at the end of its retention period is not)."""
+def with_stored_package(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Only referrals whose police package is still stored (not erased with the reporters' texts)."""
     from django.db.models.functions import Length
 
-    return (
+    # An encrypted column takes no "=" lookup; its length tells an empty one apart.
+    return referrals.annotate(package_length=Length("package")).filter(package_length__gt=0)
+
+
+def awaiting_download() -> QuerySet[Referral]:
+    """Police packages ready to collect (one erased at the end of its retention period is not)."""
+    return with_stored_package(
         Referral.objects.filter(
             target=Target.POLICE, channel="download", state=ReferralState.SENT, package_sha256__gt=""
         )
-        .annotate(package_length=Length("package"))  # an encrypted column takes no "=" lookup
-        .filter(package_length__gt=0)
-        .select_related("case")
-    )
+    ).select_related("case")
 
 
 def due_referral_ids(*, now: datetime, limit: int = 500) -> list[int]:

@@ -728,15 +728,21 @@ def mark_not_removed(*, referral_id: int, actor: StaffUser, reason: str) -> Refe
     return referral
 
 
+def package_content(referral: Referral) -> bytes:
+    """The stored police package (a ZIP). Raises ReferralError once it was erased with the reporters'
+    texts (erase_expired_police_packages): an empty file is never handed out or mailed."""
+    if not referral.package:
+        raise ReferralError(_("This police package was erased when its retention period ran out."))
+    return base64.b64decode(referral.package)
+
+
 def open_package(*, referral_id: int, actor: StaffUser) -> tuple[bytes, str, str]:
     """Hand the police package to the liaison (audited). The first download marks it delivered."""
     with transaction.atomic():
         referral = _lock_referral(referral_id)
         if referral.target != Target.POLICE or not referral.package_sha256:
             raise ReferralError(_("No police package has been built for this referral yet."))
-        if not referral.package:
-            raise ReferralError(_("This police package was erased when its retention period ran out."))
-        content = base64.b64decode(referral.package)
+        content = package_content(referral)
         now = timezone.now()
         previous = referral.state
         if referral.state == ReferralState.SENT and referral.channel == DeliveryChannel.DOWNLOAD:
@@ -949,20 +955,15 @@ def erase_expired_police_packages(*, now: datetime | None = None) -> int:
     Returns how many packages were erased."""
     from datetime import timedelta
 
-    from django.db.models.functions import Length
-
     from hotline.cases import conf as cases_conf
 
     days = cases_conf.report_text_retention_days()
     if days is None:
         return 0
     cutoff = (now or timezone.now()) - timedelta(days=days)
-    expired = (
+    expired = selectors.with_stored_package(
         Referral.objects.filter(target=Target.POLICE, case__state=CaseState.CLOSED, case__state_changed_at__lte=cutoff)
-        .annotate(package_length=Length("package"))  # an encrypted column takes no "=" lookup
-        .filter(package_length__gt=0)
-        .order_by("pk")
-    )
+    ).order_by("pk")
     erased = 0
     while candidates := list(expired.values_list("pk", flat=True)[:ERASE_BATCH]):
         with transaction.atomic():

@@ -74,15 +74,20 @@ def test_download_channel_builds_the_package_and_records_its_hash(staff_client: 
     assert referral.state == ReferralState.ACKNOWLEDGED
 
 
-def test_email_channel_sends_the_package_with_its_hash(
-    staff_client: Any, run_tasks: Any, smtp_server: Any, settings: Any
-) -> None:
+def mailed_to_police(staff_client: Any, run_tasks: Any, settings: Any) -> tuple[Any, Referral]:
+    """A situation case confirmed for the police, with the package sent by email (HOTLINE_POLICE_CHANNEL)."""
     settings.HOTLINE_POLICE_CHANNEL = "email"
     settings.HOTLINE_POLICE_EMAIL = "referrals@police.example"
     case = make_case(kind="trafficking", verdict="not_csam", with_url=False)
     confirm(staff_client("analyst"), case)
     run_tasks()
-    referral = police_for(case)
+    return case, police_for(case)
+
+
+def test_email_channel_sends_the_package_with_its_hash(
+    staff_client: Any, run_tasks: Any, smtp_server: Any, settings: Any
+) -> None:
+    case, referral = mailed_to_police(staff_client, run_tasks, settings)
     assert referral.state == ReferralState.SENT and referral.recipient_email == "referrals@police.example"
     (message,) = smtp_server.messages
     assert message["To"] == "referrals@police.example"
@@ -188,12 +193,7 @@ def test_an_erased_package_is_never_mailed_empty(
 
     from hotline.referrals import delivery
 
-    settings.HOTLINE_POLICE_CHANNEL = "email"
-    settings.HOTLINE_POLICE_EMAIL = "referrals@police.example"
-    case = make_case(kind="trafficking", verdict="not_csam", with_url=False)
-    confirm(staff_client("analyst"), case)
-    run_tasks()
-    referral = police_for(case)
+    _case, referral = mailed_to_police(staff_client, run_tasks, settings)
     assert len(smtp_server.messages) == 1
     now = timezone.now()
     # The mail bounced, and the package was erased at the end of its retention period before a retry.
