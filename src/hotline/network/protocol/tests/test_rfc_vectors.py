@@ -27,7 +27,9 @@ from hotline.network.protocol.keys import public_key_from_raw, thumbprint
 
 from . import rfc_vectors as v
 
-RFC_PROFILE = SignatureProfile(label=v.RFC9421_B26_LABEL, components=v.RFC9421_B26_COMPONENTS, tag=None, include_alg=False)
+RFC_PROFILE = SignatureProfile(
+    label=v.RFC9421_B26_LABEL, components=v.RFC9421_B26_COMPONENTS, tag=None, include_alg=False
+)
 CREATED = datetime.fromtimestamp(v.RFC9421_B26_CREATED, tz=UTC)
 
 
@@ -96,21 +98,36 @@ def test_the_b26_signature_fails_when_a_covered_field_changes(rfc_public_key):
     headers = _rfc_signed_headers() | {"Date": "Tue, 20 Apr 2021 02:07:56 GMT"}
     with pytest.raises(BadSignature):
         verify_request(
-            v.RFC9421_METHOD, v.RFC9421_URL, headers, v.RFC9421_BODY, lambda kid: rfc_public_key, CREATED,
+            v.RFC9421_METHOD,
+            v.RFC9421_URL,
+            headers,
+            v.RFC9421_BODY,
+            lambda kid: rfc_public_key,
+            CREATED,
             profile=RFC_PROFILE,
         )
     with pytest.raises(BadSignature):  # @path is covered
         verify_request(
-            v.RFC9421_METHOD, "https://example.com/bar?param=Value&Pet=dog", _rfc_signed_headers(), v.RFC9421_BODY,
-            lambda kid: rfc_public_key, CREATED, profile=RFC_PROFILE,
+            v.RFC9421_METHOD,
+            "https://example.com/bar?param=Value&Pet=dog",
+            _rfc_signed_headers(),
+            v.RFC9421_BODY,
+            lambda kid: rfc_public_key,
+            CREATED,
+            profile=RFC_PROFILE,
         )
 
 
 def test_the_b26_signature_is_refused_today_because_it_is_from_2021(rfc_public_key):
     with pytest.raises(CreatedTooOld):
         verify_request(
-            v.RFC9421_METHOD, v.RFC9421_URL, _rfc_signed_headers(), v.RFC9421_BODY, lambda kid: rfc_public_key,
-            datetime.now(UTC), profile=RFC_PROFILE,
+            v.RFC9421_METHOD,
+            v.RFC9421_URL,
+            _rfc_signed_headers(),
+            v.RFC9421_BODY,
+            lambda kid: rfc_public_key,
+            datetime.now(UTC),
+            profile=RFC_PROFILE,
         )
 
 
@@ -129,7 +146,9 @@ def test_content_digest_of_the_sample_values_in_rfc9530_appendix_d():
 
 
 def test_a_checked_algorithm_other_than_sha256_must_match_too():
-    check_content_digest(f"sha-256=:RK/0qy18MlBSVnWgjwz6lZEWjP/lF5HF9bvEF8FabDg=:, {v.RFC9530_SECTION2_SHA512}", v.HELLO_LF)
+    check_content_digest(
+        f"sha-256=:RK/0qy18MlBSVnWgjwz6lZEWjP/lF5HF9bvEF8FabDg=:, {v.RFC9530_SECTION2_SHA512}", v.HELLO_LF
+    )
     with pytest.raises(DigestMismatch):
         # The sha-512 of the object with LF, sent with a body without it.
         check_content_digest(f"sha-256={v.RFC9530_D_SHA256}, {v.RFC9530_SECTION2_SHA512}", v.RFC9421_BODY)
@@ -148,6 +167,7 @@ def test_key_id_is_the_rfc7638_thumbprint_of_rfc8037s_example():
     key = public_key_from_raw(_b64url(v.RFC8037_X))
     assert thumbprint(key).hex() == v.RFC8037_THUMBPRINT_HEX
     assert key_id(key) == v.RFC8037_THUMBPRINT
-    assert hashlib.sha256(
-        b'{"crv":"Ed25519","kty":"OKP","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}'
-    ).hexdigest() == v.RFC8037_THUMBPRINT_HEX
+    assert (
+        hashlib.sha256(b'{"crv":"Ed25519","kty":"OKP","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}').hexdigest()
+        == v.RFC8037_THUMBPRINT_HEX
+    )

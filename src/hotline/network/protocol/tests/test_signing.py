@@ -110,7 +110,7 @@ def test_only_canonical_urls_are_signed(key, kid, url):
 
 def test_a_naive_created_time_is_refused(key, kid):
     with pytest.raises(ValueError):
-        sign_request("POST", URL, HEADERS, BODY, key, kid, datetime(2026, 3, 2, 9, 30))  # noqa: DTZ001
+        sign_request("POST", URL, HEADERS, BODY, key, kid, datetime(2026, 3, 2, 9, 30))
 
 
 def test_a_content_digest_that_is_not_the_bodys_is_refused_when_signing(key, kid):
@@ -153,7 +153,13 @@ def test_a_signature_of_another_protocol_only_is_missing_ours(signed, resolve):
 def test_a_signature_a_proxy_added_beside_ours_is_ignored(signed, resolve, kid):
     proxy_key = Ed25519PrivateKey.generate()
     proxy = sign_request(
-        "POST", URL, signed, BODY, proxy_key, "proxy", NOW,
+        "POST",
+        URL,
+        signed,
+        BODY,
+        proxy_key,
+        "proxy",
+        NOW,
         profile=SignatureProfile(label="proxy", components=("@method",), tag="proxy"),
     )
     headers = signed | {
@@ -180,7 +186,7 @@ def test_two_signatures_with_our_tag_are_refused(key, kid, signed, resolve):
     [
         (';alg="ed25519"', ';alg="rsa-pss-sha512"'),
         (';tag="hotline-network"', ';tag="hotline-network";color="red"'),
-        (';created=', ';created="soon";was='),
+        (";created=", ';created="soon";was='),
     ],
 )
 def test_bad_signature_parameters(signed, resolve, old, new):
@@ -196,8 +202,12 @@ def test_a_signature_without_keyid(signed, resolve, kid):
 
 def test_a_signature_that_leaves_out_a_required_component(key, kid, resolve):
     narrow = SignatureProfile(label="hotline", components=("@method", "@target-uri", "content-type"))
-    headers = HEADERS | {"Content-Digest": content_digest(BODY)} | sign_request(
-        "POST", URL, HEADERS | {"Content-Digest": content_digest(BODY)}, BODY, key, kid, NOW, profile=narrow
+    headers = (
+        HEADERS
+        | {"Content-Digest": content_digest(BODY)}
+        | sign_request(
+            "POST", URL, HEADERS | {"Content-Digest": content_digest(BODY)}, BODY, key, kid, NOW, profile=narrow
+        )
     )
     with pytest.raises(IncompleteCoverage) as refused:
         verify(headers, resolve)
@@ -211,13 +221,17 @@ def test_created_within_the_window_either_way_is_accepted(key, kid, resolve):
 
 
 def test_created_too_long_ago(key, kid, resolve):
-    headers = HEADERS | sign_request("POST", URL, HEADERS, BODY, key, kid, NOW - DEFAULT_REPLAY_WINDOW - timedelta(seconds=1))
+    headers = HEADERS | sign_request(
+        "POST", URL, HEADERS, BODY, key, kid, NOW - DEFAULT_REPLAY_WINDOW - timedelta(seconds=1)
+    )
     with pytest.raises(CreatedTooOld):
         verify(headers, resolve)
 
 
 def test_created_in_the_future(key, kid, resolve):
-    headers = HEADERS | sign_request("POST", URL, HEADERS, BODY, key, kid, NOW + DEFAULT_REPLAY_WINDOW + timedelta(seconds=1))
+    headers = HEADERS | sign_request(
+        "POST", URL, HEADERS, BODY, key, kid, NOW + DEFAULT_REPLAY_WINDOW + timedelta(seconds=1)
+    )
     with pytest.raises(CreatedInFuture):
         verify(headers, resolve)
 
@@ -243,9 +257,14 @@ def test_an_expires_parameter_that_has_passed(signed, resolve, key, kid):
         signature_algorithm=algorithms.ED25519, key_resolver=MappingKeyResolver(public_keys={}, private_keys={kid: key})
     )
     signer.sign(
-        Message, key_id=kid, created=NOW - timedelta(seconds=60), expires=NOW - timedelta(seconds=1),
-        label="hotline", tag="hotline-network",
-        covered_component_ids=("@method", "@target-uri", "content-type", "content-digest"), use_existing_digest=True,
+        Message,
+        key_id=kid,
+        created=NOW - timedelta(seconds=60),
+        expires=NOW - timedelta(seconds=1),
+        label="hotline",
+        tag="hotline-network",
+        covered_component_ids=("@method", "@target-uri", "content-type", "content-digest"),
+        use_existing_digest=True,
     )
     with pytest.raises(CreatedTooOld):
         verify(dict(Message.headers.items()), resolve)
@@ -367,8 +386,15 @@ def _ack(signed, receiver_key, *, status=200, body=b'{"ack":1}', request_headers
     kid = key_id(receiver_key.public_key())
     headers = {"Content-Type": "application/json"}
     added = sign_response(
-        status, headers, body, request_method="POST", request_url=URL, request_headers=request_headers or signed,
-        private_key=receiver_key, key_id=kid, created=NOW,
+        status,
+        headers,
+        body,
+        request_method="POST",
+        request_url=URL,
+        request_headers=request_headers or signed,
+        private_key=receiver_key,
+        key_id=kid,
+        created=NOW,
     )
     return headers | added, body
 
@@ -376,8 +402,14 @@ def _ack(signed, receiver_key, *, status=200, body=b'{"ack":1}', request_headers
 def _verify_ack(headers, body, signed, receiver_key, *, status=200, request_headers=None):
     kid = key_id(receiver_key.public_key())
     return verify_response(
-        status, headers, body, request_method="POST", request_url=URL, request_headers=request_headers or signed,
-        resolve_key=lambda asked: receiver_key.public_key() if asked == kid else None, now=NOW,
+        status,
+        headers,
+        body,
+        request_method="POST",
+        request_url=URL,
+        request_headers=request_headers or signed,
+        resolve_key=lambda asked: receiver_key.public_key() if asked == kid else None,
+        now=NOW,
     )
 
 
@@ -385,7 +417,12 @@ def test_a_signed_ack_verifies_and_covers_the_request(signed, receiver_key):
     headers, body = _ack(signed, receiver_key)
     verified = _verify_ack(headers, body, signed, receiver_key)
     assert verified.covered_components == (
-        '"@status"', '"content-type"', '"content-digest"', '"@method";req', '"@target-uri";req', '"content-digest";req',
+        '"@status"',
+        '"content-type"',
+        '"content-digest"',
+        '"@method";req',
+        '"@target-uri";req',
+        '"content-digest";req',
     )
 
 
@@ -412,12 +449,25 @@ def test_the_answer_to_a_get_has_no_request_digest_to_cover(receiver_key):
     kid = key_id(receiver_key.public_key())
     identity_url = "https://nl.example.test/network/v1/identity"
     added = sign_response(
-        200, HEADERS, b"{}", request_method="GET", request_url=identity_url, request_headers={},
-        private_key=receiver_key, key_id=kid, created=NOW,
+        200,
+        HEADERS,
+        b"{}",
+        request_method="GET",
+        request_url=identity_url,
+        request_headers={},
+        private_key=receiver_key,
+        key_id=kid,
+        created=NOW,
     )
     verified = verify_response(
-        200, HEADERS | added, b"{}", request_method="GET", request_url=identity_url, request_headers={},
-        resolve_key=lambda asked: receiver_key.public_key(), now=NOW,
+        200,
+        HEADERS | added,
+        b"{}",
+        request_method="GET",
+        request_url=identity_url,
+        request_headers={},
+        resolve_key=lambda asked: receiver_key.public_key(),
+        now=NOW,
     )
     assert '"content-digest";req' not in verified.covered_components
 

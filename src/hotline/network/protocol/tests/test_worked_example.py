@@ -18,10 +18,12 @@ from hotline.network.protocol import (
     verify_request,
     verify_response,
 )
+from hotline.network.protocol.messages import SCHEMA_NAMES, schema_text
 
 from . import worked_example as ex
 
 DOC = Path(__file__).resolve().parents[5] / "docs" / "network-protocol.md"
+_SCHEMA_BLOCK = re.compile(r"<!-- schema:([a-z.]+) -->\n```json\n(.*?)\n```", re.DOTALL)
 _BLOCK = re.compile(r"<!-- example:([a-z0-9-]+) -->\n```[a-z]*\n(.*?)\n```", re.DOTALL)
 
 
@@ -30,6 +32,13 @@ def doc_blocks() -> dict[str, str]:
     names = [name for name, _ in found]
     assert len(names) == len(set(names)), "an example block is shown twice"
     return dict(found)
+
+
+def test_the_document_shows_every_schema_exactly_as_shipped():
+    shown = dict(_SCHEMA_BLOCK.findall(DOC.read_text(encoding="utf-8")))
+    assert sorted(shown) == sorted(SCHEMA_NAMES)
+    for name in SCHEMA_NAMES:
+        assert shown[name] == schema_text(name).rstrip("\n"), f"docs/network-protocol.md shows an old {name} schema"
 
 
 def _parse_http(text: str) -> tuple[str, dict[str, str], bytes]:

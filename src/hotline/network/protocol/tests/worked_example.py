@@ -58,7 +58,11 @@ FORWARD = build_report_forward(
     hashes=[HashValue(type="md5", value="0123456789abcdef0123456789abcdef")],
 )
 REQUEST_BODY = encode_message(FORWARD)
-REQUEST_HEADERS = {"Host": "nl.example.test", "Content-Type": "application/json", "Content-Length": str(len(REQUEST_BODY))}
+REQUEST_HEADERS = {
+    "Host": "nl.example.test",
+    "Content-Type": "application/json",
+    "Content-Length": str(len(REQUEST_BODY)),
+}
 REQUEST_ADDED = sign_request("POST", INBOX_URL, REQUEST_HEADERS, REQUEST_BODY, SE_KEY, SE_KEY_ID, SENT_AT)
 SIGNED_REQUEST_HEADERS = REQUEST_HEADERS | REQUEST_ADDED
 
