@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 # Problem type URIs are relative to the receiver's base URL; the app resolves them (RFC 9457 section 3.1.1).
 PROBLEM_PATH = "/network/v1/problems/"
+
+
+_PLAIN_NAME = re.compile(r"[a-z@][a-z0-9_.\-]{0,39}")
+
+
+def describe_names(names: Iterable[str]) -> str:
+    """Names taken from a refused message (members, parameters, components) for a detail: a plain
+    protocol-like name is shown, anything else (which could be text a sender smuggled in as a name)
+    only counted."""
+    names = list(names)
+    shown = sorted(name for name in names if _PLAIN_NAME.fullmatch(name))
+    hidden = len(names) - len(shown)
+    return ", ".join([*shown, *([f"{hidden} other name(s)"] if hidden else [])])
 
 
 class ProtocolError(Exception):

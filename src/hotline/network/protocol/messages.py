@@ -22,6 +22,7 @@ from .errors import (
     UnknownMessageType,
     UnsupportedMediaType,
     UnsupportedVersion,
+    describe_names,
 )
 
 PROTOCOL_VERSION = 1
@@ -76,8 +77,8 @@ def schema_errors(name: str, document: Any) -> list[str]:
 def _rule(error: Any) -> str:
     keyword = str(error.validator)
     if keyword == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        return f"unexpected member(s) {', '.join(extra)}"
+        extra = set(error.instance) - set(error.schema.get("properties", {}))
+        return f"unexpected member(s) {describe_names(extra)}"
     if keyword == "required":
         missing = [name for name in error.validator_value if name not in error.instance]
         return f"missing member(s) {', '.join(missing)}"

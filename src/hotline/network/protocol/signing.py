@@ -34,6 +34,7 @@ from .errors import (
     MalformedSignature,
     MissingSignature,
     UnknownKey,
+    describe_names,
 )
 from .rules import DEFAULT_REPLAY_WINDOW, check_signature_time
 from .urls import is_canonical_url
@@ -331,7 +332,7 @@ def _select_signature(
         raise MalformedSignature("Signature has no byte sequence for the selected label.")
     unknown = set(params) - _METADATA_PARAMETERS
     if unknown:
-        raise MalformedSignature(f"The signature has unknown parameters: {', '.join(sorted(unknown))}.")
+        raise MalformedSignature(f"The signature has unknown parameters: {describe_names(unknown)}.")
     if type(params.get("created")) is not int:
         raise MalformedSignature("The signature has no integer created parameter.")
     if type(params.get("expires", 0)) is not int:
@@ -374,7 +375,9 @@ def _check_fields_present(message: _Request | _Response, components: list[tuple[
             continue
         if value == "content-digest":
             raise DigestMissing("The signature covers Content-Digest but the message has none.")
-        raise MalformedSignature(f"The signature covers the field {value}, which the message does not carry.")
+        raise MalformedSignature(
+            f"The signature covers the field {describe_names([value])}, which the message does not carry."
+        )
 
 
 def _timestamp(value: int) -> datetime:

@@ -167,6 +167,15 @@ def test_no_member_can_be_added_anywhere(where, member):
     assert all("reporter@example.test" not in error for error in errors)
 
 
+def test_a_member_name_that_is_not_a_plain_name_is_counted_not_repeated():
+    document = forward()
+    document["data"]["anna@example.test"] = 1
+    document["data"]["Anna Svensson +46 70"] = 2
+    document["data"]["reporter_phone"] = 3
+    errors = violations(document)
+    assert errors == ["/data: unexpected member(s) reporter_phone, 2 other name(s)"]
+
+
 @pytest.mark.parametrize("reference", ["anna@example.test", "Anna Svensson", "", "-leading", "x" * 65, "SE-2026\n42"])
 def test_a_case_reference_cannot_carry_a_name_or_address(reference):
     document = forward()

@@ -195,6 +195,14 @@ def test_bad_signature_parameters(signed, resolve, old, new):
         verify(signed | {"Signature-Input": signed["Signature-Input"].replace(old, new)}, resolve)
 
 
+def test_a_covered_field_that_is_absent_is_named_only_if_it_looks_like_a_name(signed, resolve):
+    for field, shown in (("x-case", "x-case"), ("anna svensson", "1 other name(s)")):
+        tampered = signed["Signature-Input"].replace('"content-digest")', f'"content-digest" "{field}")')
+        with pytest.raises(MalformedSignature) as refused:
+            verify(signed | {"Signature-Input": tampered}, resolve)
+        assert refused.value.detail == f"The signature covers the field {shown}, which the message does not carry."
+
+
 def test_a_signature_without_keyid(signed, resolve, kid):
     with pytest.raises(MalformedSignature):
         verify(signed | {"Signature-Input": signed["Signature-Input"].replace(f';keyid="{kid}"', "")}, resolve)

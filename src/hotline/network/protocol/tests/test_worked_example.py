@@ -12,6 +12,7 @@ import http_sf
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from hotline.network.protocol import (
+    ALL_ERRORS,
     decode_message,
     key_id,
     public_key_from_jwk,
@@ -39,6 +40,14 @@ def test_the_document_shows_every_schema_exactly_as_shipped():
     assert sorted(shown) == sorted(SCHEMA_NAMES)
     for name in SCHEMA_NAMES:
         assert shown[name] == schema_text(name).rstrip("\n"), f"docs/network-protocol.md shows an old {name} schema"
+
+
+def test_the_document_lists_every_refusal_with_its_status():
+    text = DOC.read_text(encoding="utf-8")
+    for error in ALL_ERRORS:
+        row = next((line for line in text.splitlines() if f"`{error.code}`" in line and line.startswith("|")), None)
+        assert row is not None, f"docs/network-protocol.md has no row for {error.code}"
+        assert row.rstrip(" |").endswith(str(error.status)), f"{error.code} is answered {error.status}"
 
 
 def _parse_http(text: str) -> tuple[str, dict[str, str], bytes]:
