@@ -1,0 +1,1 @@
+"""Hotline-to-hotline exchange: signed report forwards and status updates between instances."""
