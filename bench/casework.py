@@ -501,7 +501,8 @@ def profiled(fn: Any) -> Any:
 
 
 def bench_triage(results: list[tuple[str, str, str, str]]) -> bool:
-    from hotline.cases.services import triage_batch_limit, triage_report
+    from hotline.cases.conf import triage_batch_limit
+    from hotline.cases.services import triage_report
 
     size = triage_batch_limit()
     rng = random.Random(SEED)

@@ -6,12 +6,10 @@ Every function here runs in one transaction and records an audit entry in it.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -181,8 +179,6 @@ def transition_case(
 
 
 # --- triage ------------------------------------------------------------------------------------------
-DEFAULT_TRIAGE_BATCH = 200
-MAX_TRIAGE_BATCH = 1000
 # How far into the queue (times the batch size) a batch looks for the tasks of its reports: room for the
 # batches of a few workers running side by side on PostgreSQL.
 SIBLING_WINDOW = 4
@@ -202,22 +198,6 @@ CASE_COUNT_FIELDS = (
     "version",
     "updated_at",
 )
-
-
-def triage_batch_limit() -> int:
-    """HOTLINE_TRIAGE_BATCH (default 200, 1 to 1000): how many reports one triage task takes in one transaction.
-
-    Larger batches cost less per report but hold the write lock longer: on SQLite (one writer) a public
-    submission arriving meanwhile waits until the batch commits (about 0.1 s for 200 reports, bench/casework.py).
-    """
-    value = getattr(settings, "HOTLINE_TRIAGE_BATCH", None)
-    if value is None:
-        value = os.environ.get("HOTLINE_TRIAGE_BATCH", "")
-    try:
-        limit = int(value)
-    except (TypeError, ValueError):
-        limit = DEFAULT_TRIAGE_BATCH
-    return max(1, min(MAX_TRIAGE_BATCH, limit))
 
 
 @dataclass
@@ -359,7 +339,7 @@ def triage_batch(*, first_report_id: int, limit: int | None = None) -> TriageBat
     attaches to the winner's case. The queued triage tasks of the other reports are marked done in
     the same transaction, and one audit entry records the whole batch (ids and facts only).
     """
-    limit = triage_batch_limit() if limit is None else max(1, min(MAX_TRIAGE_BATCH, limit))
+    limit = conf.triage_batch_limit() if limit is None else max(1, min(conf.MAX_TRIAGE_BATCH, limit))
     for attempt in range(TRIAGE_ATTEMPTS):
         try:
             with transaction.atomic():
