@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from hotline.cases.models import Case, CaseEvent, CaseState, CloseReason
 from hotline.cases.services import transition_case
+from hotline.core.backoff import backoff
 from hotline.referrals import conf, lifecycle, selectors
 from hotline.referrals.models import (
     FINAL_STATES,
@@ -528,7 +529,7 @@ def record_delivery_failure(
         referral.failed_at = now
         retry = lifecycle.should_retry(failures=referral.failures, max_failures=conf.max_failures())
         referral.next_attempt_at = (
-            now + lifecycle.retry_delay(failures=referral.failures, base=conf.retry_base(), cap=conf.retry_cap())
+            now + backoff(referral.failures, base=conf.retry_base(), cap=conf.retry_cap())
             if retry
             else None
         )
