@@ -35,14 +35,13 @@ from hotline.cases.priority import PrioritySignals, case_priority
 from hotline.cases.rules import add_channel, needs_four_eyes
 from hotline.core.authz import SUPERVISOR
 from hotline.core.bulk import insert_rows, update_rows
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.staff import audit
 from hotline.staff.models import StaffUser
 
 logger = logging.getLogger("hotline.cases")
 
 SYSTEM = "system"
-CASE_URL_PURPOSE = "case_url"  # blind-index purpose of Case.url_index (canonical URL)
 TRIAGE_ATTEMPTS = 3
 TRIAGE_REPORT_FIELDS = (
     "pk",
@@ -449,7 +448,7 @@ class _TriageBatch:
                 continue
             index = index_of.get(canonical.url)
             if index is None:
-                index = index_of[canonical.url] = blind_index(canonical.url, purpose=CASE_URL_PURPOSE)
+                index = index_of[canonical.url] = blind_index(canonical.url, purpose=IndexPurpose.CASE_URL)
             out[reported.url] = (canonical, index)
         return out
 

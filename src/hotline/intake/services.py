@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl
 from hotline.cases.tasks import triage_report
 from hotline.core.bulk import insert_rows
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.core.taskqueue import enqueue_many
 from hotline.intake import conf, ratelimit, store
 from hotline.intake.models import DEFAULT_SCOPES, IdempotencyRecord, PartnerKey, ReporterMessage
@@ -84,7 +84,7 @@ def partner_actor(partner: str) -> str:
 
 def url_index(url: str) -> str:
     """Blind index of a URL exactly as reported (ReportedUrl.url_index)."""
-    return blind_index(url, purpose="reported_url")
+    return blind_index(url, purpose=IndexPurpose.REPORTED_URL)
 
 
 def _validated(report: ReportInput) -> ReportInput:

@@ -529,9 +529,7 @@ def record_delivery_failure(
         referral.failed_at = now
         retry = lifecycle.should_retry(failures=referral.failures, max_failures=conf.max_failures())
         referral.next_attempt_at = (
-            now + backoff(referral.failures, base=conf.retry_base(), cap=conf.retry_cap())
-            if retry
-            else None
+            now + backoff(referral.failures, base=conf.retry_base(), cap=conf.retry_cap()) if retry else None
         )
         referral.save(update_fields=_DELIVERY_FIELDS)
         audit.record(

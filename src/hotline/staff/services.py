@@ -181,7 +181,7 @@ def recovery_code_digest(code: str) -> str:
     """What is stored for a recovery code, never the code itself: a keyed hash (HMAC-SHA256 with
     HOTLINE_INDEX_KEY, which is not in the database), cut to django-otp's 16-character token column.
     A copy of the database alone gives no code that signs in."""
-    return crypto.blind_index(rules.clean_code(code), purpose="staff-recovery-code")[:16]
+    return crypto.blind_index(rules.clean_code(code), purpose=crypto.IndexPurpose.STAFF_RECOVERY_CODE)[:16]
 
 
 def _stored_recovery_token(device: Device, code: str) -> str:

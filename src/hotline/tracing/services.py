@@ -227,9 +227,7 @@ def record_outcome(
                 trace.attempts, max_attempts=conf.max_attempts()
             ):
                 trace.status = TraceStatus.RETRYING
-                trace.next_retry_at = finished + backoff(
-                    trace.attempts, base=conf.retry_base(), cap=conf.retry_cap()
-                )
+                trace.next_retry_at = finished + backoff(trace.attempts, base=conf.retry_base(), cap=conf.retry_cap())
                 _enqueue(trace.host, run_after=trace.next_retry_at)
             else:
                 trace.status = TraceStatus.FAILED

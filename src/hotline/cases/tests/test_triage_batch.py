@@ -22,7 +22,7 @@ from hotline.cases.canonical import canonicalize_url
 from hotline.cases.models import Case, CaseEvent, CaseState, Channel, NexusHint, Report, ReportKind
 from hotline.cases.tasks import triage_report as triage_task
 from hotline.cases.tests.conftest import store_report
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.staff import audit
 from hotline.staff.models import AuditEntry
 
@@ -33,7 +33,7 @@ OTHER = "https://img-host.example/p/7"
 
 
 def case_for(url: str) -> Case:
-    return Case.objects.get(url_index=blind_index(canonicalize_url(url).url, purpose="case_url"))
+    return Case.objects.get(url_index=blind_index(canonicalize_url(url).url, purpose=IndexPurpose.CASE_URL))
 
 
 def minutes_ago(n: int) -> Any:
@@ -413,7 +413,7 @@ def test_two_batches_racing_on_one_url_make_one_case() -> None:
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_that_loses_the_insert_race_is_run_again_and_attaches() -> None:
-    index = blind_index(canonicalize_url(URL).url, purpose="case_url")
+    index = blind_index(canonicalize_url(URL).url, purpose=IndexPurpose.CASE_URL)
     report = store_report(URL, received_at=minutes_ago(2))
     store_report(OTHER, received_at=minutes_ago(1))
     inserted = threading.Event()
