@@ -1,6 +1,7 @@
 """Writes about cases: triage, the state machine, claims, assessments and reviews, notes, exposure.
 
-Every function here runs in one transaction and records an audit entry in it.
+Every function here runs in one transaction and records an audit entry in it. The errors they raise
+live in cases.errors (imported here, so `services.CaseError` and the rest keep working).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from hotline.cases import conf
 from hotline.cases.canonical import UnacceptableUrl, canonicalize_url
+from hotline.cases.errors import CaseClaimed, CaseError, InvalidTransition, NotClaimed, ReviewRefused, StaleCase
 from hotline.cases.models import (
     Assessment,
     AssessmentStatus,
@@ -76,33 +78,6 @@ STATUS_ONLY_CLOSE_REASONS = (
 )
 PARTNER_CHANNELS = frozenset({Channel.API, Channel.NETWORK})
 NOTE_MAX_LENGTH = 10_000
-
-
-class CaseError(Exception):
-    """A case change that is not allowed; the message is for people."""
-
-
-class InvalidTransition(CaseError):
-    pass
-
-
-class StaleCase(CaseError):
-    """The case changed after the form was opened."""
-
-    def __init__(self, message: str | None = None):
-        super().__init__(message or _("This case changed after you opened the form. Reload the page and try again."))
-
-
-class CaseClaimed(CaseError):
-    """Another analyst holds the case."""
-
-
-class NotClaimed(CaseError):
-    """The acting analyst does not hold the case."""
-
-
-class ReviewRefused(CaseError):
-    pass
 
 
 def _bump_version(case_id: int) -> None:
