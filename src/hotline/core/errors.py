@@ -10,15 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+    Message: TypeAlias = str | _StrPromise  # what gettext and gettext_lazy return
+else:
+    from django.utils.functional import Promise
+
+    Message = str | Promise
+
 V = TypeVar("V", bound=Callable[..., HttpResponse])
-Message = str | Promise
 # Extra context for the page: (request, the error, the view's URL keyword arguments) -> dict.
 PageContext = Callable[[HttpRequest, "DomainError", dict[str, Any]], dict[str, Any]]
 
