@@ -72,8 +72,9 @@ def _read(key: tuple[Any, ...], name: str, default: Any, parse: Callable[[Any], 
     else:
         try:
             result = parse(value)
-        except (TypeError, ValueError) as exc:
-            raise ImproperlyConfigured(f"{name} must be {expects} (set in {source}).") from exc
+        except (TypeError, ValueError):
+            # `from None`: the parser's own message may quote the value (a proxy URL with a password).
+            raise ImproperlyConfigured(f"{name} must be {expects} (set in {source}).") from None
     _cache[key] = result
     return result
 

@@ -231,3 +231,10 @@ def test_recording_names(settings: Any) -> None:
         conf.text("HOTLINE_OTHER_TEST_SETTING", "")
     conf.integer("HOTLINE_NOT_RECORDED", 1)
     assert names == {NAME, "HOTLINE_OTHER_TEST_SETTING"}
+
+
+def test_the_refusal_does_not_carry_the_parsers_message_along(settings: Any) -> None:
+    settings.HOTLINE_TEST_SETTING = "http://user:secret@proxy.example.test/"
+    with pytest.raises(ImproperlyConfigured) as refused:
+        conf.integer(NAME, 1)
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__
