@@ -135,7 +135,7 @@ from django.utils import timezone  # noqa: E402
 from hotline.cases.canonical import canonicalize_url  # noqa: E402
 from hotline.cases.models import Case, Report, ReportedUrl  # noqa: E402
 from hotline.core.authz import ANALYST, staff_required  # noqa: E402
-from hotline.core.crypto import blind_index  # noqa: E402
+from hotline.core.crypto import IndexPurpose, blind_index  # noqa: E402
 
 
 # --- URLs of this run: the real ones plus a bare view as the latency baseline ----------------------
@@ -228,7 +228,7 @@ def make_reports(n: int, *, tag: str, rng: random.Random) -> dict[int, list[str]
         Report.objects.bulk_create(reports, batch_size=500)
         ReportedUrl.objects.bulk_create(
             [
-                ReportedUrl(report=r, position=p, url=u, url_index=blind_index(u, purpose="reported_url"))
+                ReportedUrl(report=r, position=p, url=u, url_index=blind_index(u, purpose=IndexPurpose.REPORTED_URL))
                 for r, urls in zip(reports, url_lists, strict=True)
                 for p, u in enumerate(urls)
             ],
@@ -309,7 +309,7 @@ def baseline_step(report_id: int) -> None:
         urls = list(ReportedUrl.objects.filter(report_id=report_id).values_list("url", flat=True))
         index = ""
         for url in urls:
-            index = blind_index(canonicalize_url(url).url, purpose="case_url")
+            index = blind_index(canonicalize_url(url).url, purpose=IndexPurpose.CASE_URL)
         with connection.cursor() as cur:
             cur.execute("INSERT INTO bench_baseline (report_id, url_index) VALUES (%s, %s)", [report_id, index])
 
@@ -325,7 +325,7 @@ def baseline_batches(report_ids: list[int], size: int, budget: float) -> Run:
             with transaction.atomic():
                 index_of: dict[int, str] = {}
                 for report_id, url in ReportedUrl.objects.filter(report_id__in=chunk).values_list("report_id", "url"):
-                    index_of[report_id] = blind_index(canonicalize_url(url).url, purpose="case_url")
+                    index_of[report_id] = blind_index(canonicalize_url(url).url, purpose=IndexPurpose.CASE_URL)
                 with connection.cursor() as cur:
                     cur.executemany(
                         "INSERT INTO bench_baseline (report_id, url_index) VALUES (%s, %s)",
@@ -501,7 +501,8 @@ def profiled(fn: Any) -> Any:
 
 
 def bench_triage(results: list[tuple[str, str, str, str]]) -> bool:
-    from hotline.cases.services import triage_batch_limit, triage_report
+    from hotline.cases.conf import triage_batch_limit
+    from hotline.cases.services import triage_report
 
     size = triage_batch_limit()
     rng = random.Random(SEED)

@@ -88,7 +88,7 @@ def make_cases(n: int, offset: int, analyst: Any) -> list[int]:
     from django.utils import timezone
 
     from hotline.cases.models import Assessment, Case, CaseState, Channel, Report, ReportedUrl
-    from hotline.core.crypto import blind_index
+    from hotline.core.crypto import IndexPurpose, blind_index
     from hotline.tracing.models import HostingObservation, HostTrace, TraceStatus
 
     now = timezone.now()
@@ -99,11 +99,12 @@ def make_cases(n: int, offset: int, analyst: Any) -> list[int]:
             url = f"https://{host}/album/{i}"
             case = Case.objects.create(
                 kind="online_material", state=CaseState.ASSESSED, canonical_url=url,
-                url_index=blind_index(url, purpose="case_url"), host=host, registered_domain="example.test",
+                url_index=blind_index(url, purpose=IndexPurpose.CASE_URL), host=host, registered_domain="example.test",
                 hosting_country="BR", report_count=1,
             )  # fmt: skip
             report = Report.objects.create(channel=Channel.WEB, kind="online_material", received_at=now)
-            ReportedUrl.objects.create(report=report, url=url, url_index=blind_index(url, purpose="url"), case=case)
+            reported_index = blind_index(url, purpose=IndexPurpose.REPORTED_URL)
+            ReportedUrl.objects.create(report=report, url=url, url_index=reported_index, case=case)
             Assessment.objects.create(
                 case=case, analyst=analyst, verdict="csam_baseline", kind="online_material", media_types=["image"]
             )

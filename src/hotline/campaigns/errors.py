@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from hotline.core import errors
+from hotline.core.errors import Conflict, DomainError, Message
 
-class CampaignError(Exception):
-    """A refused change; the message is for people (translated)."""
 
-    status = 400
+class CampaignError(DomainError):
+    """A refused change; the message is for people (translated). 400 unless a subclass says otherwise."""
 
-    def __init__(self, message: str, *, field: str = ""):
+    def __init__(self, message: Message, *, field: str = ""):
         super().__init__(message)
-        self.message = message
         self.field = field
 
 
@@ -20,25 +20,32 @@ class InvalidInput(CampaignError):
         self.errors = errors
 
 
-class PetitionNotOpen(CampaignError):
-    status = 409
+class PetitionNotOpen(CampaignError, Conflict):
+    """The petition takes no signatures (409)."""
 
 
 class LinkInvalid(CampaignError):
-    status = 400
+    """A token that does not verify (400)."""
 
 
 class LinkExpired(CampaignError):
+    """410: the link is gone for good (a new one comes by signing again)."""
+
     status = 410
 
 
-class LinkUsed(CampaignError):
-    status = 409
+class LinkUsed(CampaignError, Conflict):
+    """A confirmation link used before (409)."""
 
 
-class NotAllowed(CampaignError):
-    status = 409
+class NotAllowed(CampaignError, Conflict):
+    """Not in the petition's (or issue's) present state: 409."""
 
 
-class RateLimited(CampaignError):
-    status = 429
+class RateLimited(CampaignError, errors.RateLimited):
+    """429, with Retry-After when `retry_after` is given."""
+
+    def __init__(self, message: Message, *, retry_after: int | None = None):
+        super().__init__(message)
+        if retry_after is not None:
+            self.retry_after = retry_after

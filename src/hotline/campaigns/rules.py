@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from hotline.core.backoff import backoff
+
 # --- email normalisation ------------------------------------------------------------------------
 # Providers where the local part ignores dots AND everything after "+" (one mailbox, many spellings).
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
@@ -199,6 +201,11 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+MAIL_RETRY_BASE = timedelta(minutes=1)
+MAIL_RETRY_CAP = timedelta(hours=1)
+
+
 def mail_backoff(attempt: int) -> timedelta:
-    """Wait before mail attempt `attempt + 1`: 1, 2, 4, 8 … minutes, at most an hour."""
-    return timedelta(minutes=min(60, 2 ** max(0, attempt - 1)))
+    """Wait before mail attempt `attempt + 1`: 1, 2, 4, 8 … minutes, at most an hour (a delivery not yet
+    tried, attempt 0, waits like the first)."""
+    return backoff(max(1, attempt), base=MAIL_RETRY_BASE, cap=MAIL_RETRY_CAP)

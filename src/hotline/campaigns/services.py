@@ -47,14 +47,12 @@ from hotline.campaigns.models import (
     Subscriber,
 )
 from hotline.campaigns.selectors import PendingSignature, signature_for_token, subscriber_for_token
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.staff import audit
 from hotline.staff.models import StaffUser
 
 logger = logging.getLogger("hotline.campaigns")
 
-SIGNATURE_EMAIL_PURPOSE = "campaigns.signature.email"
-SUBSCRIBER_EMAIL_PURPOSE = "campaigns.subscriber.email"
 MAX_NAME = 100
 MAX_EMAIL = 254
 LANGUAGES = ("sv", "en")
@@ -235,7 +233,7 @@ class SignOutcome(Enum):
 
 
 def signature_email_index(email: str) -> str:
-    return blind_index(rules.normalise_email(email), purpose=SIGNATURE_EMAIL_PURPOSE)
+    return blind_index(rules.normalise_email(email), purpose=IndexPurpose.SIGNATURE_EMAIL)
 
 
 def sign_petition(
@@ -654,7 +652,7 @@ class SubscribeOutcome(Enum):
 
 
 def subscriber_email_index(email: str) -> str:
-    return blind_index(rules.normalise_email(email), purpose=SUBSCRIBER_EMAIL_PURPOSE)
+    return blind_index(rules.normalise_email(email), purpose=IndexPurpose.SUBSCRIBER_EMAIL)
 
 
 def subscribe(*, email: str, language: str = "sv", source: str = "form") -> SubscribeOutcome:

@@ -3,10 +3,14 @@ one-click unsubscribe). They work without JavaScript; a repeated signature sees 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -15,16 +19,24 @@ from hotline.campaigns.errors import CampaignError, InvalidInput, PetitionNotOpe
 from hotline.campaigns.forms import PreferencesForm, SignForm, SubscribeForm
 from hotline.campaigns.models import Petition
 from hotline.core.authz import public
+from hotline.core.errors import DomainError, Message, refusal_page, refusal_response
+
+V = TypeVar("V", bound=Callable[..., HttpResponse])
 
 
-def error_page(request: HttpRequest, error: CampaignError, *, title: str = "") -> HttpResponse:
+def error_page(request: HttpRequest, error: DomainError, *, title: Message = "") -> HttpResponse:
     """Every refused public action ends here: a clear message and the matching 4xx status."""
-    return render(
-        request,
-        "campaigns/message.html",
-        {"title": title or _("Something needs your attention"), "message": error.message},
-        status=error.status,
-    )
+    context = {"title": title or _("Something needs your attention")}
+    return refusal_response(request, error, template="campaigns/message.html", context=context)
+
+
+def refused_with_title(title: Message = "") -> Callable[[V], V]:
+    """Decorate a public view: a refusal it does not catch becomes `error_page` with this title."""
+
+    def context(request: HttpRequest, error: DomainError, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return {"title": title or _("Something needs your attention")}
+
+    return refusal_page("campaigns/message.html", context=context)
 
 
 def _current_language(request: HttpRequest) -> str:
@@ -62,6 +74,7 @@ def petition_list(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
+@refused_with_title()
 def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _petition_or_404(slug)
     form = SignForm(request.POST or None)
@@ -71,7 +84,7 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             # Same answer as a real signature: the bot learns nothing, nothing is saved.
             return HttpResponseRedirect(f"{petition.get_absolute_url()}thanks/")
         if not petition.accepts_signatures():
-            return error_page(request, PetitionNotOpen(_("This petition is closed and no longer takes signatures.")))
+            raise PetitionNotOpen(_("This petition is closed and no longer takes signatures."))
         if not ratelimit.check_network(request).allowed:
             return _rate_limited(request)
         if form.is_valid():
@@ -95,8 +108,6 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             except InvalidInput as exc:
                 for field, message in exc.errors.items():
                     form.add_error(field if field in form.fields else None, message)
-            except CampaignError as exc:
-                return error_page(request, exc)
             else:
                 return HttpResponseRedirect(f"{petition.get_absolute_url()}thanks/")
         status = 400
@@ -109,11 +120,10 @@ def _rate_limited(request: HttpRequest) -> HttpResponse:
         _(
             "Very many signatures are arriving from your network or email provider right now. "
             "Nothing was saved. Please try again in a few minutes."
-        )
+        ),
+        retry_after=600,
     )
-    response = error_page(request, error, title=_("Please try again later"))
-    response["Retry-After"] = "600"
-    return response
+    return error_page(request, error, title=_("Please try again later"))
 
 
 @public
@@ -135,16 +145,12 @@ def petition_count(request: HttpRequest, slug: str) -> JsonResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
+@refused_with_title(gettext_lazy("Your signature could not be confirmed"))
 def petition_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (so mail scanners that open links confirm nothing); POST confirms."""
-    try:
-        signature = (
-            services.confirm_signature(token=token)
-            if request.method == "POST"
-            else selectors.signature_for_token(token)
-        )
-    except CampaignError as exc:
-        return error_page(request, exc, title=_("Your signature could not be confirmed"))
+    signature = (
+        services.confirm_signature(token=token) if request.method == "POST" else selectors.signature_for_token(token)
+    )
     if request.method == "POST":
         return HttpResponseRedirect(f"{signature.petition_url}confirmed/")
     return render(
@@ -193,15 +199,11 @@ def newsletter_thanks(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
+@refused_with_title(gettext_lazy("Your subscription could not be confirmed"))
 def newsletter_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        subscriber = (
-            services.confirm_subscriber(token=token)
-            if request.method == "POST"
-            else selectors.subscriber_for_token(token)
-        )
-    except CampaignError as exc:
-        return error_page(request, exc, title=_("Your subscription could not be confirmed"))
+    subscriber = (
+        services.confirm_subscriber(token=token) if request.method == "POST" else selectors.subscriber_for_token(token)
+    )
     if request.method == "POST":
         return render(
             request,
@@ -218,12 +220,10 @@ def newsletter_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
+@refused_with_title()
 def newsletter_preferences(request: HttpRequest, token: str) -> HttpResponse:
     """The personal page behind the link in every mail: language, unsubscribe, erase."""
-    try:
-        subscriber = selectors.subscriber_by_personal_token(token)
-    except CampaignError as exc:
-        return error_page(request, exc)
+    subscriber = selectors.subscriber_by_personal_token(token)
     form = PreferencesForm(request.POST or None, initial={"language": subscriber.language})
     if request.method == "POST":
         action = request.POST.get("action", "")

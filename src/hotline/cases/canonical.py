@@ -11,12 +11,13 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import idna
 import tldextract
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from hotline.cases import conf
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -208,28 +209,16 @@ def _tracking_matcher(names: tuple[str, ...]) -> tuple[frozenset[str], tuple[str
     return matcher
 
 
-def _settings_tracking_params() -> tuple[str, ...]:
-    try:
-        from django.conf import settings
-
-        extra: Any = getattr(settings, "HOTLINE_TRACKING_PARAMS", ()) if settings.configured else ()
-    except ImportError:  # pragma: no cover - Django is always installed here
-        extra = ()
-    if isinstance(extra, str):
-        extra = extra.split(",")
-    return tuple(str(n) for n in extra)
-
-
 def configured_tracking_params() -> tuple[str, ...]:
-    """The defaults plus settings.HOTLINE_TRACKING_PARAMS (a list, or a comma-separated string)."""
-    return DEFAULT_TRACKING_PARAMS + _settings_tracking_params()
+    """The defaults plus HOTLINE_TRACKING_PARAMS (a list, or a comma-separated string)."""
+    return DEFAULT_TRACKING_PARAMS + conf.tracking_params()
 
 
 _default_matchers: dict[tuple[str, ...], tuple[frozenset[str], tuple[str, ...]]] = {}
 
 
 def _configured_matcher() -> tuple[frozenset[str], tuple[str, ...]]:
-    extra = _settings_tracking_params()
+    extra = conf.tracking_params()
     matcher = _default_matchers.get(extra)
     if matcher is None:
         matcher = _tracking_matcher(DEFAULT_TRACKING_PARAMS + extra)
@@ -447,7 +436,7 @@ def canonicalize_url(url: str, *, tracking_params: Iterable[str] | None = None) 
     """The canonical form of `url` (rules: docs/url-rules.md). Raises UnacceptableUrl.
 
     `tracking_params` replaces the list of dropped query parameters ("utm_*" is a prefix); by
-    default it is DEFAULT_TRACKING_PARAMS plus settings.HOTLINE_TRACKING_PARAMS.
+    default it is DEFAULT_TRACKING_PARAMS plus the setting HOTLINE_TRACKING_PARAMS (cases.conf).
     """
     if not isinstance(url, str):
         raise UnacceptableUrl(_("The address is empty."), code="empty")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from hotline.cases import services
 from hotline.cases.models import Case, CaseEvent, CaseState, Channel, NexusHint, Report, ReportedUrl, ReportKind
 from hotline.cases.services import AssessmentInput
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.staff.models import StaffUser
 
 NAMESPACE = uuid.UUID("5b0f3c1e-8a61-4c55-9a1e-2f4f0c7d9e10")
@@ -119,7 +119,7 @@ def _store(item: DemoReport, now: datetime) -> tuple[Report, bool]:
     )
     for i, url in enumerate(item.urls):
         ReportedUrl.objects.create(
-            report=report, position=i, url=url, url_index=blind_index(url, purpose="reported_url")
+            report=report, position=i, url=url, url_index=blind_index(url, purpose=IndexPurpose.REPORTED_URL)
         )
     return report, True
 

@@ -42,10 +42,9 @@ from hotline.cases.rules import (
     exposure_level,
     exposure_seconds,
 )
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.staff.models import StaffUser
 
-CASE_URL_PURPOSE = "case_url"
 # What a case table shows, read as plain values: no model instances, nothing decrypted.
 QUEUE_VALUES = (
     "pk",
@@ -241,14 +240,14 @@ class SearchResult:
 def _receipt_index(digits: str) -> str:
     receipt_index = optional_function("hotline.intake.receipts", "receipt_index")
     if receipt_index is None:
-        return blind_index(digits, purpose="receipt")  # what intake's receipt_index does
+        return blind_index(digits, purpose=IndexPurpose.RECEIPT)  # what intake's receipt_index does
     return str(receipt_index(digits))
 
 
 def _reported_url_index(url: str) -> str:
     index = optional_function("hotline.intake.services", "url_index")
     if index is None:
-        return blind_index(url, purpose="reported_url")  # what intake's url_index does
+        return blind_index(url, purpose=IndexPurpose.REPORTED_URL)  # what intake's url_index does
     return str(index(url))
 
 
@@ -280,7 +279,8 @@ def search_cases(*, query: str, limit: int = 50) -> SearchResult:
         except UnacceptableUrl as exc:
             problem = str(exc)
         else:
-            cases = queue_items(Case.objects.filter(url_index=blind_index(canonical.url, purpose=CASE_URL_PURPOSE)))
+            index = blind_index(canonical.url, purpose=IndexPurpose.CASE_URL)
+            cases = queue_items(Case.objects.filter(url_index=index))
         if not cases:  # URLs that could not be canonicalised at triage: match them as reported
             raw = ReportedUrl.objects.filter(url_index=_reported_url_index(q)).values_list("case_id", flat=True)
             cases = queue_items(Case.objects.filter(pk__in=list(raw)).order_by(*ordered)[:limit])

@@ -1,17 +1,16 @@
 """Writes about cases: triage, the state machine, claims, assessments and reviews, notes, exposure.
 
-Every function here runs in one transaction and records an audit entry in it.
+Every function here runs in one transaction and records an audit entry in it. The errors they raise
+live in cases.errors (imported here, so `services.CaseError` and the rest keep working).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from hotline.cases import conf
 from hotline.cases.canonical import UnacceptableUrl, canonicalize_url
+from hotline.cases.errors import CaseClaimed, CaseError, InvalidTransition, NotClaimed, ReviewRefused, StaleCase
 from hotline.cases.models import (
     Assessment,
     AssessmentStatus,
@@ -37,14 +37,13 @@ from hotline.cases.priority import PrioritySignals, case_priority
 from hotline.cases.rules import add_channel, needs_four_eyes
 from hotline.core.authz import SUPERVISOR
 from hotline.core.bulk import insert_rows, update_rows
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.staff import audit
 from hotline.staff.models import StaffUser
 
 logger = logging.getLogger("hotline.cases")
 
 SYSTEM = "system"
-CASE_URL_PURPOSE = "case_url"  # blind-index purpose of Case.url_index (canonical URL)
 TRIAGE_ATTEMPTS = 3
 TRIAGE_REPORT_FIELDS = (
     "pk",
@@ -79,33 +78,6 @@ STATUS_ONLY_CLOSE_REASONS = (
 )
 PARTNER_CHANNELS = frozenset({Channel.API, Channel.NETWORK})
 NOTE_MAX_LENGTH = 10_000
-
-
-class CaseError(Exception):
-    """A case change that is not allowed; the message is for people."""
-
-
-class InvalidTransition(CaseError):
-    pass
-
-
-class StaleCase(CaseError):
-    """The case changed after the form was opened."""
-
-    def __init__(self, message: str | None = None):
-        super().__init__(message or _("This case changed after you opened the form. Reload the page and try again."))
-
-
-class CaseClaimed(CaseError):
-    """Another analyst holds the case."""
-
-
-class NotClaimed(CaseError):
-    """The acting analyst does not hold the case."""
-
-
-class ReviewRefused(CaseError):
-    pass
 
 
 def _bump_version(case_id: int) -> None:
@@ -181,8 +153,6 @@ def transition_case(
 
 
 # --- triage ------------------------------------------------------------------------------------------
-DEFAULT_TRIAGE_BATCH = 200
-MAX_TRIAGE_BATCH = 1000
 # How far into the queue (times the batch size) a batch looks for the tasks of its reports: room for the
 # batches of a few workers running side by side on PostgreSQL.
 SIBLING_WINDOW = 4
@@ -202,22 +172,6 @@ CASE_COUNT_FIELDS = (
     "version",
     "updated_at",
 )
-
-
-def triage_batch_limit() -> int:
-    """HOTLINE_TRIAGE_BATCH (default 200, 1 to 1000): how many reports one triage task takes in one transaction.
-
-    Larger batches cost less per report but hold the write lock longer: on SQLite (one writer) a public
-    submission arriving meanwhile waits until the batch commits (about 0.1 s for 200 reports, bench/casework.py).
-    """
-    value = getattr(settings, "HOTLINE_TRIAGE_BATCH", None)
-    if value is None:
-        value = os.environ.get("HOTLINE_TRIAGE_BATCH", "")
-    try:
-        limit = int(value)
-    except (TypeError, ValueError):
-        limit = DEFAULT_TRIAGE_BATCH
-    return max(1, min(MAX_TRIAGE_BATCH, limit))
 
 
 @dataclass
@@ -359,7 +313,7 @@ def triage_batch(*, first_report_id: int, limit: int | None = None) -> TriageBat
     attaches to the winner's case. The queued triage tasks of the other reports are marked done in
     the same transaction, and one audit entry records the whole batch (ids and facts only).
     """
-    limit = triage_batch_limit() if limit is None else max(1, min(MAX_TRIAGE_BATCH, limit))
+    limit = conf.triage_batch_limit() if limit is None else max(1, min(conf.MAX_TRIAGE_BATCH, limit))
     for attempt in range(TRIAGE_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -469,7 +423,7 @@ class _TriageBatch:
                 continue
             index = index_of.get(canonical.url)
             if index is None:
-                index = index_of[canonical.url] = blind_index(canonical.url, purpose=CASE_URL_PURPOSE)
+                index = index_of[canonical.url] = blind_index(canonical.url, purpose=IndexPurpose.CASE_URL)
             out[reported.url] = (canonical, index)
         return out
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -18,28 +16,19 @@ from hotline.cases.forms import AssessmentForm, CloseForm, NoteForm, QueueFilter
 from hotline.cases.models import Assessment, AssessmentStatus, Case, NexusHint
 from hotline.cases.rules import decode_cursor
 from hotline.core.authz import ANALYST, SUPERVISOR, staff_required
+from hotline.core.errors import DomainError, refusal_page
 
 CASE_ROLES = (ANALYST, SUPERVISOR)
 
 
-def _refused(request: HttpRequest, exc: services.CaseError, case: Case | None, status: int) -> HttpResponse:
-    return render(request, "cases/refused.html", {"message": str(exc), "case": case}, status=status)
+def _refused_context(request: HttpRequest, error: DomainError, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The refused page links back to the case (reloaded: it may have changed meanwhile)."""
+    case_id = kwargs.get("case_id")
+    return {"case": Case.objects.filter(pk=case_id).first() if isinstance(case_id, int) else None}
 
 
-def case_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Map the services' domain errors to clear 4xx pages, in one place."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except services.CaseError as exc:
-            case_id = kwargs.get("case_id")
-            case = Case.objects.filter(pk=case_id).first() if isinstance(case_id, int) else None
-            conflict = (services.StaleCase, services.CaseClaimed, services.NotClaimed, services.InvalidTransition)
-            return _refused(request, exc, case, 409 if isinstance(exc, conflict) else 400)
-
-    return wrapper
+# A refused action (the services' domain errors) answers with its 4xx page, which links back to the case.
+case_errors = refusal_page("cases/refused.html", context=_refused_context)
 
 
 def _user(request: HttpRequest) -> Any:

@@ -5,8 +5,9 @@ Used only as input to keyed hashes for rate limits: never stored, never logged.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest
+
+from hotline.core import conf
 
 
 def address_through_proxies(remote_addr: str, forwarded_for: str, proxy_count: int) -> str:
@@ -24,5 +25,5 @@ def client_address(request: HttpRequest) -> str:
     return address_through_proxies(
         request.META.get("REMOTE_ADDR", "") or "",
         request.META.get("HTTP_X_FORWARDED_FOR", ""),
-        int(getattr(settings, "HOTLINE_TRUSTED_PROXY_COUNT", 0) or 0),
+        conf.trusted_proxy_count(),
     )

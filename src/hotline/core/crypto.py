@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -102,15 +103,32 @@ def decrypt(token: str, *, context: str) -> str:
     return keyring().decrypt(token, context=context)
 
 
+class IndexPurpose(StrEnum):
+    """Every blind index there is. Each purpose derives its own key, so an index of emails can never be
+    compared with one of URLs. The values are part of the stored indexes: never change one."""
+
+    CASE_URL = "case_url"  # cases.Case.url_index: the canonical URL (the search finds a case by it)
+    REPORTED_URL = "reported_url"  # cases.ReportedUrl.url_index: the URL as the reporter sent it
+    RECEIPT = "receipt"  # cases.Report.receipt_index: the reporter's 16-digit receipt
+    STAFF_RECOVERY_CODE = "staff-recovery-code"  # staff two-factor recovery codes (stored as this hash)
+    SIGNATURE_EMAIL = "campaigns.signature.email"  # one signature per email and petition
+    SUBSCRIBER_EMAIL = "campaigns.subscriber.email"  # one newsletter subscription per email
+    RATE_LIMIT = "ratelimit"  # rate-limit counters (qualified by limit and window: keys never repeat)
+
+
 @lru_cache(maxsize=64)
 def _purpose_key(master: str, purpose: str) -> bytes:
-    # One derived key per purpose, so an index of emails can never be compared with one of URLs.
     return hmac.new(master.encode(), f"hotline-blind-index:{purpose}".encode(), hashlib.sha256).digest()
 
 
-def blind_index(value: str, *, purpose: str) -> str:
-    """Keyed hash (HMAC-SHA256) for exact lookups of an encrypted value; the key is not in the database."""
-    key = _purpose_key(settings.HOTLINE_INDEX_KEY, purpose)
+def blind_index(value: str, *, purpose: IndexPurpose, qualifier: str = "") -> str:
+    """Keyed hash (HMAC-SHA256) for exact lookups of an encrypted value; the key is not in the database.
+
+    `qualifier` derives one more key under the purpose (rate limits: one per limit and window).
+    """
+    if not isinstance(purpose, IndexPurpose):
+        raise TypeError("blind_index() takes an IndexPurpose, so every purpose is written down once")
+    key = _purpose_key(settings.HOTLINE_INDEX_KEY, f"{purpose.value}:{qualifier}" if qualifier else purpose.value)
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from django.db import connection
 from django.utils import timezone
 
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.core.models import RateCounter
 
 _TABLE = RateCounter._meta.db_table
@@ -46,7 +46,7 @@ def subject_key(scope: str, subject: str, window: int) -> str:
     A keyed hash under a key derived from HOTLINE_INDEX_KEY, the scope and the window: the database
     never holds the subject, and a key says nothing about the same subject in another window.
     """
-    digest = blind_index(subject, purpose=f"ratelimit:{scope}:{window}")[:32]
+    digest = blind_index(subject, purpose=IndexPurpose.RATE_LIMIT, qualifier=f"{scope}:{window}")[:32]
     return f"rl:{scope}:{window}:{digest}"
 
 

@@ -28,6 +28,7 @@ from ninja.responses import Status
 from ninja.security import HttpBearer
 from pydantic import BaseModel, ConfigDict
 
+from hotline.core.errors import DomainError, NotFound, PermissionRefused, RateLimited
 from hotline.intake import conf, selectors, services
 from hotline.intake.models import SCOPE_CREATE, SCOPE_READ, PartnerKey
 from hotline.intake.validation import ReportInput
@@ -35,7 +36,6 @@ from hotline.intake.validation import ReportInput
 logger = logging.getLogger("hotline.intake.api")
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "/api/docs#problem-"
-REVOKED = gettext_lazy("This API key has been revoked. Ask the hotline for a new key.")
 
 TITLES = {
     400: gettext_lazy("Malformed request"),
@@ -65,15 +65,6 @@ SLUGS = {
 
 
 # --- errors ------------------------------------------------------------------------------------
-class ApiProblem(Exception):
-    def __init__(self, status: int, detail: Any, *, slug: str | None = None, headers: dict[str, str] | None = None):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.slug = slug or SLUGS.get(status, "error")
-        self.headers = headers or {}
-
-
 class UnsupportedMediaType(Exception):
     pass
 
@@ -188,7 +179,7 @@ class PartnerKeyAuth(HttpBearer):
         if key is None:
             return None
         if key.is_revoked:
-            raise ApiProblem(403, REVOKED, slug="revoked")
+            raise services.KeyRevoked()
         # Every request is counted against the key's limit by the operation itself: a write in the
         # same statement as the report, a read before it reads, a refused request on its own.
         return key
@@ -197,9 +188,7 @@ class PartnerKeyAuth(HttpBearer):
 def _require_scope(request: HttpRequest, scope: str) -> PartnerKey:
     key: PartnerKey = request.auth  # type: ignore[attr-defined]
     if scope not in (key.scopes or []):
-        raise ApiProblem(
-            403, _("This API key does not have the scope %(scope)s.") % {"scope": repr(scope)}, slug="forbidden"
-        )
+        raise PermissionRefused(_("This API key does not have the scope %(scope)s.") % {"scope": repr(scope)})
     return key
 
 
@@ -367,7 +356,7 @@ def get_report(request: HttpRequest, report_id: UUID) -> Any:
         services.count_partner_request(partner_key=key)
     found = selectors.partner_report_status(partner=key.partner, public_id=report_id)
     if found is None:
-        raise ApiProblem(404, _("No report with this id was sent by your organisation."))
+        raise NotFound(_("No report with this id was sent by your organisation."))
     return Status(200, {"id": found.public_id, "status": found.status.value, "received_at": found.received_at})
 
 
@@ -380,9 +369,14 @@ def _count_refused(request: HttpRequest) -> None:
         services.count_refused_partner_request(partner_key=key)
 
 
-@api.exception_handler(ApiProblem)
-def _on_api_problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
-    return problem(exc.status, exc.detail, slug=exc.slug, headers=exc.headers)
+@api.exception_handler(DomainError)
+def _on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """Every domain error the handlers below do not describe more closely: its status, its message, and
+    its own problem type if it has one (a revoked key: `revoked`)."""
+    if request.method == "POST" and not isinstance(exc, PermissionRefused | RateLimited):
+        _count_refused(request)  # a refused write; refusals of the key itself are not counted
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) and exc.retry_after else None
+    return problem(exc.status, exc.message, slug=exc.code or None, headers=headers)
 
 
 @api.exception_handler(NinjaValidationError)
@@ -444,17 +438,6 @@ def _on_too_many(request: HttpRequest, exc: services.TooManyRequests) -> HttpRes
         % {"limit": decision.limit, "seconds": decision.retry_after},
         headers={"Retry-After": str(decision.retry_after)},
     )
-
-
-@api.exception_handler(services.KeyRevoked)
-def _on_key_revoked(request: HttpRequest, exc: services.KeyRevoked) -> HttpResponse:
-    return problem(403, REVOKED, slug="revoked")
-
-
-@api.exception_handler(services.IdempotencyConflict)
-def _on_idempotency_conflict(request: HttpRequest, exc: services.IdempotencyConflict) -> HttpResponse:
-    _count_refused(request)
-    return problem(422, str(exc), slug="idempotency-key-reused")
 
 
 @api.exception_handler(AuthenticationError)

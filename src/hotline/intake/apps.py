@@ -7,3 +7,9 @@ class IntakeConfig(AppConfig):
     name = "hotline.intake"
     label = "intake"
     verbose_name = "Intake"
+
+    def ready(self) -> None:
+        from hotline.core import conf as core_conf
+        from hotline.intake import conf
+
+        core_conf.register_accessors("intake.E001", conf.ACCESSORS)

@@ -1,7 +1,8 @@
 """Writes of the intake app: reports from every channel, reporters' messages, partner keys, idempotency.
 
 `submit_report` is the one way a report enters Hotline: Report + ReportedUrls + the triage task +
-one audit entry, in one transaction. A 2xx answer is only sent after it returns.
+one audit entry, in one transaction. A 2xx answer is only sent after it returns. The errors raised
+live in intake.errors (imported here, so `services.ReportRejected` and the rest keep working).
 """
 
 from __future__ import annotations
@@ -21,9 +22,17 @@ from django.utils.translation import gettext as _
 from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl
 from hotline.cases.tasks import triage_report
 from hotline.core.bulk import insert_rows
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.core.taskqueue import enqueue_many
 from hotline.intake import conf, ratelimit, store
+from hotline.intake.errors import (
+    BatchRejected,
+    IdempotencyConflict,
+    IntakeError,
+    KeyRevoked,
+    ReportRejected,
+    TooManyRequests,
+)
 from hotline.intake.models import DEFAULT_SCOPES, IdempotencyRecord, PartnerKey, ReporterMessage
 from hotline.intake.ratelimit import RateCount
 from hotline.intake.receipts import new_receipt, receipt_index
@@ -34,42 +43,6 @@ from hotline.staff.models import StaffUser
 PUBLIC_ACTOR = "public"
 CHANNELS = frozenset(Channel.values)
 RECEIPT_CHANNELS = frozenset({Channel.WEB, Channel.BOOKMARK, Channel.SHARE, Channel.STAFF})
-
-
-class IntakeError(Exception):
-    """A request intake cannot accept; the message is for people."""
-
-
-class ReportRejected(IntakeError):
-    """The report is not valid. `problems` maps field names (urls.<i> for URLs) to messages."""
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
-        self.problems = problems
-
-
-class BatchRejected(IntakeError):
-    """Items of a batch are not valid: {index: {field: message}}. Nothing was stored."""
-
-    def __init__(self, problems: dict[int, dict[str, str]]):
-        super().__init__(f"{len(problems)} report(s) in the batch are not valid")
-        self.problems = problems
-
-
-class TooManyRequests(IntakeError):
-    """A rate limit was reached; nothing was stored."""
-
-    def __init__(self, decision: ratelimit.Decision):
-        super().__init__(f"rate limit of {decision.limit} reached")
-        self.decision = decision
-
-
-class KeyRevoked(IntakeError):
-    """The partner key was revoked (found in the same write that would have stored the report)."""
-
-
-class IdempotencyConflict(IntakeError):
-    """The Idempotency-Key was used before for a different request."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +57,7 @@ def partner_actor(partner: str) -> str:
 
 def url_index(url: str) -> str:
     """Blind index of a URL exactly as reported (ReportedUrl.url_index)."""
-    return blind_index(url, purpose="reported_url")
+    return blind_index(url, purpose=IndexPurpose.REPORTED_URL)
 
 
 def _validated(report: ReportInput) -> ReportInput:

@@ -27,7 +27,7 @@ from hotline.cases.models import (
     Report,
     ReportedUrl,
 )
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.referrals import conf, delivery, selectors, services
 from hotline.referrals.models import PartnerHotline, Referral
 from hotline.staff import audit
@@ -131,11 +131,7 @@ def _existing_candidates() -> list[Case]:
 
 def _own_case(slot: Slot, analyst: StaffUser) -> Case:
     url = f"https://{slot.host}/demo/{slot.name}"
-    try:
-        from hotline.cases.services import CASE_URL_PURPOSE
-    except ImportError:  # older cases app
-        CASE_URL_PURPOSE = "case_url"
-    index = blind_index(url, purpose=CASE_URL_PURPOSE)
+    index = blind_index(url, purpose=IndexPurpose.CASE_URL)
     case = Case.objects.filter(url_index=index).first()
     if case is not None:
         return case
@@ -159,7 +155,8 @@ def _own_case(slot: Slot, analyst: StaffUser) -> Case:
             description="Demo: a link seen in a public forum thread.",
             triaged_at=received,
         )
-        ReportedUrl.objects.create(report=report, url=url, url_index=blind_index(url, purpose="url"), case=case)
+        reported_index = blind_index(url, purpose=IndexPurpose.REPORTED_URL)
+        ReportedUrl.objects.create(report=report, url=url, url_index=reported_index, case=case)
         assessment = Assessment.objects.create(
             case=case,
             analyst=analyst,

@@ -1,8 +1,7 @@
-"""The referral delivery state machine and the retry schedule: pure functions, no database."""
+"""The referral delivery state machine and when retries stop: pure functions, no database (the wait
+between retries is hotline.core.backoff)."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 PLANNED = "planned"
 SENT = "sent"
@@ -38,14 +37,6 @@ def state_after_success(*, delivered: bool, acknowledged: bool) -> str:
     if delivered:
         return DELIVERED
     return SENT
-
-
-def retry_delay(*, failures: int, base: timedelta, cap: timedelta) -> timedelta:
-    """Exponential backoff: base, 2*base, 4*base, ... capped (failures counts the one just made)."""
-    exponent = max(0, failures - 1)
-    if exponent > 30:
-        return cap
-    return min(cap, base * (2**exponent))
 
 
 def should_retry(*, failures: int, max_failures: int) -> bool:

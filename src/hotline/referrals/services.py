@@ -1,7 +1,8 @@
 """Writes of the referrals app: confirm a plan, delivery bookkeeping, staff actions, removal, partners.
 
 Every function runs in one transaction with its audit entry; messages are sent by tasks enqueued
-in the same transaction. Audit details hold ids and facts only (no URLs, texts or addresses).
+in the same transaction. Audit details hold ids and facts only (no URLs, texts or addresses). The
+errors raised live in referrals.errors (imported here, so `services.ReferralError` keeps working).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from django.utils.translation import gettext as _
 
 from hotline.cases.models import Case, CaseEvent, CaseState, CloseReason
 from hotline.cases.services import transition_case
+from hotline.core.backoff import backoff
 from hotline.referrals import conf, lifecycle, selectors
+from hotline.referrals.errors import ReferralError, ReferralNotFound, StalePlan
 from hotline.referrals.models import (
     FINAL_STATES,
     SENT_STATES,
@@ -43,22 +46,6 @@ from hotline.staff.models import StaffUser
 
 SYSTEM = "system:referrals"
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-class ReferralError(Exception):
-    """A referral change that is not allowed; the message is for people (shown with a 4xx)."""
-
-    status = 400
-
-
-class StalePlan(ReferralError):
-    """The case or its assessment changed after the plan was shown."""
-
-    status = 409
-
-
-class ReferralNotFound(ReferralError):
-    status = 404
 
 
 def new_reference() -> str:
@@ -528,9 +515,7 @@ def record_delivery_failure(
         referral.failed_at = now
         retry = lifecycle.should_retry(failures=referral.failures, max_failures=conf.max_failures())
         referral.next_attempt_at = (
-            now + lifecycle.retry_delay(failures=referral.failures, base=conf.retry_base(), cap=conf.retry_cap())
-            if retry
-            else None
+            now + backoff(referral.failures, base=conf.retry_base(), cap=conf.retry_cap()) if retry else None
         )
         referral.save(update_fields=_DELIVERY_FIELDS)
         audit.record(

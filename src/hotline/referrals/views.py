@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hotline.core.authz import ADMIN, ANALYST, POLICE_LIAISON, SUPERVISOR, staff_required
+from hotline.core.errors import DomainError, refusal_page
 from hotline.referrals import selectors, services
+from hotline.referrals.errors import ReferralError
 from hotline.referrals.forms import (
     AcknowledgedForm,
     ConfirmPlanForm,
@@ -26,7 +28,6 @@ from hotline.referrals.forms import (
 )
 from hotline.referrals.models import ReferralState
 from hotline.referrals.rules import HOST_NOTICE, PARTNER_HOTLINE, POLICE
-from hotline.referrals.services import ReferralError
 
 CASE_ROLES = (ANALYST, SUPERVISOR)
 
@@ -112,23 +113,30 @@ def case_plan(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
+def _back_to_case(request: HttpRequest, error: DomainError, kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {"back": f"/cases/{kwargs['case_id']}/referrals/"}
+
+
+def _back_to_referral(request: HttpRequest, error: DomainError, kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {"back": f"/referrals/{kwargs['referral_id']}/"}
+
+
+# A refused action answers with its 4xx page and a link back to where it was asked for.
+refused_back_to_case = refusal_page("referrals/refused.html", context=_back_to_case)
+refused_back_to_referral = refusal_page("referrals/refused.html", context=_back_to_referral)
+
+
 @staff_required(*CASE_ROLES)
 @require_POST
+@refused_back_to_case
 def case_removed(request: HttpRequest, case_id: int) -> HttpResponse:
     form = RemovedForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose how the removal was checked."))
         return HttpResponseRedirect(f"/cases/{case_id}/referrals/")
-    try:
-        services.mark_content_removed(case_id=case_id, actor=request.user, method=form.cleaned_data["method"])  # type: ignore[arg-type]
-    except ReferralError as exc:
-        return _refused(request, exc, back=f"/cases/{case_id}/referrals/")
+    services.mark_content_removed(case_id=case_id, actor=request.user, method=form.cleaned_data["method"])  # type: ignore[arg-type]
     messages.success(request, _("Marked as removed. The case is now monitored, then closed."))
     return HttpResponseRedirect(f"/cases/{case_id}/referrals/")
-
-
-def _refused(request: HttpRequest, exc: ReferralError, *, back: str) -> HttpResponse:
-    return render(request, "referrals/refused.html", {"message": str(exc), "back": back}, status=exc.status)
 
 
 @staff_required(*CASE_ROLES)
@@ -156,19 +164,16 @@ def _action(form_class: type | None, call: Callable[..., Any], done: Any) -> Cal
 
     @staff_required(*CASE_ROLES)
     @require_POST
+    @refused_back_to_referral
     def view(request: HttpRequest, referral_id: int) -> HttpResponse:
         back = f"/referrals/{referral_id}/"
         fields: dict[str, Any] = {}
         if form_class is not None:
             form = form_class(request.POST)
             if not form.is_valid():
-                errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-                return _refused(request, ReferralError(errors), back=back)
+                raise ReferralError("; ".join(str(e) for errs in form.errors.values() for e in errs))
             fields = form.cleaned_data
-        try:
-            call(referral_id=referral_id, actor=request.user, **fields)
-        except ReferralError as exc:
-            return _refused(request, exc, back=back)
+        call(referral_id=referral_id, actor=request.user, **fields)
         messages.success(request, done)
         # Only one fixed return address is accepted (never an open redirect).
         return HttpResponseRedirect("/referrals/failed/" if request.POST.get("next") == "/referrals/failed/" else back)
@@ -186,11 +191,9 @@ not_removed = _action(NotRemovedForm, services.mark_not_removed, gettext_lazy("T
 
 @staff_required(*CASE_ROLES, POLICE_LIAISON)
 @require_POST
+@refused_back_to_referral
 def download_package(request: HttpRequest, referral_id: int) -> HttpResponse:
-    try:
-        content, sha256, filename = services.open_package(referral_id=referral_id, actor=request.user)  # type: ignore[arg-type]
-    except ReferralError as exc:
-        return _refused(request, exc, back=f"/referrals/{referral_id}/")
+    content, sha256, filename = services.open_package(referral_id=referral_id, actor=request.user)  # type: ignore[arg-type]
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Package-SHA256"] = sha256

@@ -1,4 +1,7 @@
-"""Writes about staff: accounts, roles, enrolment links. Each one audited in its transaction."""
+"""Writes about staff: accounts, roles, enrolment links. Each one audited in its transaction.
+
+The errors raised live in staff.errors (imported here, so `services.StaffError` keeps working).
+"""
 
 from __future__ import annotations
 
@@ -21,15 +24,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hotline.core import crypto
 from hotline.core.authz import ADMIN, ROLES
 from hotline.staff import audit, rules
+from hotline.staff.errors import EnrolmentLinkNotValid, StaffError
 from hotline.staff.models import EnrolmentLink, StaffUser
-
-
-class StaffError(Exception):
-    """A staff change that cannot be made; the message is for people."""
-
-
-class EnrolmentLinkNotValid(StaffError):
-    """The enrolment link is unknown, used, expired, or its account is deactivated."""
 
 
 def _validate_roles(roles: Iterable[str]) -> list[str]:
@@ -181,7 +177,7 @@ def recovery_code_digest(code: str) -> str:
     """What is stored for a recovery code, never the code itself: a keyed hash (HMAC-SHA256 with
     HOTLINE_INDEX_KEY, which is not in the database), cut to django-otp's 16-character token column.
     A copy of the database alone gives no code that signs in."""
-    return crypto.blind_index(rules.clean_code(code), purpose="staff-recovery-code")[:16]
+    return crypto.blind_index(rules.clean_code(code), purpose=crypto.IndexPurpose.STAFF_RECOVERY_CODE)[:16]
 
 
 def _stored_recovery_token(device: Device, code: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
 
 class TracingConfig(AppConfig):
@@ -15,25 +16,26 @@ class TracingConfig(AppConfig):
     verbose_name = "Tracing"
 
     def ready(self) -> None:
+        from hotline.core import conf as core_conf
+        from hotline.tracing import conf
+
+        # A malformed value of any tracing setting (HOTLINE_DNS_SERVERS, timeouts, ...) is tracing.E001.
+        core_conf.register_accessors("tracing.E001", conf.ACCESSORS)
         checks.register(check_tracing_settings)
 
 
 def check_tracing_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """Misconfigured tracing shows at start-up, not as a failed trace days later."""
+    """Misconfigured tracing shows at start-up, not as a failed trace days later. Values that do not
+    parse are reported by the settings check (tracing.E001); this one looks at the files they name."""
     from hotline.tracing import conf
     from hotline.tracing.rules import load_catalogue
 
     problems: list[checks.CheckMessage] = []
     try:
-        conf.dns_config()
-    except ValueError:
-        problems.append(
-            checks.Error(
-                "HOTLINE_DNS_SERVERS must be a comma-separated list of ip[:port] (IPv6 as [ip]:port).",
-                id="tracing.E001",
-            )
-        )
-    for path in conf.geoip_paths():
+        geoip_paths = conf.geoip_paths()
+    except ImproperlyConfigured:
+        geoip_paths = ()
+    for path in geoip_paths:
         if not os.path.isfile(path):
             problems.append(
                 checks.Warning(
@@ -42,6 +44,8 @@ def check_tracing_settings(app_configs: Any = None, **kwargs: Any) -> list[check
             )
     try:
         load_catalogue(conf.cdn_data_path())
+    except ImproperlyConfigured:
+        pass
     except (OSError, ValueError, KeyError, TypeError):
         problems.append(checks.Error("HOTLINE_CDN_DATA is not a readable CDN list (JSON).", id="tracing.E002"))
     return problems

@@ -1,65 +1,47 @@
-"""Settings of the tracing app, read at call time (tests override them with pytest-django's `settings`).
-
-Every value may come from Django settings or, failing that, from the environment variable of the
-same name; see docs/tracing.md for what each one does.
-"""
+"""Settings of the tracing app, read through hotline.core.conf at call time (tests override them with
+pytest-django's `settings`); see docs/tracing.md for what each one does."""
 
 from __future__ import annotations
 
-import os
+import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from hotline.core import conf
 
 IANA_RDAP_BOOTSTRAP = "https://data.iana.org/rdap/ipv4.json,https://data.iana.org/rdap/ipv6.json"
 BUNDLED_CDN_DATA = Path(__file__).resolve().parent / "data" / "cdn_networks.json"
 
 
-def _get(name: str, default: Any) -> Any:
-    value = getattr(settings, name, None)
-    if value is None or value == "":
-        value = os.environ.get(name, "")
-    return default if value == "" or value is None else value
-
-
-def _float(name: str, default: float) -> float:
-    return float(_get(name, default))
-
-
-def _int(name: str, default: int) -> int:
-    return int(_get(name, default))
-
-
 def trace_ttl() -> timedelta:
-    return timedelta(hours=_float("HOTLINE_TRACE_TTL_HOURS", 24))
+    return timedelta(hours=conf.number("HOTLINE_TRACE_TTL_HOURS", 24))
 
 
 def max_attempts() -> int:
-    return max(1, _int("HOTLINE_TRACE_MAX_ATTEMPTS", 5))
+    return conf.integer("HOTLINE_TRACE_MAX_ATTEMPTS", 5, minimum=1)
 
 
 def retry_base() -> timedelta:
-    return timedelta(seconds=_float("HOTLINE_TRACE_RETRY_SECONDS", 300))
+    return timedelta(seconds=conf.number("HOTLINE_TRACE_RETRY_SECONDS", 300))
 
 
 def retry_cap() -> timedelta:
-    return timedelta(seconds=_float("HOTLINE_TRACE_RETRY_MAX_SECONDS", 6 * 3600))
+    return timedelta(seconds=conf.number("HOTLINE_TRACE_RETRY_MAX_SECONDS", 6 * 3600))
 
 
 def refresh_batch() -> int:
-    return max(1, _int("HOTLINE_TRACE_REFRESH_BATCH", 200))
+    return conf.integer("HOTLINE_TRACE_REFRESH_BATCH", 200, minimum=1)
 
 
 def max_addresses() -> int:
-    return max(1, _int("HOTLINE_TRACE_MAX_ADDRESSES", 8))
+    return conf.integer("HOTLINE_TRACE_MAX_ADDRESSES", 8, minimum=1)
 
 
 def trace_budget() -> float:
     """Seconds one trace may spend on the network before the remaining lookups are left for a retry."""
-    return _float("HOTLINE_TRACE_BUDGET_SECONDS", 60)
+    return conf.number("HOTLINE_TRACE_BUDGET_SECONDS", 60)
 
 
 @dataclass(frozen=True)
@@ -72,8 +54,6 @@ class DnsConfig:
 
 def parse_servers(text: str) -> tuple[tuple[str, int], ...]:
     """'192.0.2.53, 127.0.0.1:5353, [::1]:53, ::1' -> ((ip, port), ...). Raises ValueError."""
-    import ipaddress
-
     out = []
     for item in (part.strip() for part in text.split(",")):
         if not item:
@@ -93,13 +73,26 @@ def parse_servers(text: str) -> tuple[tuple[str, int], ...]:
     return tuple(out)
 
 
+def _servers(value: Any) -> tuple[tuple[str, int], ...]:
+    if not isinstance(value, str):
+        raise TypeError(type(value).__name__)
+    return parse_servers(value)
+
+
+def dns_servers() -> tuple[tuple[str, int], ...]:
+    """HOTLINE_DNS_SERVERS (empty: the system resolver's)."""
+    return conf.parsed(
+        "HOTLINE_DNS_SERVERS", (), _servers, expects="a comma-separated list of ip[:port] (IPv6 as [ip]:port)"
+    )
+
+
 def dns_config() -> DnsConfig:
-    timeout = _float("HOTLINE_DNS_TIMEOUT", 3.0)
+    timeout = conf.number("HOTLINE_DNS_TIMEOUT", 3.0)
     return DnsConfig(
-        servers=parse_servers(str(_get("HOTLINE_DNS_SERVERS", ""))),
+        servers=dns_servers(),
         timeout=timeout,
-        lifetime=max(timeout, _float("HOTLINE_DNS_LIFETIME", timeout * 2.5)),
-        max_cname=max(1, _int("HOTLINE_DNS_MAX_CNAME", 8)),
+        lifetime=max(timeout, conf.number("HOTLINE_DNS_LIFETIME", timeout * 2.5)),
+        max_cname=conf.integer("HOTLINE_DNS_MAX_CNAME", 8, minimum=1),
     )
 
 
@@ -113,25 +106,42 @@ class RdapConfig:
 
 
 def rdap_config() -> RdapConfig:
-    sources = str(_get("HOTLINE_RDAP_BOOTSTRAP", IANA_RDAP_BOOTSTRAP))
+    named = conf.comma_list("HOTLINE_RDAP_BOOTSTRAP")
     return RdapConfig(
-        explicit=bool(_get("HOTLINE_RDAP_BOOTSTRAP", "")),
-        bootstrap=tuple(s.strip() for s in sources.split(",") if s.strip()),
-        timeout=_float("HOTLINE_RDAP_TIMEOUT", 10.0),
-        max_bytes=_int("HOTLINE_RDAP_MAX_BYTES", 1024 * 1024),
-        proxy=str(_get("HOTLINE_RDAP_PROXY", "")),
+        explicit=bool(named),
+        bootstrap=named or tuple(IANA_RDAP_BOOTSTRAP.split(",")),
+        timeout=conf.number("HOTLINE_RDAP_TIMEOUT", 10.0),
+        max_bytes=conf.integer("HOTLINE_RDAP_MAX_BYTES", 1024 * 1024),
+        proxy=conf.text("HOTLINE_RDAP_PROXY", ""),
     )
 
 
 def geoip_paths() -> tuple[str, ...]:
     """HOTLINE_GEOIP_MMDB: one MaxMind-format file, or several separated by commas (country + ASN)."""
-    return tuple(p.strip() for p in str(_get("HOTLINE_GEOIP_MMDB", "")).split(",") if p.strip())
+    return conf.comma_list("HOTLINE_GEOIP_MMDB")
 
 
 def cdn_data_path() -> Path:
-    return Path(str(_get("HOTLINE_CDN_DATA", BUNDLED_CDN_DATA)))
+    return conf.path("HOTLINE_CDN_DATA", BUNDLED_CDN_DATA)
 
 
 def stuck_after() -> timedelta:
     """A queued trace whose task has not run for this long is taken as lost and queued again."""
-    return timedelta(hours=_float("HOTLINE_TRACE_STUCK_HOURS", 6))
+    return timedelta(hours=conf.number("HOTLINE_TRACE_STUCK_HOURS", 6))
+
+
+ACCESSORS: tuple[conf.Accessor, ...] = (
+    trace_ttl,
+    max_attempts,
+    retry_base,
+    retry_cap,
+    refresh_batch,
+    max_addresses,
+    trace_budget,
+    dns_servers,
+    dns_config,
+    rdap_config,
+    geoip_paths,
+    cdn_data_path,
+    stuck_after,
+)

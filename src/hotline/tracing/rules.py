@@ -1,4 +1,4 @@
-"""Plain rules of hosting localisation (no database, no network): host names, freshness, backoff, CDNs."""
+"""Plain rules of hosting localisation (no database, no network): host names, freshness, retries, CDNs."""
 
 from __future__ import annotations
 
@@ -54,14 +54,6 @@ def is_ip_literal(host: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def retry_delay(attempt: int, *, base: timedelta, cap: timedelta) -> timedelta:
-    """Exponential backoff after failed attempt number `attempt` (1-based): base, 2·base, 4·base, … ≤ cap."""
-    if attempt < 1:
-        raise ValueError("attempts start at 1")
-    seconds = base.total_seconds() * (2 ** min(attempt - 1, 30))
-    return timedelta(seconds=min(seconds, cap.total_seconds()))
 
 
 def should_retry(attempt: int, *, max_attempts: int) -> bool:

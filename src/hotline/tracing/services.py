@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hotline.cases.models import Case, CaseState
+from hotline.core.backoff import backoff
 from hotline.core.bulk import insert_rows
 from hotline.core.taskqueue import enqueue_many
 from hotline.staff import audit
@@ -27,7 +28,6 @@ from hotline.tracing.rules import (
     is_fresh,
     normalise_host,
     primary_country,
-    retry_delay,
     should_retry,
 )
 
@@ -227,9 +227,7 @@ def record_outcome(
                 trace.attempts, max_attempts=conf.max_attempts()
             ):
                 trace.status = TraceStatus.RETRYING
-                trace.next_retry_at = finished + retry_delay(
-                    trace.attempts, base=conf.retry_base(), cap=conf.retry_cap()
-                )
+                trace.next_retry_at = finished + backoff(trace.attempts, base=conf.retry_base(), cap=conf.retry_cap())
                 _enqueue(trace.host, run_after=trace.next_retry_at)
             else:
                 trace.status = TraceStatus.FAILED

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl, ReportKind
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 
 
 def store_report(
@@ -45,7 +45,7 @@ def store_report(
     )
     for i, url in enumerate(urls):
         ReportedUrl.objects.create(
-            report=report, position=i, url=url, url_index=blind_index(url, purpose="reported_url")
+            report=report, position=i, url=url, url_index=blind_index(url, purpose=IndexPurpose.REPORTED_URL)
         )
     return report
 

@@ -15,7 +15,7 @@ from hotline.cases.models import Case, CaseState, Channel, NexusHint, ReportKind
 from hotline.cases.rules import QueueKey, decode_cursor
 from hotline.cases.selectors import QueueFilters, queue_page
 from hotline.cases.tests.conftest import store_report
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +161,7 @@ def test_queue_page_filters_by_query_string(staff_client: Any) -> None:
 def test_search_is_post_only_and_finds_by_url_receipt_id_and_domain(staff_client: Any) -> None:
     url = "https://files.example.test/album/42?utm_source=x"
     receipt = "1234567812345678"
-    report = store_report(url, receipt_index=blind_index(receipt, purpose="receipt"))
+    report = store_report(url, receipt_index=blind_index(receipt, purpose=IndexPurpose.RECEIPT))
     case_id = services.triage_report(report_id=report.pk).case_ids[0]
     other = services.triage_report(report_id=store_report("https://img.files.example.test/z").pk).case_ids[0]
     client = staff_client("analyst")

@@ -17,7 +17,7 @@ from hotline.cases.canonical import canonicalize_url
 from hotline.cases.models import Case, CaseEvent, CaseState, Channel, NexusHint, Report, ReportKind
 from hotline.cases.priority import case_priority
 from hotline.cases.tests.conftest import store_report
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.staff import audit
 from hotline.staff.models import AuditEntry
 
@@ -27,7 +27,7 @@ URL = "https://files.example.test/album/42"
 
 
 def case_for(url: str) -> Case:
-    return Case.objects.get(url_index=blind_index(canonicalize_url(url).url, purpose="case_url"))
+    return Case.objects.get(url_index=blind_index(canonicalize_url(url).url, purpose=IndexPurpose.CASE_URL))
 
 
 def test_a_report_with_a_url_becomes_a_triaged_case() -> None:
@@ -55,8 +55,8 @@ def test_the_canonical_url_is_encrypted_and_indexed_with_its_own_purpose() -> No
         cursor.execute("SELECT canonical_url, url_index FROM cases_case")
         stored, index = cursor.fetchone()
     assert "example.test" not in stored and stored.startswith("enc1:")
-    assert index == blind_index(canonicalize_url(URL).url, purpose="case_url")
-    assert index != blind_index(canonicalize_url(URL).url, purpose="reported_url")
+    assert index == blind_index(canonicalize_url(URL).url, purpose=IndexPurpose.CASE_URL)
+    assert index != blind_index(canonicalize_url(URL).url, purpose=IndexPurpose.REPORTED_URL)
 
 
 def test_spellings_of_one_url_end_up_on_one_case() -> None:
@@ -324,7 +324,7 @@ def test_two_reports_of_one_url_at_once_make_one_case() -> None:
 def test_losing_the_insert_race_attaches_to_the_winners_case() -> None:
     """Deterministic: another transaction inserts the case first and commits while our insert waits on the
     unique index; our insert then fails inside its savepoint and triage attaches to the winner's case."""
-    index = blind_index(canonicalize_url(URL).url, purpose="case_url")
+    index = blind_index(canonicalize_url(URL).url, purpose=IndexPurpose.CASE_URL)
     report = store_report(URL)
     inserted = threading.Event()
     errors: list[BaseException] = []

@@ -10,18 +10,19 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from hotline.cases import services
+from hotline.cases import conf, services
 from hotline.cases.canonical import canonicalize_url
 from hotline.cases.models import Case, CaseEvent, CaseState, Channel, NexusHint, Report, ReportKind
 from hotline.cases.tasks import triage_report as triage_task
 from hotline.cases.tests.conftest import store_report
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.staff import audit
 from hotline.staff.models import AuditEntry
 
@@ -32,7 +33,7 @@ OTHER = "https://img-host.example/p/7"
 
 
 def case_for(url: str) -> Case:
-    return Case.objects.get(url_index=blind_index(canonicalize_url(url).url, purpose="case_url"))
+    return Case.objects.get(url_index=blind_index(canonicalize_url(url).url, purpose=IndexPurpose.CASE_URL))
 
 
 def minutes_ago(n: int) -> Any:
@@ -159,10 +160,11 @@ def test_the_limit_comes_from_the_setting(settings: Any) -> None:
     reports = [store_report(f"https://files.example.test/{i}") for i in range(4)]
     settings.HOTLINE_TRIAGE_BATCH = 2
     assert len(services.triage_batch(first_report_id=reports[0].pk).triaged) == 2
-    settings.HOTLINE_TRIAGE_BATCH = "not a number"
-    assert services.triage_batch_limit() == services.DEFAULT_TRIAGE_BATCH
+    settings.HOTLINE_TRIAGE_BATCH = "not a number"  # refused with the setting's name, never a silent default
+    with pytest.raises(ImproperlyConfigured, match="HOTLINE_TRIAGE_BATCH"):
+        conf.triage_batch_limit()
     settings.HOTLINE_TRIAGE_BATCH = 0
-    assert services.triage_batch_limit() == 1
+    assert conf.triage_batch_limit() == 1
 
 
 def test_a_triaged_or_vanished_first_report_still_drains_the_others() -> None:
@@ -411,7 +413,7 @@ def test_two_batches_racing_on_one_url_make_one_case() -> None:
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_that_loses_the_insert_race_is_run_again_and_attaches() -> None:
-    index = blind_index(canonicalize_url(URL).url, purpose="case_url")
+    index = blind_index(canonicalize_url(URL).url, purpose=IndexPurpose.CASE_URL)
     report = store_report(URL, received_at=minutes_ago(2))
     store_report(OTHER, received_at=minutes_ago(1))
     inserted = threading.Event()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 
 import pytest
@@ -10,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from hotline.core import crypto
-from hotline.core.crypto import DecryptionError, Keyring, KeyringError
+from hotline.core.crypto import DecryptionError, IndexPurpose, Keyring, KeyringError
 
 
 def spec(kid: str) -> str:
@@ -54,12 +56,44 @@ def test_bad_keyring_specs_are_refused(bad: str) -> None:
 
 
 def test_blind_index_is_keyed_and_purpose_bound(settings) -> None:  # type: ignore[no-untyped-def]
-    a = crypto.blind_index("https://host.example/", purpose="url")
-    assert a == crypto.blind_index("https://host.example/", purpose="url")
-    assert a != crypto.blind_index("https://host.example/", purpose="email")
+    a = crypto.blind_index("https://host.example/", purpose=IndexPurpose.REPORTED_URL)
+    assert a == crypto.blind_index("https://host.example/", purpose=IndexPurpose.REPORTED_URL)
+    assert a != crypto.blind_index("https://host.example/", purpose=IndexPurpose.SUBSCRIBER_EMAIL)
+    assert a != crypto.blind_index("https://host.example/", purpose=IndexPurpose.CASE_URL)
     settings.HOTLINE_INDEX_KEY = "another-key"
     crypto._purpose_key.cache_clear()
-    assert a != crypto.blind_index("https://host.example/", purpose="url")
+    assert a != crypto.blind_index("https://host.example/", purpose=IndexPurpose.REPORTED_URL)
+
+
+# The purposes' texts are part of every stored index: changing one would make every lookup miss.
+STORED_PURPOSES = {
+    IndexPurpose.CASE_URL: "case_url",
+    IndexPurpose.REPORTED_URL: "reported_url",
+    IndexPurpose.RECEIPT: "receipt",
+    IndexPurpose.STAFF_RECOVERY_CODE: "staff-recovery-code",
+    IndexPurpose.SIGNATURE_EMAIL: "campaigns.signature.email",
+    IndexPurpose.SUBSCRIBER_EMAIL: "campaigns.subscriber.email",
+    IndexPurpose.RATE_LIMIT: "ratelimit",
+}
+
+
+def test_every_purpose_keeps_the_key_its_stored_indexes_were_made_with(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.HOTLINE_INDEX_KEY = "pinned-test-key"
+    assert set(STORED_PURPOSES) == set(IndexPurpose)
+
+    def by_hand(value: str, purpose_text: str) -> str:
+        key = hmac.new(b"pinned-test-key", f"hotline-blind-index:{purpose_text}".encode(), hashlib.sha256).digest()
+        return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+    for purpose, text in STORED_PURPOSES.items():
+        assert crypto.blind_index("1234567890123456", purpose=purpose) == by_hand("1234567890123456", text)
+    qualified = crypto.blind_index("198.51.100.0/24", purpose=IndexPurpose.RATE_LIMIT, qualifier="submit:42")
+    assert qualified == by_hand("198.51.100.0/24", "ratelimit:submit:42")
+
+
+def test_blind_index_takes_only_a_declared_purpose() -> None:
+    with pytest.raises(TypeError, match="IndexPurpose"):
+        crypto.blind_index("https://host.example/", purpose="url")  # type: ignore[arg-type]
 
 
 @pytest.mark.django_db

@@ -312,3 +312,38 @@ def test_a_batch_problem_counts_in_words_that_fit(client: Client, partner: Any) 
     )
     assert one["detail"].startswith("1 report in the batch is not valid")
     assert two["detail"].startswith("2 rapporter i satsen är inte giltiga")
+
+
+def test_domain_errors_become_the_same_problems_through_the_one_handler(
+    client: Client, partner: Any, settings: Any
+) -> None:
+    """Refused scope, revoked key, reused Idempotency-Key and an unknown report: one handler, the bodies
+    (type, title, detail) and the counting of refused writes as they always were."""
+    settings.HOTLINE_API_REQUESTS_PER_MINUTE = 2
+    _, reader = services.create_partner_key(partner="Reader", actor="test", scopes=["reports:read"])
+    assert assert_problem(post(client, "/api/v1/reports", SMALLEST, reader), 403) == {
+        "type": "/api/docs#problem-forbidden",
+        "title": "Not allowed",
+        "status": 403,
+        "detail": "This API key does not have the scope 'reports:create'.",
+    }
+    unknown = client.get("/api/v1/reports/00000000-0000-4000-8000-000000000000", HTTP_AUTHORIZATION=f"Bearer {reader}")
+    assert assert_problem(unknown, 404)["type"] == "/api/docs#problem-not-found"
+
+    headers = {"HTTP_IDEMPOTENCY_KEY": "same-key"}
+    assert post(client, "/api/v1/reports", SMALLEST, partner[1], **headers).status_code == 201
+    other = {**SMALLEST, "description": "Another report."}
+    reused = assert_problem(post(client, "/api/v1/reports", other, partner[1], **headers), 422)
+    assert reused["type"] == "/api/docs#problem-idempotency-key-reused"
+    assert reused["detail"].startswith("This Idempotency-Key was already used for a different request.")
+    assert_problem(post(client, "/api/v1/reports", SMALLEST, partner[1]), 429)  # the reused key counted
+
+    key_record, key = services.create_partner_key(partner="Gone", actor="test")
+    services.revoke_partner_key(key=key_record, actor="test")
+    for _ in range(4):  # a revoked key is refused every time, never counted into a 429
+        assert assert_problem(post(client, "/api/v1/reports", SMALLEST, key), 403) == {
+            "type": "/api/docs#problem-revoked",
+            "title": "Not allowed",
+            "status": 403,
+            "detail": "This API key has been revoked. Ask the hotline for a new key.",
+        }

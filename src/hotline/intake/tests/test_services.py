@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from hotline.cases.models import Channel, Report, ReportedUrl
 from hotline.cases.tasks import triage_report
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.core.models import RateCounter
 from hotline.intake import demo, services, store, tasks
 from hotline.intake.models import IdempotencyRecord, PartnerKey, ReporterMessage
@@ -46,7 +46,7 @@ def test_submit_report_writes_everything_in_one_go() -> None:
     report = submitted.report
     assert len(submitted.receipt) == 16 and report.receipt_index == receipt_index(submitted.receipt)
     urls = list(ReportedUrl.objects.filter(report=report))
-    assert [u.url_index for u in urls] == [blind_index(u.url, purpose="reported_url") for u in urls]
+    assert [u.url_index for u in urls] == [blind_index(u.url, purpose=IndexPurpose.REPORTED_URL) for u in urls]
     task = DBTaskResult.objects.get()
     assert task.task_path == triage_report.module_path and task.args_kwargs["args"] == [report.pk]
     # Public reports reach the audit log through triage (system actor), not on the public hot path.

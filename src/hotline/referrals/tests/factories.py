@@ -20,7 +20,7 @@ from hotline.cases.models import (
     Report,
     ReportedUrl,
 )
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.referrals.models import PartnerHotline
 from hotline.staff.models import StaffUser
 
@@ -92,7 +92,7 @@ def make_case(
         kind=kind,
         state=state,
         canonical_url=url,
-        url_index=blind_index(url, purpose="case_url") if url else None,
+        url_index=blind_index(url, purpose=IndexPurpose.CASE_URL) if url else None,
         host=host if url else "",
         registered_domain=".".join(host.split(".")[-2:]) if url else "",
         hosting_country=country,
@@ -108,7 +108,8 @@ def make_case(
         situation_case=None if url else case,
     )
     if url:
-        ReportedUrl.objects.create(report=report, url=url, url_index=blind_index(url, purpose="url"), case=case)
+        reported_index = blind_index(url, purpose=IndexPurpose.REPORTED_URL)
+        ReportedUrl.objects.create(report=report, url=url, url_index=reported_index, case=case)
     if verdict:
         Assessment.objects.create(
             case=case,

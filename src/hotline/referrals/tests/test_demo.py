@@ -36,3 +36,24 @@ def test_demo_has_every_state_and_is_idempotent() -> None:
     for referral in Referral.objects.all():
         assert referral.recipient_email == "" or referral.recipient_email.endswith(".example")
         assert referral.case.host.endswith((".example.test", ".example", ".invalid")) or not referral.case.host
+
+
+def test_the_demo_cases_are_found_by_searching_their_urls() -> None:
+    """The demo's reported URLs carry the index intake gives them, so both ways the case search looks
+    a URL up (its canonical form, and as reported) find the demo case."""
+    from hotline.cases.models import ReportedUrl
+    from hotline.cases.selectors import search_cases
+    from hotline.core.crypto import IndexPurpose, blind_index
+    from hotline.referrals import demo
+    from hotline.staff import demo as staff_demo
+
+    out = io.StringIO()
+    staff_demo.load(out)
+    demo.load(out)
+    rows = list(ReportedUrl.objects.all())  # only the referrals demo ran: all of them are its own
+    assert len(rows) >= 5
+    for row in rows:
+        found = search_cases(query=row.url)
+        assert found.kind == "url" and [c.pk for c in found.cases] == [row.case_id]
+        as_reported = ReportedUrl.objects.filter(url_index=blind_index(row.url, purpose=IndexPurpose.REPORTED_URL))
+        assert list(as_reported.values_list("case_id", flat=True)) == [row.case_id]

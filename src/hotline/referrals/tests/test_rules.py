@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from django.utils import translation
 
+from hotline.core.backoff import backoff
 from hotline.referrals import lifecycle
 from hotline.referrals.rules import (
     DEFAULT_RULES,
@@ -190,10 +191,10 @@ def test_retry_backoff_doubles_and_is_capped() -> None:
     from datetime import timedelta
 
     base, cap = timedelta(minutes=5), timedelta(hours=1)
-    delays = [lifecycle.retry_delay(failures=n, base=base, cap=cap) for n in range(1, 7)]
+    delays = [backoff(n, base=base, cap=cap) for n in range(1, 7)]
     assert delays[:4] == [timedelta(minutes=m) for m in (5, 10, 20, 40)]
     assert delays[4:] == [cap, cap]
-    assert lifecycle.retry_delay(failures=500, base=base, cap=cap) == cap
+    assert backoff(500, base=base, cap=cap) == cap
     assert lifecycle.should_retry(failures=7, max_failures=8) and not lifecycle.should_retry(failures=8, max_failures=8)
 
 

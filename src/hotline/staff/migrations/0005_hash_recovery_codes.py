@@ -4,7 +4,7 @@ leaves the hashes, and staff then need new codes (a new enrolment link)."""
 
 from django.db import migrations
 
-from hotline.core.crypto import blind_index
+from hotline.core.crypto import IndexPurpose, blind_index
 
 
 def hash_plain_codes(apps, schema_editor):  # type: ignore[no-untyped-def]
@@ -12,7 +12,7 @@ def hash_plain_codes(apps, schema_editor):  # type: ignore[no-untyped-def]
     for token in StaticToken.objects.all().iterator():
         if len(token.token) < 16:  # a plain code (django-otp's codes are 8 characters); hashes are 16
             code = "".join(ch for ch in token.token if ch not in " -\t").lower()
-            token.token = blind_index(code, purpose="staff-recovery-code")[:16]
+            token.token = blind_index(code, purpose=IndexPurpose.STAFF_RECOVERY_CODE)[:16]
             token.save(update_fields=["token"])
 
 

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from hotline.cases.models import Case, CaseState, ReportKind
+from hotline.core.conf import check_settings
 from hotline.staff.models import AuditEntry
 from hotline.tracing import demo
 from hotline.tracing.apps import check_tracing_settings
@@ -91,11 +92,14 @@ def test_template_in_swedish(world, run_tasks):
 
 
 def test_system_checks(settings, tmp_path):
-    assert check_tracing_settings() == []
+    # A value that does not parse (tracing.E001) is found by the one settings check, the files by tracing's.
+    assert [*check_settings(), *check_tracing_settings()] == []
     settings.HOTLINE_DNS_SERVERS = "resolver.example"
     settings.HOTLINE_GEOIP_MMDB = str(tmp_path / "missing.mmdb")
     settings.HOTLINE_CDN_DATA = str(tmp_path / "missing.json")
-    assert {m.id for m in check_tracing_settings()} == {"tracing.E001", "tracing.W001", "tracing.E002"}
+    found = [*check_settings(), *check_tracing_settings()]
+    assert {m.id for m in found} == {"tracing.E001", "tracing.W001", "tracing.E002"}
+    assert "HOTLINE_DNS_SERVERS" in next(m.msg for m in found if m.id == "tracing.E001")
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from hotline.core.backoff import backoff
 from hotline.tracing import conf
 from hotline.tracing.rules import (
     CdnCatalogue,
@@ -14,7 +15,6 @@ from hotline.tracing.rules import (
     load_catalogue,
     normalise_host,
     primary_country,
-    retry_delay,
     should_retry,
 )
 
@@ -56,10 +56,10 @@ def test_urls_and_junk_are_refused(raw):
 
 def test_backoff_doubles_up_to_the_cap():
     base, cap = timedelta(minutes=5), timedelta(hours=1)
-    delays = [retry_delay(n, base=base, cap=cap) for n in range(1, 7)]
+    delays = [backoff(n, base=base, cap=cap) for n in range(1, 7)]
     assert delays == [timedelta(minutes=m) for m in (5, 10, 20, 40, 60, 60)]
     with pytest.raises(ValueError):
-        retry_delay(0, base=base, cap=cap)
+        backoff(0, base=base, cap=cap)
     assert should_retry(4, max_attempts=5) and not should_retry(5, max_attempts=5)
 
 

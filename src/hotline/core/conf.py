@@ -1,0 +1,281 @@
+"""The one settings reader: a Django setting, else the environment variable of the same name, else a default.
+
+Every app keeps a `conf.py` of named accessors (`claim_duration()`, `max_urls()`, ...) built on the typed
+readers here, and registers them with `register_accessors` in its `AppConfig.ready()`; the system check
+`check_settings` reads every registered accessor at start-up, so a malformed value stops `manage.py check`
+and the server with a message that names the setting, instead of failing (or being ignored) days later.
+
+Rules, the same for every setting:
+- a Django setting wins if it is set and not None (tests use pytest-django's `settings`);
+- else the environment variable of the same name, if it is not empty (surrounding spaces are dropped);
+- else the accessor's default.
+A value that does not parse raises `ImproperlyConfigured` naming the setting and what it expects (never the
+value: it could be a password in a proxy URL). Bounds of `integer`/`number` are a policy, not a parse: a
+value outside them is brought to the nearest bound, as each accessor did before there was one reader.
+
+Reads are cached (the intake hot path reads several settings per report) and the cache is emptied on
+Django's `setting_changed`; a test that changes the environment itself calls `clear_cache()`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+
+T = TypeVar("T")
+Accessor = Callable[[], object]
+
+_cache: dict[tuple[Any, ...], Any] = {}
+_recorders: list[set[str]] = []
+_accessors: dict[str, tuple[Accessor, ...]] = {}
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def clear_cache(**kwargs: Any) -> None:
+    """Forget every value read (connected to `setting_changed`)."""
+    _cache.clear()
+
+
+setting_changed.connect(clear_cache, dispatch_uid="hotline.core.conf.clear_cache")
+
+
+def _lookup(name: str) -> tuple[Any, str]:
+    """(value, where it came from); (None, "") when neither a setting nor the environment gives one."""
+    value = getattr(settings, name, None)
+    if value is not None:
+        return value, "Django settings"
+    raw = os.environ.get(name, "").strip()
+    if raw:
+        return raw, "the environment"
+    return None, ""
+
+
+def _read(key: tuple[Any, ...], name: str, default: Any, parse: Callable[[Any], Any], expects: str) -> Any:
+    """Read `name`, parse it (the default is taken as it is), cache the result under `key`."""
+    for names in _recorders:
+        names.add(name)
+    value, source = _lookup(name)
+    if not source:
+        result = default
+    else:
+        try:
+            result = parse(value)
+        except (TypeError, ValueError):
+            # `from None`: the parser's own message may quote the value (a proxy URL with a password).
+            raise ImproperlyConfigured(f"{name} must be {expects} (set in {source}).") from None
+    _cache[key] = result
+    return result
+
+
+def _clamp(value: T, minimum: Any, maximum: Any) -> T:
+    if minimum is not None and value < minimum:  # type: ignore[operator]
+        return minimum  # type: ignore[no-any-return]
+    if maximum is not None and value > maximum:  # type: ignore[operator]
+        return maximum  # type: ignore[no-any-return]
+    return value
+
+
+# --- typed readers -----------------------------------------------------------------------------------
+def text(name: str, default: str = "") -> str:
+    """A string. A Django setting of another type is refused (it is almost always a mistake)."""
+    key = ("text", name, default)
+    try:
+        return _cache[key]  # type: ignore[no-any-return]
+    except KeyError:
+        return _read(key, name, default, _as_text, "text")  # type: ignore[no-any-return]
+
+
+def _as_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(type(value).__name__)
+    return value
+
+
+def integer(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """A whole number (an int, or digits with an optional sign); outside the bounds it takes the nearest."""
+    key = ("integer", name, default, minimum, maximum)
+    try:
+        return _cache[key]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise TypeError(type(value).__name__)
+        if isinstance(value, str):
+            if not _INTEGER.fullmatch(value.strip()):
+                raise ValueError("not a whole number")
+            value = int(value)
+        return _clamp(value, minimum, maximum)
+
+    return _read(key, name, default, parse, "a whole number")  # type: ignore[no-any-return]
+
+
+def number(name: str, default: float, *, minimum: float | None = None, maximum: float | None = None) -> float:
+    """A finite number (int, float, or its decimal text); outside the bounds it takes the nearest."""
+    key = ("number", name, default, minimum, maximum)
+    try:
+        return _cache[key]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+
+    def parse(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise TypeError(type(value).__name__)
+        result = float(value)
+        if not math.isfinite(result):
+            raise ValueError("not finite")
+        return _clamp(result, minimum, maximum)
+
+    return _read(key, name, default, parse, "a number")  # type: ignore[no-any-return]
+
+
+def boolean(name: str, default: bool) -> bool:
+    """True or False, or one of 1/true/yes/on and 0/false/no/off (any case)."""
+    key = ("boolean", name, default)
+    try:
+        return _cache[key]  # type: ignore[no-any-return]
+    except KeyError:
+        return _read(key, name, default, _as_boolean, "one of 1, true, yes, on, 0, false, no, off")  # type: ignore[no-any-return]
+
+
+def _as_boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = _as_text(value).strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError("not a yes/no word")
+
+
+def comma_list(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Items separated by commas (or, as a Django setting, a list/tuple/set of strings); blanks dropped."""
+    key = ("comma_list", name, default)
+    try:
+        return _cache[key]  # type: ignore[no-any-return]
+    except KeyError:
+        return _read(key, name, default, _as_comma_list, "a comma-separated list")  # type: ignore[no-any-return]
+
+
+def _as_comma_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items: Iterable[Any] = value.split(",")
+    elif isinstance(value, list | tuple):
+        items = value
+    elif isinstance(value, set | frozenset):
+        items = sorted(value)
+    else:
+        raise TypeError(type(value).__name__)
+    return tuple(item.strip() for item in map(_as_text, items) if item.strip())
+
+
+def choice(name: str, default: str, choices: frozenset[str], *, normalise: Callable[[str], str] = str.strip) -> str:
+    """One of `choices`, after `normalise` (a module-level function: it is part of the cache key)."""
+    key = ("choice", name, default, choices, normalise)
+    try:
+        return _cache[key]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+
+    def parse(value: Any) -> str:
+        word = normalise(_as_text(value))
+        if word not in choices:
+            raise ValueError("not one of the choices")
+        return word
+
+    return _read(key, name, default, parse, "one of " + ", ".join(sorted(choices)))  # type: ignore[no-any-return]
+
+
+def path(name: str, default: Path) -> Path:
+    """A file system path (text or a path object); an empty value means the default."""
+    key = ("path", name, default)
+    try:
+        return _cache[key]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+
+    def parse(value: Any) -> Path:
+        if not isinstance(value, str | os.PathLike):
+            raise TypeError(type(value).__name__)
+        return Path(value) if str(value).strip() else default
+
+    return _read(key, name, default, parse, "a file system path")  # type: ignore[no-any-return]
+
+
+def parsed(name: str, default: T, parse: Callable[[Any], T], *, expects: str) -> T:
+    """A value of the app's own format: `parse` (a module-level function, part of the cache key) takes the
+    raw setting (text from the environment, any type from Django settings) and raises ValueError or
+    TypeError when it does not fit, or ImproperlyConfigured with a message of its own."""
+    key = ("parsed", name, default, parse)
+    try:
+        return _cache[key]  # type: ignore[no-any-return]
+    except KeyError:
+        return _read(key, name, default, parse, expects)  # type: ignore[no-any-return]
+
+
+# --- settings of core itself and of several apps ------------------------------------------------------
+def public_url() -> str:
+    """HOTLINE_PUBLIC_URL without a trailing slash: the base of every link mailed or printed."""
+    return text("HOTLINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def trusted_proxy_count() -> int:
+    """HOTLINE_TRUSTED_PROXY_COUNT: reverse proxies whose X-Forwarded-For is believed (0: none)."""
+    return integer("HOTLINE_TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+
+ACCESSORS: tuple[Accessor, ...] = (public_url, trusted_proxy_count)
+
+
+# --- the start-up check ----------------------------------------------------------------------------
+def register_accessors(check_id: str, accessors: Iterable[Accessor]) -> None:
+    """Have the start-up check read `accessors` (zero-argument functions of an app's conf module); a
+    malformed value is reported with `check_id` (e.g. "cases.E001"). Called from `AppConfig.ready()`;
+    registering the same id again replaces its list."""
+    _accessors[check_id] = tuple(accessors)
+
+
+def registered_accessors() -> dict[str, tuple[Accessor, ...]]:
+    return dict(_accessors)
+
+
+@contextmanager
+def recording_names() -> Iterator[set[str]]:
+    """The names of the settings read inside the block (the cache is emptied first, so every read counts);
+    the tests use it to hold docs/operating.md and the start-up check to every setting there is."""
+    names: set[str] = set()
+    clear_cache()
+    _recorders.append(names)
+    try:
+        yield names
+    finally:
+        _recorders.remove(names)
+
+
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """System check: read every registered accessor; each malformed setting is one error."""
+    problems: list[checks.CheckMessage] = []
+    seen: set[str] = set()
+    for check_id, accessors in _accessors.items():
+        for accessor in accessors:
+            try:
+                accessor()
+            except ImproperlyConfigured as exc:
+                if str(exc) not in seen:  # two accessors may read the same bad setting
+                    seen.add(str(exc))
+                    problems.append(checks.Error(str(exc), id=check_id))
+    return problems
