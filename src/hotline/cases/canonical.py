@@ -203,6 +203,20 @@ def host_scope(host: str) -> HostScope:
     return HostScope.PUBLIC
 
 
+def ip_address_in_host(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address a browser reads in a host as written ("2130706433", "0x7f.1", "127.1", "[::1]"),
+    or None when the host is a name or no valid host at all."""
+    try:
+        parsed = ada_url.URL(f"http://{host}/")
+    except ValueError:
+        return None
+    if parsed.host_type == _HOST_TYPE_IPV4:
+        return ipaddress.IPv4Address(parsed.hostname)
+    if parsed.host_type == _HOST_TYPE_IPV6:
+        return ipaddress.IPv6Address(parsed.hostname[1:-1])
+    return None
+
+
 def is_public_host(host: str) -> bool:
     """True when a (canonical) host can be reached from the internet: see host_scope()."""
     return host_scope(host) is HostScope.PUBLIC

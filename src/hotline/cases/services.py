@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.cases import conf
-from hotline.cases.canonical import UnacceptableUrl, canonicalize_url
+from hotline.cases.canonical import UnacceptableUrl, canonicalize_url, is_public_host
 from hotline.cases.models import (
     Assessment,
     AssessmentStatus,
@@ -531,12 +531,18 @@ class _TriageBatch:
                         host=found.host[:253],
                         registered_domain=(found.registered_domain or "")[:253],
                     )
-                    self.trace_hosts.add(case.host)
+                    self._trace(case.host)
                 elif id(case) not in cases and case.pk not in cases and self._attach(case, report, result):
-                    self.trace_hosts.add(case.host)
+                    self._trace(case.host)
             self.url_links.append((reported, case))
             cases[id(case)] = case
         self.cases_of[report.pk] = list(cases.values())
+
+    def _trace(self, host: str) -> None:
+        # The one public-host policy (canonical.host_scope): a host that only someone's own network can
+        # reach (stored before intake refused it) is never handed to tracing.
+        if is_public_host(host):
+            self.trace_hosts.add(host)
 
     def _create(self, report: Report, **extra: Any) -> Case:
         case = _new_case(report, self.now, **extra)
@@ -1088,3 +1094,61 @@ def erase_expired_report_texts(*, now: datetime | None = None) -> int:
             )
         erased += count
     return erased
+
+
+# --- registered domains after a change of the suffix list (issue 12) ------------------------------
+REDERIVE_BATCH = 500
+
+
+@dataclass
+class RegisteredDomainChanges:
+    """What rederive_registered_domains found (and, unless a dry run, wrote)."""
+
+    examined: int = 0
+    changed: int = 0
+    dry_run: bool = True
+    examples: list[tuple[int, str, str]] = field(default_factory=list)  # (case id, before, after), at most 20
+
+
+def rederive_registered_domains(*, dry_run: bool, actor: StaffUser | str = SYSTEM) -> RegisteredDomainChanges:
+    """Recompute Case.registered_domain from Case.host with the suffix list installed now.
+
+    A newer list moves cases between "related" groups; nothing moves until an operator runs this.
+    With dry_run nothing is written. Otherwise each batch of cases is locked, compared again under
+    the lock and written in one transaction with one audit entry (case ids and counts only).
+    """
+    from hotline.cases.canonical import registered_domain
+
+    out = RegisteredDomainChanges(dry_run=dry_run)
+    last_id = 0
+    while batch := list(
+        Case.objects.exclude(host="").filter(pk__gt=last_id).order_by("pk").values_list("pk", "host")[:REDERIVE_BATCH]
+    ):
+        last_id = batch[-1][0]
+        out.examined += len(batch)
+        with transaction.atomic():
+            rows = Case.objects.filter(pk__in=[pk for pk, _host in batch]).order_by("pk")
+            if not dry_run:
+                rows = rows.select_for_update()
+            changed = []
+            for case in rows.only("pk", "host", "registered_domain", "version", "updated_at"):
+                after = registered_domain(case.host)[:253]
+                if after == case.registered_domain:
+                    continue
+                if len(out.examples) < 20:
+                    out.examples.append((case.pk, case.registered_domain, after))
+                case.registered_domain = after
+                case.version += 1
+                case.updated_at = timezone.now()
+                changed.append(case)
+            out.changed += len(changed)
+            if changed and not dry_run:
+                update_rows(Case, changed, ("registered_domain", "version", "updated_at"))
+                audit.record(
+                    actor=actor,
+                    action="cases.registered_domains_rederived",
+                    object_type="case",
+                    object_id=changed[0].pk,
+                    details={"case_ids": [case.pk for case in changed], "changed": len(changed)},
+                )
+    return out
