@@ -33,6 +33,7 @@ def list_date() -> date | None:
     return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
 
 
+@functools.lru_cache(maxsize=65_536)  # triage sees the same hosts again and again
 def registered_domain_of_name(name: str) -> str:
     """The registrable domain of an ASCII (A-label) host name: its public suffix plus one label.
 
