@@ -218,6 +218,18 @@ def ip_address_in_host(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Addre
     return None
 
 
+def domain_to_ascii(name: str) -> str:
+    """A domain name as browsers and mail send it: UTS #46 to A-labels (bücher.example ->
+    xn--bcher-kva.example), lower case, no trailing dot. Raises UnacceptableUrl for no valid name."""
+    try:
+        parsed = ada_url.URL(f"http://{name}/")
+    except ValueError:
+        raise _bad_host() from None
+    if parsed.host_type != ada_url.HostType.DEFAULT:
+        raise _bad_host()
+    return _project_host(parsed.hostname)
+
+
 def is_public_host(host: str) -> bool:
     """True when a (canonical) host can be reached from the internet: see host_scope()."""
     return host_scope(host) is HostScope.PUBLIC

