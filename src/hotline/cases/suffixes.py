@@ -47,5 +47,9 @@ def registered_domain_of_name(name: str) -> str:
 
 def has_known_top_level_domain(name: str) -> bool:
     """True when the last label of an ASCII host name is a top-level domain in the list (com, se, xn--p1ai)."""
-    top = name.rstrip(".").rpartition(".")[2].lower()
+    return _is_listed_top_level(name.rstrip(".").rpartition(".")[2].lower())
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_listed_top_level(top: str) -> bool:
     return bool(top) and _list().publicsuffix(top, accept_unknown=False) is not None
