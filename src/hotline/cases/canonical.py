@@ -61,7 +61,6 @@ DEFAULT_TRACKING_PARAMS: tuple[str, ...] = (
 )
 
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-_HEX = "0123456789ABCDEFabcdef"
 
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _PORT_AFTER_HOST_RE = re.compile(r"\d+(?:[/\\?#]|$)")
