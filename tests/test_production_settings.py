@@ -86,6 +86,15 @@ def test_production_refuses_missing_allowed_hosts(tmp_path: Path) -> None:
     assert result.returncode != 0 and "HOTLINE_ALLOWED_HOSTS" in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("value", [None, "", "http://hotline.example.org", "http://127.0.0.1:8000", "https://"])
+def test_production_refuses_a_public_url_that_is_not_https(value: str | None, tmp_path: Path) -> None:
+    """RFC 8058 (issue 12): List-Unsubscribe must be an https URI; the default is http://127.0.0.1:8000."""
+    result = manage(production_env(tmp_path, HOTLINE_PUBLIC_URL=value), "check")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "HOTLINE_PUBLIC_URL" in output and "https" in output, output
+    assert "Traceback" not in output
+
+
 def test_production_refuses_a_short_secret_key(tmp_path: Path) -> None:
     result = manage(production_env(tmp_path, HOTLINE_SECRET_KEY="too-short"), "check")
     assert result.returncode != 0 and "HOTLINE_SECRET_KEY" in result.stdout + result.stderr

@@ -46,6 +46,12 @@ if PRODUCTION and len(SECRET_KEY) < 50:
 HOTLINE_HOME_COUNTRY = os.environ.get("HOTLINE_HOME_COUNTRY", "SE").upper()
 HOTLINE_GEOIP_MMDB = os.environ.get("HOTLINE_GEOIP_MMDB", "")
 HOTLINE_PUBLIC_URL = os.environ.get("HOTLINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# RFC 8058: one-click unsubscribe links (and every link in mail) must be https; the default is a dev URL.
+if PRODUCTION and not (HOTLINE_PUBLIC_URL.startswith("https://") and len(HOTLINE_PUBLIC_URL) > len("https://")):
+    sys.exit(
+        "Hotline refuses to start: HOTLINE_PUBLIC_URL must be the public https:// address of this hotline "
+        "(RFC 8058 one-click unsubscribe links and every link in mail use it)."
+    )
 HOTLINE_ORGANISATION = os.environ.get("HOTLINE_ORGANISATION", "Hotline")
 # Reverse proxies in front of Hotline that append to X-Forwarded-For (rate limits only; 0: REMOTE_ADDR).
 HOTLINE_TRUSTED_PROXY_COUNT = int(os.environ.get("HOTLINE_TRUSTED_PROXY_COUNT", "0"))

@@ -133,6 +133,20 @@ MALFORMED = "198.51.100.97"
 NOT_FOUND = "198.51.100.96"
 HUGE = "198.51.100.95"
 REDIRECT_AWAY = "198.51.100.94"
+# Shaped like older RIPE and AFRINIC answers (tests/data/rdap/): addresses written with a prefix length,
+# no "abuse" role, the abuse mailbox only in the remarks, and a country that is no code.
+LENIENT = "198.51.100.93"
+NETWORK_LENIENT = {
+    "rdapConformance": ["rdap_level_0"],
+    "objectClassName": "ip network",
+    "handle": "198.51.100.0 - 198.51.100.255",
+    "startAddress": "198.51.100.0/32",
+    "endAddress": "198.51.100.255/32",
+    "name": "EXAMPLE-OLD-SHAPE",
+    "country": "Canada",
+    "remarks": [{"description": ["please send abuse reports to abuse@old-shape.example"]}],
+    "entities": [entity("MNT-OLD-TEST", ["administrative"], vcard("Old Shape Ltd", email="noc@old-shape.example"))],
+}
 REDIRECT_TARGET = "http://192.0.2.10/rdap/ip/198.51.100.94"  # never to be followed
 
 
@@ -178,6 +192,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b'{"errorCode": 404, "title": "Not found"}')
         elif text == HUGE:
             self._send(200, b'{"objectClassName": "ip network", "remarks": "' + b"x" * (2 * 1024 * 1024) + b'"}')
+        elif text == LENIENT:
+            self._send(200, json.dumps(NETWORK_LENIENT).encode())
         elif text == REDIRECT_AWAY:
             self._send(302, b"", Location=REDIRECT_TARGET)
         else:

@@ -4,7 +4,6 @@ progress on the PetitionExport row; 100,000 signatures take seconds (see bench/c
 
 from __future__ import annotations
 
-import csv
 import os
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from hotline.campaigns import conf, places, rules, selectors
 from hotline.campaigns.models import ExportKind, Petition, PetitionExport
+from hotline.core import csv as safe_csv
 
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu",)
 PROGRESS_EVERY_SECONDS = 0.5
@@ -107,11 +107,10 @@ def load_signers(petition: Petition, *, total: int, progress: Callable[[int], No
 def write_csv(path: Path, signers: list[Signer], *, progress: Callable[[int], None]) -> None:
     tz = timezone.get_current_timezone()
     with open(path, "w", encoding="utf-8-sig", newline="") as f:  # BOM: Excel opens å ä ö correctly
-        writer = csv.writer(f)
-        writer.writerow(rules.csv_row([_("Name"), _("Municipality or country"), _("Confirmed")]))
+        f.write(safe_csv.format_row([_("Name"), _("Municipality or country"), _("Confirmed")]))
         for n, signer in enumerate(signers, 1):
             when = signer.confirmed_at.astimezone(tz).strftime("%Y-%m-%d") if signer.confirmed_at else ""
-            writer.writerow(rules.csv_row([signer.name, signer.place, when]))
+            f.write(safe_csv.format_row([signer.name, signer.place, when]))
             if n % 5000 == 0:
                 progress(rules.percent(n, len(signers)))
     progress(100)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 import ipaddress
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -123,22 +123,6 @@ def normalise_email(email: str) -> str:
 
 def is_large_provider(domain: str) -> bool:
     return domain in LARGE_PROVIDERS
-
-
-# --- CSV ----------------------------------------------------------------------------------------
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP: prefix a single quote)."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-def csv_row(values: Iterable[object]) -> list[str]:
-    return [csv_safe(v) for v in values]
 
 
 # --- networks -----------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ the newsletter. Only the CAMPAIGNER role reaches them (campaigners never see cas
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from hotline.campaigns.models import (
     Signature,
     SignatureState,
 )
+from hotline.core import csv as safe_csv
 from hotline.core.authz import CAMPAIGNER, staff_required
 
 
@@ -319,11 +319,6 @@ def newsletter(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @staff_required(CAMPAIGNER)
 @require_GET
 def subscribers_csv(request: HttpRequest) -> HttpResponse:
@@ -332,13 +327,12 @@ def subscribers_csv(request: HttpRequest) -> HttpResponse:
 
     subscribers = list(selectors.confirmed_subscribers().only("email", "language", "confirmed_at"))
     services.record_subscriber_export(actor=request.user, rows=len(subscribers))  # type: ignore[arg-type]
-    writer = csv.writer(_Echo())
 
     def rows() -> Any:
-        yield "\ufeff" + writer.writerow(["email", "language", "confirmed_at"])
+        yield safe_csv.BOM + safe_csv.format_row(["email", "language", "confirmed_at"])
         for s in subscribers:
             confirmed = s.confirmed_at.isoformat(timespec="seconds") if s.confirmed_at else ""
-            yield writer.writerow(rules.csv_row([s.email, s.language, confirmed]))
+            yield safe_csv.format_row([s.email, s.language, confirmed])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="subscribers-{timezone.localdate():%Y-%m-%d}.csv"'

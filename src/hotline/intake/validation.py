@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -13,15 +12,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from hotline.cases.canonical import HostScope, host_scope, ip_address_in_host
 from hotline.cases.models import NexusHint, ReportKind
 from hotline.intake import conf
 
-# Documentation ranges stay accepted: tests and demos use them (RFC 5737, RFC 3849).
-DOCUMENTATION_NETWORKS = tuple(
-    ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
-)
-CARRIER_GRADE_NAT = ipaddress.ip_network("100.64.0.0/10")
-LOCAL_NAME_SUFFIXES = ("localhost", "local", "internal", "home.arpa", "lan", "localdomain")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?$")
 _CLASSIFICATION = re.compile(r"^[A-Za-z0-9_.:\-]+$")
@@ -38,6 +32,10 @@ MSG_SCHEME = _("Only web addresses (starting with http:// or https://) can be re
 MSG_PRIVATE = _(
     "This address points to a private, local or loopback network (such as 192.168.x.x or localhost), "
     "which cannot be reached from the internet."
+)
+MSG_UNKNOWN_TOP_LEVEL = _(
+    "This address ends in a name that does not exist on the internet (such as .intranet or .lan), so it can only "
+    "be reached inside someone's own network. Check the spelling."
 )
 MSG_EMPTY_REPORT = _("Write at least one web address or describe what you saw.")
 
@@ -62,47 +60,32 @@ def too_long_message(limit: int) -> str:
     )
 
 
-def _legacy_ipv4(host: str) -> ipaddress.IPv4Address | None:
-    """Browsers read '2130706433', '0x7f.1' or '127.1' as IPv4 addresses; so do we."""
-    if not re.fullmatch(r"[0-9a-fx.]+", host) or re.search(r"[g-wyz]", host):
-        return None
-    labels = host.rstrip(".").split(".")
-    if labels and re.search(r"[a-f]", labels[-1]) and not labels[-1].startswith("0x"):
-        return None  # e.g. "cafe.fade": a (strange) domain name, not a number
-    try:
-        return ipaddress.IPv4Address(socket.inet_aton(host.rstrip(".")))
-    except (OSError, ValueError):
-        return None
-
-
-def _is_public_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if any(ip in net for net in DOCUMENTATION_NETWORKS):
-        return True
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return _is_public_ip(ip.ipv4_mapped)
-    if ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_unspecified:
-        return False
-    if ip.is_multicast or ip.is_reserved:
-        return False
-    # carrier-grade NAT (100.64.0.0/10) is shared address space, not reachable from the internet
-    return not (isinstance(ip, ipaddress.IPv4Address) and ip in CARRIER_GRADE_NAT)
+def _refuse_if_not_public(host: str) -> None:
+    """The one public-host policy (cases.canonical.host_scope, docs/url-rules.md): intake refuses every
+    host that cannot be reached from the internet, with a message saying why."""
+    scope = host_scope(host)
+    if scope is HostScope.UNKNOWN_TOP_LEVEL:
+        raise UrlProblem("private_host", MSG_UNKNOWN_TOP_LEVEL)
+    if scope is not HostScope.PUBLIC:
+        raise UrlProblem("private_host", MSG_PRIVATE)
 
 
 def _check_hostname(host: str) -> None:
     name = host.rstrip(".")
     if not name:
         raise UrlProblem("not_url", MSG_NOT_URL)
-    if any(name == s or name.endswith("." + s) for s in LOCAL_NAME_SUFFIXES):
-        raise UrlProblem("private_host", MSG_PRIVATE)
     try:
         ascii_name = name.encode("idna").decode("ascii") if not name.isascii() else name
     except UnicodeError as exc:
         raise UrlProblem("not_url", MSG_NOT_URL) from exc
     labels = ascii_name.lower().split(".")
+    if host_scope(ascii_name) is HostScope.SPECIAL_USE_NAME:  # localhost is one label, and still "local"
+        raise UrlProblem("private_host", MSG_PRIVATE)
     if len(ascii_name) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
         raise UrlProblem("not_url", MSG_NOT_URL)
     if labels[-1].isdigit():
         raise UrlProblem("not_url", MSG_NOT_URL)
+    _refuse_if_not_public(ascii_name)
 
 
 def clean_reported_url(raw: str) -> str:
@@ -142,10 +125,9 @@ def clean_reported_url(raw: str) -> str:
     try:
         ip = ipaddress.ip_address(host.split("%", 1)[0])
     except ValueError:
-        ip = _legacy_ipv4(host)
+        ip = ip_address_in_host(host)
     if ip is not None:
-        if not _is_public_ip(ip):
-            raise UrlProblem("private_host", MSG_PRIVATE)
+        _refuse_if_not_public(str(ip))
         return value
     _check_hostname(host)
     return value

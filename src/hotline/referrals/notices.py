@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from email.utils import make_msgid
+from datetime import UTC
+from email.utils import make_msgid, parseaddr
 from typing import Any
 
 from django.core.mail import EmailMessage
@@ -48,9 +49,20 @@ def notice_language(country: str) -> str:
 
 
 def _contact() -> dict[str, str]:
-    sender = conf.from_email()
-    domain = sender.rpartition("@")[2].lower() or "hotline.example"
-    return {"org": conf.organisation()[:200], "contact": sender, "domain": domain}
+    """The X-ARF contact of the sender: the bare address of the From setting (a display name such as
+    "Hotline <hotline@hotline.example>" is dropped) with its domain in A-labels, as the v4 schema's
+    `email` and `hostname` formats require."""
+    from hotline.cases.canonical import UnacceptableUrl, domain_to_ascii
+
+    address = parseaddr(conf.from_email())[1]
+    local, at, domain = address.rpartition("@")
+    try:
+        ascii_domain = domain_to_ascii(domain) if at and local else ""
+    except UnacceptableUrl:
+        ascii_domain = ""
+    if not ascii_domain:
+        raise XarfError("The sender (HOTLINE_REFERRAL_FROM_EMAIL or DEFAULT_FROM_EMAIL) is not an email address.")
+    return {"org": conf.organisation()[:200], "contact": f"{local}@{ascii_domain}", "domain": ascii_domain}
 
 
 def build_xarf(snapshot: ReferralSnapshot) -> dict[str, Any]:
@@ -103,9 +115,12 @@ def build_xarf(snapshot: ReferralSnapshot) -> dict[str, Any]:
     if result.errors or result.report is None:
         # Field names only: the schema's messages repeat the offending value (the reported URL).
         raise XarfError("invalid fields: " + (", ".join(sorted({e.field or "(root)" for e in result.errors})) or "?"))
-    # create_report has validated the report against the v4 JSON schema (the tests validate the
-    # attachment as sent once more); a second validation here would double the cost per notice.
+    # create_report has validated the report against the v4 JSON schema, with format checking (the
+    # tests validate every notice once more against the official schemas of xarf-spec).
     data: dict[str, Any] = result.report.model_dump(by_alias=True, exclude_none=True, mode="json")
+    # X-ARF v4: `timestamp` is when the abuse occurred, not when the report was built (create_report
+    # writes the build time): the first time the material was reported to us.
+    data["timestamp"] = snapshot.first_seen_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return data
 
 
@@ -133,7 +148,11 @@ def material_description(snapshot: ReferralSnapshot) -> str:
 
 
 def _message_id() -> str:
-    return make_msgid(domain=_contact()["domain"])
+    try:
+        domain = _contact()["domain"]
+    except XarfError:  # a message without X-ARF still goes; only its Message-ID domain is a stand-in
+        domain = "hotline.example"
+    return make_msgid(domain=domain)
 
 
 def _headers(snapshot: ReferralSnapshot, message_id: str) -> dict[str, str]:

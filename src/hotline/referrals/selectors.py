@@ -242,6 +242,7 @@ class ReferralSnapshot:
     hosting: HostingFacts
     notice_number: int
     first_notice_at: datetime | None
+    first_seen_at: datetime  # the first report of the case: when the material was first seen (X-ARF timestamp)
 
 
 def referral_snapshot(*, referral: Referral, notice_number: int = 1) -> ReferralSnapshot:
@@ -274,6 +275,7 @@ def referral_snapshot(*, referral: Referral, notice_number: int = 1) -> Referral
         hosting=hosting,
         notice_number=notice_number,
         first_notice_at=referral.sent_at,
+        first_seen_at=first_report_at(case=case),
     )
 
 

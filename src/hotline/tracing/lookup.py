@@ -48,7 +48,9 @@ class AddressFacts:
         if self.network and self.network.found:
             out["network"] = "rdap"
             if self.network.abuse_email:
-                out["abuse"] = "rdap"
+                # where in the answer: rdap (an entity with the abuse role), rdap:remarks, rdap:abuse_mailbox
+                source = self.network.abuse_source
+                out["abuse"] = "rdap" if source in ("", rdap.ABUSE_FROM_ROLE) else f"rdap:{source}"
             if self.network.holder:
                 out["holder"] = "rdap"
         if self.cdn:

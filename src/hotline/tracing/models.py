@@ -80,6 +80,9 @@ class HostingObservation(models.Model):
     rdap_server = models.CharField(max_length=253, blank=True)
     rdap_status = models.CharField(max_length=20, blank=True)  # ok, cached, not_found, no_service, or a failure code
     rdap_reason = models.CharField(max_length=500, blank=True)
+    # Fields of the RDAP answer that were malformed and left out (or read leniently), e.g.
+    # "startAddress: '2a00:2381:ffff::/128' read as 2a00:2381:ffff::"; the rest of the answer is kept.
+    rdap_problems = models.JSONField(default=list, blank=True)
     method = models.CharField(max_length=40)  # e.g. "dns+mmdb+rdap"
     sources = models.JSONField(default=dict, blank=True)  # fact -> method, e.g. {"country": "mmdb"}
     found_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -164,6 +165,16 @@ class _HttpStatus(Exception):
 
 
 # --- parsing -------------------------------------------------------------------------------------
+# Field by field (RFC 9083 as the registries write it): a malformed field is left out and named in
+# `problems`, the rest is kept. Only an answer that is no IP network object at all is refused.
+MAX_PROBLEMS = 20
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+# Where an abuse mailbox may be found, in the order they are tried (docs/tracing.md).
+ABUSE_FROM_ROLE = "abuse_role"  # the vCard email of the shallowest entity with the role "abuse"
+ABUSE_FROM_REMARKS = "remarks"  # a mailbox named in the remarks of the network, then of its entities
+ABUSE_FROM_MAILBOX = "abuse_mailbox"  # an abuse@... vCard email of any other entity, shallowest first
+
+
 @dataclass
 class RdapNetwork:
     server: str = ""  # host name of the RDAP server that answered
@@ -175,7 +186,9 @@ class RdapNetwork:
     end: str = ""
     holder: str = ""
     abuse_email: str = ""
+    abuse_source: str = ""  # ABUSE_FROM_ROLE, ABUSE_FROM_REMARKS or ABUSE_FROM_MAILBOX
     found: bool = True  # False: the server has no record for the address (404)
+    problems: list[str] = field(default_factory=list)  # fields of the answer that were malformed
 
     def contains(self, ip: str) -> bool:
         if not (self.start and self.end):
@@ -195,8 +208,54 @@ class RdapNetwork:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
+class _Problems(list[str]):
+    def note(self, text: str) -> None:
+        if len(self) < MAX_PROBLEMS:
+            self.append(text[:200])
+
+
 def _text(value: Any, limit: int = 255) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _field_text(doc: dict[str, Any], key: str, problems: _Problems, limit: int = 255) -> str:
+    value = doc.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        problems.note(f"{key}: not a string")
+        return ""
+    return value.strip()[:limit]
+
+
+def read_address(value: str) -> str:
+    """An IP address as registries have written it in startAddress/endAddress: plain, with a prefix
+    length ("2a00:2381:ffff::/128", "62.239.237.0/32"), or with zero-padded IPv4 parts
+    ("074.125.000.000", meant as decimal). Returns the address in its standard form, or raises ValueError."""
+    text = value.strip()
+    if "/" in text:
+        text = str(ipaddress.ip_network(text, strict=False).network_address) if text.count("/") == 1 else ""
+    if text.count(".") == 3 and ":" not in text:
+        parts = text.split(".")
+        if all(p.isascii() and p.isdigit() and len(p) <= 3 for p in parts):
+            text = ".".join(str(int(p)) for p in parts)
+    return str(ipaddress.ip_address(text))
+
+
+def _address(doc: dict[str, Any], key: str, problems: _Problems) -> str:
+    raw = _field_text(doc, key, problems, 64)
+    if not raw:
+        return ""
+    try:
+        address = read_address(raw)
+    except ValueError:
+        problems.note(f"{key}: {raw!r} is not an IP address")
+        return ""
+    try:
+        ipaddress.ip_address(raw)  # upper case and uncompressed IPv6 are valid spellings: nothing to note
+    except ValueError:
+        problems.note(f"{key}: {raw!r} read as {address}")
+    return address
 
 
 def vcard_props(entity: dict[str, Any]) -> list[list[Any]]:
@@ -219,30 +278,54 @@ def vcard_name(entity: dict[str, Any]) -> str:
     return ""
 
 
-def vcard_emails(entity: dict[str, Any]) -> list[str]:
+def _mailbox(value: str) -> str:
+    """A valid email address as stored: domain lower-cased; "" if it is none."""
+    value = value.strip()
+    if value.lower().startswith("mailto:"):
+        value = urllib.parse.unquote(value[7:]).split("?")[0]
+    try:
+        validate_email(value)
+    except ValidationError:
+        return ""
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"[:254]
+
+
+def vcard_emails(entity: dict[str, Any], problems: _Problems | None = None) -> list[str]:
     emails = []
     for prop in vcard_props(entity):
         if prop[0].lower() != "email":
             continue
         value = prop[3]
-        if not isinstance(value, str):
-            continue
-        value = value.strip()
-        if value.lower().startswith("mailto:"):
-            value = urllib.parse.unquote(value[7:]).split("?")[0]
-        try:
-            validate_email(value)
-        except ValidationError:
-            continue
-        local, _, domain = value.rpartition("@")
-        emails.append(f"{local}@{domain.lower()}"[:254])
+        email = _mailbox(value) if isinstance(value, str) else ""
+        if email:
+            emails.append(email)
+        elif problems is not None:
+            problems.note(f"entity {_text(entity.get('handle'), 40)!r}: an email that is not an address")
     return emails
+
+
+def _remark_emails(obj: dict[str, Any]) -> list[str]:
+    """Mailboxes named in remarks of an object that speak of abuse (or are an abuse@ address)."""
+    found = []
+    remarks = obj.get("remarks")
+    for remark in remarks if isinstance(remarks, list) else []:
+        lines = remark.get("description") if isinstance(remark, dict) else None
+        if not isinstance(lines, list):
+            continue
+        text = " ".join(line for line in lines if isinstance(line, str))
+        for candidate in _EMAIL_IN_TEXT.findall(text):
+            email = _mailbox(candidate.rstrip("."))
+            if email and ("abuse" in text.lower() or "abuse" in email.lower()):
+                found.append(email)
+    return found
 
 
 def _entities(doc: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
     """Every entity of the object, nested ones included, shallowest first (bounded)."""
     out: list[tuple[int, dict[str, Any]]] = []
-    queue: deque[tuple[int, Any]] = deque((1, e) for e in (doc.get("entities") or []) if isinstance(e, dict))
+    top = doc.get("entities")
+    queue: deque[tuple[int, Any]] = deque((1, e) for e in (top if isinstance(top, list) else []) if isinstance(e, dict))
     while queue and len(out) < MAX_ENTITIES:
         depth, entity = queue.popleft()
         out.append((depth, entity))
@@ -258,66 +341,86 @@ def _roles(entity: dict[str, Any]) -> set[str]:
     return {r.lower() for r in roles if isinstance(r, str)} if isinstance(roles, list) else set()
 
 
-def _cidr(doc: dict[str, Any], start: str, end: str) -> str:
-    for item in doc.get("cidr0_cidrs") or []:
+def _abuse(doc: dict[str, Any], entities: list[tuple[int, dict[str, Any]]], problems: _Problems) -> tuple[str, str]:
+    """(abuse email, where it was found), trying the places in the order of docs/tracing.md."""
+    emails_of = [(entity, vcard_emails(entity, problems)) for _depth, entity in entities]
+    for entity, emails in emails_of:
+        if "abuse" in _roles(entity) and emails:
+            return emails[0], ABUSE_FROM_ROLE
+    for obj in [doc, *(entity for _depth, entity in entities)]:
+        found = _remark_emails(obj)
+        if found:
+            return found[0], ABUSE_FROM_REMARKS
+    for _entity, emails in emails_of:
+        for email in emails:
+            if email.split("@", 1)[0].lower().startswith("abuse"):
+                return email, ABUSE_FROM_MAILBOX
+    return "", ""
+
+
+def _cidr(doc: dict[str, Any], start: str, end: str, problems: _Problems) -> str:
+    cidrs = doc.get("cidr0_cidrs")
+    for item in cidrs if isinstance(cidrs, list) else []:
         if isinstance(item, dict):
             prefix = item.get("v4prefix") or item.get("v6prefix")
             length = item.get("length")
             if isinstance(prefix, str) and isinstance(length, int):
                 try:
-                    return str(ipaddress.ip_network(f"{prefix}/{length}", strict=False))
+                    return str(ipaddress.ip_network(f"{read_address(prefix)}/{length}", strict=False))
                 except ValueError:
-                    continue
+                    pass
+        problems.note("cidr0_cidrs: an entry that is no prefix")
     if start and end:
         try:
             first, last = ipaddress.ip_address(start), ipaddress.ip_address(end)
             nets = list(ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
         except (ValueError, TypeError):
+            problems.note("startAddress/endAddress: not one range")
             return ""
         return str(nets[0]) if len(nets) == 1 else f"{start} - {end}"
     return ""
 
 
 def parse_ip_network(doc: Any, *, server: str = "") -> RdapNetwork:
-    """The facts of an RFC 9083 'ip network' object. Raises TraceFailure(RDAP_MALFORMED) if it is none."""
+    """The facts of an RFC 9083 'ip network' object, field by field: what is valid is kept, what is not
+    is named in `problems`. Raises TraceFailure(RDAP_MALFORMED) only if the answer is no such object."""
     if not isinstance(doc, dict):
         raise TraceFailure(FailureCode.RDAP_MALFORMED, "answer is not a JSON object")
     if "errorCode" in doc and "objectClassName" not in doc:
         raise TraceFailure(FailureCode.RDAP_MALFORMED, f"error object with code {doc.get('errorCode')!r}")
     if doc.get("objectClassName", "ip network") != "ip network":
         raise TraceFailure(FailureCode.RDAP_MALFORMED, f"object class {_text(doc.get('objectClassName'), 40)!r}")
-    start, end = _text(doc.get("startAddress"), 45), _text(doc.get("endAddress"), 45)
-    for value in (start, end):
-        if value:
-            try:
-                ipaddress.ip_address(value)
-            except ValueError as exc:
-                raise TraceFailure(FailureCode.RDAP_MALFORMED, "start/end address is not an IP address") from exc
+    problems = _Problems()
+    start, end = _address(doc, "startAddress", problems), _address(doc, "endAddress", problems)
+    if start and end and ipaddress.ip_address(start).version != ipaddress.ip_address(end).version:
+        problems.note("startAddress/endAddress: of different IP versions")
+        start = end = ""
+    if not isinstance(doc.get("entities", []), list):
+        problems.note("entities: not a list")
     entities = _entities(doc)
-    abuse = ""
-    for _, entity in entities:
-        if "abuse" in _roles(entity):
-            emails = vcard_emails(entity)
-            if emails:
-                abuse = emails[0]
-                break
+    abuse, abuse_source = _abuse(doc, entities, problems)
     holder = ""
     for _, entity in entities:
         if "registrant" in _roles(entity):
             holder = vcard_name(entity) or _text(entity.get("handle"))
             if holder:
                 break
-    country = _text(doc.get("country"), 2).upper()
+    country = _field_text(doc, "country", problems, 10).upper()
+    if country and not (country.isascii() and country.isalpha() and len(country) == 2):
+        problems.note(f"country: {country[:10]!r} is no two-letter code")
+        country = ""
     return RdapNetwork(
         server=server,
-        handle=_text(doc.get("handle"), 100),
-        name=_text(doc.get("name")),
-        country=country if country.isalpha() and len(country) == 2 else "",
-        cidr=_cidr(doc, start, end)[:100],
+        handle=_field_text(doc, "handle", problems, 100),
+        name=_field_text(doc, "name", problems),
+        country=country,
+        cidr=_cidr(doc, start, end, problems)[:100],
         start=start,
         end=end,
         holder=holder,
         abuse_email=abuse,
+        abuse_source=abuse_source,
+        problems=list(problems),
     )
 
 

@@ -40,6 +40,7 @@ class HostingFact:
     rdap_status: str = ""
     rdap_reason: str = ""
     rdap_server: str = ""
+    rdap_problems: tuple[str, ...] = ()
     cname_chain: tuple[str, ...] = ()
     status: str = ""
     failure_code: str = ""
@@ -123,6 +124,7 @@ def _observation_fact(obs: HostingObservation, trace: HostTrace, ips: tuple[str,
         rdap_status=obs.rdap_status,
         rdap_reason=obs.rdap_reason,
         rdap_server=obs.rdap_server,
+        rdap_problems=tuple(str(p) for p in obs.rdap_problems) if isinstance(obs.rdap_problems, list) else (),
         cname_chain=tuple(trace.cname_chain or ()),
         status=trace.status,
     )

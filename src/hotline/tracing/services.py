@@ -275,6 +275,7 @@ def _observation(trace: HostTrace, position: int, facts: AddressFacts, found_at:
         rdap_server=facts.network.server if facts.network else "",
         rdap_status=facts.rdap_status,
         rdap_reason=facts.rdap_reason[:500],
+        rdap_problems=list(facts.network.problems) if facts.network else [],
         method=facts.method,
         sources=facts.methods,
         found_at=found_at,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django import forms, template
@@ -10,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from hotline.cases import suffixes
 from hotline.cases.selectors import CaseRow
 
 register = template.Library()
@@ -77,3 +79,9 @@ def filter_field(form: forms.Form, name: str) -> SafeString:
         )
     errors = format_html_join("", '<p class="error">{}</p>', ((e,) for e in bound.errors))
     return format_html("{}{}{}", label, control, errors)
+
+
+@register.simple_tag
+def suffix_list_date() -> date | None:
+    """The date of the Public Suffix List that registered domains come from (shown to staff)."""
+    return suffixes.list_date()

@@ -21,6 +21,27 @@ def _referral_settings(settings: Any) -> None:
     settings.EMAIL_TIMEOUT = 5
 
 
+@pytest.fixture(autouse=True)
+def _every_xarf_notice_meets_the_official_schema(monkeypatch: Any) -> Any:
+    """Each X-ARF report any referrals test builds is validated against the published v4 schemas with
+    format checking (tests/conformance/xarf_schemas.py), not only by the `xarf` library (issue 12).
+    Failures are collected and reported at the end: delivery turns exceptions into failed referrals."""
+    from hotline.referrals import notices
+    from tests.conformance import xarf_schemas
+
+    original = notices.build_xarf
+    invalid: list[str] = []
+
+    def checked(snapshot: Any) -> Any:
+        report = original(snapshot)
+        invalid.extend(xarf_schemas.errors(report))
+        return report
+
+    monkeypatch.setattr(notices, "build_xarf", checked)
+    yield
+    assert not invalid, f"X-ARF notices that break the official v4 schema: {invalid}"
+
+
 # Tests that run tasks are transactional, so each task's claim, delivery and result commit on their
 # own as they do in the worker (a failed SMTP attempt must stay recorded after the task rolls back).
 TASKS_DB = pytest.mark.django_db(transaction=True)

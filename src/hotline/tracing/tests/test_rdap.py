@@ -67,7 +67,8 @@ def test_deep_and_wide_entity_trees_are_bounded():
         "text",
         {"errorCode": 500, "title": "oops"},
         {"objectClassName": "domain"},
-        {"objectClassName": "ip network", "startAddress": "not-an-ip"},
+        # {"objectClassName": "ip network", "startAddress": "not-an-ip"} was refused whole before issue 12;
+        # now the field is left out and recorded (test_rdap_fields.py; docs/tracing.md, "Changed expectations").
     ],
 )
 def test_documents_that_are_no_ip_network_are_malformed(doc):

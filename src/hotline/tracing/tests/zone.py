@@ -33,6 +33,7 @@ ZONE: dict[str, list[tuple[str, str]]] = {
     "rdap404.example.test": [("A", "198.51.100.96")],
     "rdaphuge.example.test": [("A", "198.51.100.95")],
     "rdapredirect.example.test": [("A", "198.51.100.94")],
+    "rdaplenient.example.test": [("A", "198.51.100.93")],
     "big.example.test": [("A", f"192.0.2.{100 + i}") for i in range(30)],
     "moved.example.test": [("A", "192.0.2.30")],
     "trap.example.test": [("A", "127.0.0.2"), ("A", "192.0.2.40")],
