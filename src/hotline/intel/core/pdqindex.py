@@ -1,6 +1,6 @@
 """Near-match index for PDQ hashes: exact multi-index hashing in numpy, immutable, saved to and loaded from one file.
 
-Why this structure (measured in `bench/intel.py`, figures in the module docs of the app): every hash within Hamming
+Why this structure (measured with `bench/intel.py`; figures in README.md beside this module): every hash within Hamming
 distance t of a query is found, never just most of them. The 256 bits are split into m substrings; if two hashes
 differ in at most t bits, then for radii r_i with sum(r_i + 1) >= t + 1 at least one substring i differs in at most
 r_i bits (pigeonhole: otherwise the total would be at least t + 1). So probing, for every substring, each bucket
