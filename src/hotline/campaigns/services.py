@@ -47,8 +47,8 @@ from hotline.campaigns.models import (
     Subscriber,
 )
 from hotline.campaigns.selectors import PendingSignature, signature_for_token, subscriber_for_token
+from hotline.core import audit
 from hotline.core.crypto import blind_index
-from hotline.staff import audit
 from hotline.staff.models import StaffUser
 
 logger = logging.getLogger("hotline.campaigns")

@@ -35,10 +35,10 @@ from hotline.cases.models import (
 )
 from hotline.cases.priority import PrioritySignals, case_priority
 from hotline.cases.rules import add_channel, needs_four_eyes
+from hotline.core import audit
 from hotline.core.authz import SUPERVISOR
 from hotline.core.bulk import insert_rows, update_rows
 from hotline.core.crypto import blind_index
-from hotline.staff import audit
 from hotline.staff.models import StaffUser
 
 logger = logging.getLogger("hotline.cases")

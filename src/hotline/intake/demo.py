@@ -10,9 +10,9 @@ from typing import Any
 from django.db import transaction
 
 from hotline.cases.models import Channel, NexusHint, ReportKind
+from hotline.core import audit
 from hotline.intake import services
 from hotline.intake.models import DEFAULT_SCOPES, PartnerKey
-from hotline.staff import audit
 
 DEMO_PARTNER = "Demo operator app"
 # Fixed so the docs and a tester can use it; demo_data refuses to run in production.

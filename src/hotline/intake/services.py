@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl
 from hotline.cases.tasks import triage_report
+from hotline.core import audit
 from hotline.core.bulk import insert_rows
 from hotline.core.crypto import blind_index
 from hotline.core.taskqueue import enqueue_many
@@ -28,7 +29,6 @@ from hotline.intake.models import DEFAULT_SCOPES, IdempotencyRecord, PartnerKey,
 from hotline.intake.ratelimit import RateCount
 from hotline.intake.receipts import new_receipt, receipt_index
 from hotline.intake.validation import CheckedReport, ReportInput, report_problems, text_problem
-from hotline.staff import audit
 from hotline.staff.models import StaffUser
 
 PUBLIC_ACTOR = "public"

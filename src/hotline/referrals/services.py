@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from hotline.cases.models import Case, CaseEvent, CaseState, CloseReason
 from hotline.cases.services import transition_case
+from hotline.core import audit
 from hotline.referrals import conf, lifecycle, selectors
 from hotline.referrals.models import (
     FINAL_STATES,
@@ -38,7 +39,6 @@ from hotline.referrals.models import (
 )
 from hotline.referrals.notices import notice_language
 from hotline.referrals.rules import HOST_NOTICE, HOSTED_HOME, PARTNER_HOTLINE, POLICE
-from hotline.staff import audit
 from hotline.staff.models import StaffUser
 
 SYSTEM = "system:referrals"

@@ -9,7 +9,8 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from hotline.staff.models import AuditEntry, EnrolmentLink, StaffUser
+from hotline.core.models import AuditEntry
+from hotline.staff.models import EnrolmentLink, StaffUser
 from hotline.staff.services import hash_token
 
 AUDIT_PAGE_SIZE = 50

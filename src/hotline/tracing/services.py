@@ -14,9 +14,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hotline.cases.models import Case, CaseState
+from hotline.core import audit
 from hotline.core.bulk import insert_rows
 from hotline.core.taskqueue import enqueue_many
-from hotline.staff import audit
 from hotline.staff.models import StaffUser
 from hotline.tracing import conf
 from hotline.tracing.failures import FINAL_FAILURES, FailureCode, TraceFailure

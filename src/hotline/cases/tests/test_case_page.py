@@ -12,7 +12,7 @@ from django.db import connection
 from hotline.cases import services
 from hotline.cases.models import Case, CaseNote, CaseState, Channel, NexusHint, ReportKind
 from hotline.cases.tests.conftest import store_report
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from hotline.cases import services
 from hotline.cases.models import Case, CaseState, CloseReason, Report
 from hotline.cases.tests.conftest import store_report
 from hotline.core import scheduler
+from hotline.core.models import AuditEntry
 from hotline.intake.models import ReporterMessage
-from hotline.staff.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

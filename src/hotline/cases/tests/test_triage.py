@@ -17,9 +17,9 @@ from hotline.cases.canonical import canonicalize_url
 from hotline.cases.models import Case, CaseEvent, CaseState, Channel, NexusHint, Report, ReportKind
 from hotline.cases.priority import case_priority
 from hotline.cases.tests.conftest import store_report
+from hotline.core import audit
 from hotline.core.crypto import blind_index
-from hotline.staff import audit
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -215,7 +215,7 @@ def test_triage_is_audited_without_the_url() -> None:
         "problems": 0,
     }
     assert "example" not in str(entry.details)
-    assert audit.verify_chain()[1] is None
+    assert audit.verify()[1] is None
 
 
 def test_triage_asks_tracing_for_the_host_in_the_same_transaction() -> None:

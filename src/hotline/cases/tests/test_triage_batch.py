@@ -21,9 +21,9 @@ from hotline.cases.canonical import canonicalize_url
 from hotline.cases.models import Case, CaseEvent, CaseState, Channel, NexusHint, Report, ReportKind
 from hotline.cases.tasks import triage_report as triage_task
 from hotline.cases.tests.conftest import store_report
+from hotline.core import audit
 from hotline.core.crypto import blind_index
-from hotline.staff import audit
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -213,7 +213,7 @@ def test_one_audit_entry_per_batch_with_what_intake_said_and_no_url() -> None:
     assert entry.details["problems"] == 0
     text = str(entry.details)
     assert "example" not in text and "http" not in text and "Neutral" not in text
-    assert audit.verify_chain()[1] is None
+    assert audit.verify()[1] is None
 
 
 def test_the_queued_tasks_of_the_other_reports_are_marked_done() -> None:

@@ -15,15 +15,14 @@ from django_tasks_db.models import DBTaskResult
 
 from hotline.cases.models import Channel, Report, ReportedUrl
 from hotline.cases.tasks import triage_report
+from hotline.core.audit import verify
 from hotline.core.crypto import blind_index
-from hotline.core.models import RateCounter
+from hotline.core.models import AuditEntry, RateCounter
 from hotline.intake import demo, services, store, tasks
 from hotline.intake.models import IdempotencyRecord, PartnerKey, ReporterMessage
 from hotline.intake.ratelimit import RateLimiter
 from hotline.intake.receipts import receipt_index
 from hotline.intake.validation import ReportInput
-from hotline.staff.audit import verify_chain
-from hotline.staff.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +50,7 @@ def test_submit_report_writes_everything_in_one_go() -> None:
     assert task.task_path == triage_report.module_path and task.args_kwargs["args"] == [report.pk]
     # Public reports reach the audit log through triage (system actor), not on the public hot path.
     assert not AuditEntry.objects.filter(action="report.received").exists()
-    assert verify_chain()[1] is None
+    assert verify()[1] is None
     stored = raw_rows("cases_report") + raw_rows("cases_reportedurl") + raw_rows("staff_auditentry")
     stored += raw_rows("django_tasks_database_dbtaskresult")
     for secret in ("secret-path", "Private words", "reporter@mail", "A chat group", submitted.receipt):

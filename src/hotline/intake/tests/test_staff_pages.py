@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from hotline.cases.models import Channel, Report
+from hotline.core.models import AuditEntry
 from hotline.intake.models import PartnerKey
 from hotline.intake.receipts import receipt_index
 from hotline.intake.services import hash_partner_key
-from hotline.staff.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from hotline.cases.models import Case, CaseState, ReportKind
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 from hotline.tracing import demo
 from hotline.tracing.apps import check_tracing_settings
 from hotline.tracing.models import HostingObservation, HostTrace, TraceStatus
