@@ -1,9 +1,38 @@
 """Reports, cases, assessments, the case state machine and the analyst queue."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TextIO
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "hotline.cases"
     label = "cases"
     verbose_name = "Cases"
+
+    def ready(self) -> None:
+        from hotline.core import registry
+        from hotline.core.authz import CASE_ROLES, SUPERVISOR
+
+        registry.register_demo_step(name="cases", order=30, load=_load_demo)
+        registry.register_privacy_facts(name="cases", facts=_privacy_facts)
+        registry.register_staff_links(
+            registry.StaffLink("cases:queue", _("Case queue"), CASE_ROLES, order=10),
+            registry.StaffLink("cases:supervision", _("Supervision"), frozenset({SUPERVISOR}), order=40),
+        )
+
+
+def _load_demo(stdout: TextIO) -> None:
+    from hotline.cases import demo
+
+    demo.load(stdout)
+
+
+def _privacy_facts() -> Mapping[str, Any]:
+    from hotline.cases import conf
+
+    return {"report_text_days": conf.report_text_retention_days()}

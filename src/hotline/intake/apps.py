@@ -1,9 +1,30 @@
-"""Public reporting channels: web form, receipts, bookmark/share target, partner API keys and API."""
+"""Public reporting channels: web form, receipts, bookmark/share target and the partner API."""
+
+from __future__ import annotations
+
+from typing import TextIO
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IntakeConfig(AppConfig):
     name = "hotline.intake"
     label = "intake"
     verbose_name = "Intake"
+
+    def ready(self) -> None:
+        from hotline.core import registry
+        from hotline.core.authz import ADMIN, CASE_ROLES
+
+        registry.register_demo_step(name="intake", order=20, load=_load_demo)
+        registry.register_staff_links(
+            registry.StaffLink("intake:staff_new_report", _("Enter a report"), CASE_ROLES, order=20),
+            registry.StaffLink("intake:partner_keys", _("API keys"), frozenset({ADMIN}), order=110),
+        )
+
+
+def _load_demo(stdout: TextIO) -> None:
+    from hotline.intake import demo
+
+    demo.load(stdout)

@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
+from hotline.core import registry
 from hotline.core.authz import ADMIN, ANY_STAFF, SUPERVISOR, login_flow, staff_required
 from hotline.staff import rules, selectors, services
 from hotline.staff.forms import AuditFilterForm, CodeForm, EnrolForm, LoginForm, RolesForm, StaffCreateForm
@@ -241,7 +242,7 @@ def home(request: HttpRequest) -> HttpResponse:
     roles = sorted(user.role_names)
     context = {
         "roles": [rules.ROLE_LABELS.get(role, role) for role in roles],
-        "links": rules.links_for_roles(roles),
+        "links": registry.staff_links_for(roles),  # the same links as the staff bar
         "recovery_codes_left": selectors.recovery_codes_left(user),
     }
     return render(request, "staff/home.html", context)

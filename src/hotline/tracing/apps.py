@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, TextIO
 
 from django.apps import AppConfig
 from django.core import checks
@@ -15,7 +15,16 @@ class TracingConfig(AppConfig):
     verbose_name = "Tracing"
 
     def ready(self) -> None:
+        from hotline.core import registry
+
         checks.register(check_tracing_settings)
+        registry.register_demo_step(name="tracing", order=40, load=_load_demo)
+
+
+def _load_demo(stdout: TextIO) -> None:
+    from hotline.tracing import demo
+
+    demo.load(stdout)
 
 
 def check_tracing_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
