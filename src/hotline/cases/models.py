@@ -1,4 +1,5 @@
-"""Report (what came in), ReportedUrl (each URL of it), Case (one per canonical URL or situation)."""
+"""Report (what came in), ReportedUrl (each URL of it), ReporterMessage (added later with the receipt),
+Case (one per canonical URL or situation), assessments, the timeline and exposure."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ class Report(models.Model):
     language = models.CharField(max_length=8, default="sv")
     receipt_index = models.CharField(max_length=64, blank=True)  # indexed below
     partner_key = models.ForeignKey(
-        "intake.PartnerKey", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+        "staff.PartnerKey", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
     )
     entered_by = models.ForeignKey("staff.StaffUser", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     triaged_at = models.DateTimeField(null=True, blank=True)
@@ -111,6 +112,19 @@ class ReportedUrl(models.Model):
             models.Index(fields=["url_index"], name="reported_url_index_idx"),
             models.Index(fields=["case"], condition=models.Q(case__isnull=False), name="reported_url_case_idx"),
         ]
+
+
+class ReporterMessage(models.Model):
+    """Information a reporter added later on the status page (receipt code). Text is encrypted."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reporter_messages")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    text = EncryptedTextField()
+    read_at = models.DateTimeField(null=True, blank=True)  # set by casework when an analyst has seen it
+
+    class Meta:
+        db_table = "intake_reportermessage"  # created by the intake app, which first owned it
+        ordering = ["report_id", "received_at", "pk"]
 
 
 class CaseState(models.TextChoices):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from hotline.cases import conf
 from hotline.cases.canonical import UnacceptableUrl, canonicalize_url
+from hotline.cases.indexes import receipt_index, url_index
 from hotline.cases.models import (
     Assessment,
     AssessmentStatus,
@@ -31,6 +32,7 @@ from hotline.cases.models import (
     ExposureSession,
     Report,
     ReportedUrl,
+    ReporterMessage,
     ReportKind,
 )
 from hotline.cases.rules import (
@@ -238,20 +240,6 @@ class SearchResult:
     problem: str = ""
 
 
-def _receipt_index(digits: str) -> str:
-    receipt_index = optional_function("hotline.intake.receipts", "receipt_index")
-    if receipt_index is None:
-        return blind_index(digits, purpose="receipt")  # what intake's receipt_index does
-    return str(receipt_index(digits))
-
-
-def _reported_url_index(url: str) -> str:
-    index = optional_function("hotline.intake.services", "url_index")
-    if index is None:
-        return blind_index(url, purpose="reported_url")  # what intake's url_index does
-    return str(index(url))
-
-
 def _cases_of_reports(report_ids: Iterable[int]) -> QuerySet[Case]:
     ids = list(report_ids)
     return Case.objects.filter(Q(reported_urls__report_id__in=ids) | Q(situation_reports__pk__in=ids)).distinct()
@@ -267,7 +255,7 @@ def search_cases(*, query: str, limit: int = 50) -> SearchResult:
     ordered = ("-priority", "created_at", "pk")
     digits = re.sub(r"[\s-]", "", q)
     if RECEIPT_RE.match(q) and len(digits) == 16 and digits.isdigit():
-        reports = Report.objects.filter(receipt_index=_receipt_index(digits)).values_list("pk", flat=True)
+        reports = Report.objects.filter(receipt_index=receipt_index(digits)).values_list("pk", flat=True)
         return SearchResult(kind="receipt", cases=queue_items(_cases_of_reports(reports).order_by(*ordered)[:limit]))
     if CASE_ID_RE.match(q):
         return SearchResult(kind="case_id", cases=queue_items(Case.objects.filter(pk=int(q.lstrip("#")))))
@@ -282,7 +270,7 @@ def search_cases(*, query: str, limit: int = 50) -> SearchResult:
         else:
             cases = queue_items(Case.objects.filter(url_index=blind_index(canonical.url, purpose=CASE_URL_PURPOSE)))
         if not cases:  # URLs that could not be canonicalised at triage: match them as reported
-            raw = ReportedUrl.objects.filter(url_index=_reported_url_index(q)).values_list("case_id", flat=True)
+            raw = ReportedUrl.objects.filter(url_index=url_index(q)).values_list("case_id", flat=True)
             cases = queue_items(Case.objects.filter(pk__in=list(raw)).order_by(*ordered)[:limit])
         return SearchResult(kind="url", cases=cases, problem="" if cases else problem)
     if DOMAIN_RE.match(q):
@@ -478,6 +466,11 @@ def case_page(*, case: Case) -> CasePage:
         related_domain_rows=case_rows(related_domain),
         related_host_rows=case_rows(related_host),
     )
+
+
+def reporter_messages(report_id: int) -> QuerySet[ReporterMessage]:
+    """Messages a reporter added with the receipt (for casework)."""
+    return ReporterMessage.objects.filter(report_id=report_id).order_by("received_at", "pk")
 
 
 def reporter_classifications(case: Case) -> list[tuple[str, str]]:

@@ -32,6 +32,7 @@ from hotline.cases.models import (
     NexusHint,
     Report,
     ReportedUrl,
+    ReporterMessage,
 )
 from hotline.cases.priority import PrioritySignals, case_priority
 from hotline.cases.rules import add_channel, needs_four_eyes
@@ -1052,8 +1053,6 @@ def erase_expired_report_texts(*, now: datetime | None = None) -> int:
     from django.db.models import Q, Value
     from django.db.models.functions import Coalesce
 
-    from hotline.intake.models import ReporterMessage
-
     days = conf.report_text_retention_days()
     if days is None:
         return 0
@@ -1088,3 +1087,19 @@ def erase_expired_report_texts(*, now: datetime | None = None) -> int:
             )
         erased += count
     return erased
+
+
+# --- what reporters add later --------------------------------------------------------------------
+def record_reporter_message(*, report: Report, text: str, actor: str) -> ReporterMessage:
+    """Store what a reporter added with the receipt code (encrypted), audited with ids only. The channel it
+    came through (intake) checks the text first."""
+    with transaction.atomic():
+        message = ReporterMessage.objects.create(report=report, text=text)
+        audit.record(
+            actor=actor,
+            action="report.message_added",
+            object_type="report",
+            object_id=report.pk,
+            details={"message_id": message.pk},
+        )
+    return message

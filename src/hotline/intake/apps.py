@@ -15,12 +15,11 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         from hotline.core import registry
-        from hotline.core.authz import ADMIN, CASE_ROLES
+        from hotline.core.authz import CASE_ROLES
 
         registry.register_demo_step(name="intake", order=20, load=_load_demo)
         registry.register_staff_links(
             registry.StaffLink("intake:staff_new_report", _("Enter a report"), CASE_ROLES, order=20),
-            registry.StaffLink("intake:partner_keys", _("API keys"), frozenset({ADMIN}), order=110),
         )
 
 

@@ -36,7 +36,7 @@ from hotline.cases.tasks import triage_report
 from hotline.core.bulk import execute_prepared
 from hotline.core.ratelimit import RateEvent, count_event_sql
 from hotline.core.taskqueue import prepared_task_values, task_values
-from hotline.intake.models import PartnerKey
+from hotline.staff.models import PartnerKey
 
 
 @dataclass(frozen=True)

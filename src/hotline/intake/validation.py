@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from hotline.cases.models import NexusHint, ReportKind
+from hotline.core.text import text_problem
 from hotline.intake import conf
 
 # Documentation ranges stay accepted: tests and demos use them (RFC 5737, RFC 3849).
@@ -149,22 +150,6 @@ def clean_reported_url(raw: str) -> str:
         return value
     _check_hostname(host)
     return value
-
-
-def text_problem(value: str, *, limit: int) -> str | None:
-    """Why a free text cannot be stored (too long, NUL, broken Unicode), or None."""
-    if len(value) > limit:
-        return str(
-            ngettext_lazy("Write at most %(max)d character here.", "Write at most %(max)d characters here.", limit)
-            % {"max": limit}
-        )
-    if "\x00" in value:
-        return str(_("The text contains a character that cannot be stored (NUL)."))
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return str(_("The text contains characters that are not valid Unicode."))
-    return None
 
 
 @dataclass

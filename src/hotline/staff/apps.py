@@ -22,6 +22,7 @@ class StaffConfig(AppConfig):
         registry.register_staff_links(
             registry.StaffLink("staff:audit", _("Audit log"), frozenset({SUPERVISOR, ADMIN}), order=90),
             registry.StaffLink("staff:users", _("Staff accounts"), frozenset({ADMIN}), order=100),
+            registry.StaffLink("staff:partner_keys", _("API keys"), frozenset({ADMIN}), order=110),
         )
 
 

@@ -1,4 +1,5 @@
-"""Staff users (email login, roles as groups) and enrolment links. The audit log is hotline.core's."""
+"""Who may act: staff users (email login, roles as groups), their enrolment links, and partner API keys
+(stored hashed). The audit log is hotline.core's."""
 
 from __future__ import annotations
 
@@ -69,3 +70,33 @@ class EnrolmentLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+
+SCOPE_CREATE = "reports:create"
+SCOPE_READ = "reports:read"
+DEFAULT_SCOPES = [SCOPE_CREATE, SCOPE_READ]
+
+
+class PartnerKey(models.Model):
+    """An API key of a partner (operator app, platform). Only a SHA-256 of the key is stored."""
+
+    partner = models.CharField(max_length=120, db_index=True)
+    prefix = models.CharField(max_length=16, unique=True)  # shown to staff to tell keys apart
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        StaffUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        db_table = "intake_partnerkey"  # created by the intake app, which first owned it
+        ordering = ["partner", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.partner} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

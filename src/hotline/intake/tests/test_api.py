@@ -11,8 +11,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from hotline.cases.models import Channel, Report, ReportedUrl
-from hotline.intake import services
 from hotline.intake.models import IdempotencyRecord
+from hotline.staff import services as staff_services
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ SMALLEST = {"kind": "online_material", "urls": ["https://host.example/path"]}
 
 @pytest.fixture
 def partner() -> tuple[Any, str]:
-    return services.create_partner_key(partner="Operator app", actor="test")
+    return staff_services.create_partner_key(partner="Operator app", actor="test")
 
 
 def post(client: Client, path: str, body: Any, key: str | None, **headers: str) -> Any:
@@ -87,7 +87,7 @@ def test_idempotency_key_replays_the_first_answer(client: Client, partner: Any) 
 
 
 def test_idempotency_keys_are_per_partner(client: Client, partner: Any) -> None:
-    _, other_key = services.create_partner_key(partner="Platform safety team", actor="test")
+    _, other_key = staff_services.create_partner_key(partner="Platform safety team", actor="test")
     assert post(client, "/api/v1/reports", SMALLEST, partner[1], HTTP_IDEMPOTENCY_KEY="same").status_code == 201
     assert post(client, "/api/v1/reports", SMALLEST, other_key, HTTP_IDEMPOTENCY_KEY="same").status_code == 201
     assert Report.objects.count() == 2
@@ -129,9 +129,9 @@ def test_status_of_own_reports_only(client: Client, partner: Any) -> None:
     assert response.status_code == 200
     assert response.json() == {"id": created["id"], "status": "received", "received_at": response.json()["received_at"]}
     # A second key of the same partner sees it; another partner does not learn it exists.
-    _, second = services.create_partner_key(partner="Operator app", actor="test")
+    _, second = staff_services.create_partner_key(partner="Operator app", actor="test")
     assert client.get(f"/api/v1/reports/{created['id']}", HTTP_AUTHORIZATION=f"Bearer {second}").status_code == 200
-    _, stranger = services.create_partner_key(partner="Someone else", actor="test")
+    _, stranger = staff_services.create_partner_key(partner="Someone else", actor="test")
     assert_problem(client.get(f"/api/v1/reports/{created['id']}", HTTP_AUTHORIZATION=f"Bearer {stranger}"), 404)
     assert_problem(client.get("/api/v1/reports/not-a-uuid", HTTP_AUTHORIZATION=f"Bearer {stranger}"), 422)
 
@@ -154,13 +154,13 @@ def test_missing_or_unknown_key_is_401(client: Client) -> None:
 
 
 def test_revoked_key_is_403(client: Client, partner: Any) -> None:
-    services.revoke_partner_key(key=partner[0], actor="test")
+    staff_services.revoke_partner_key(key=partner[0], actor="test")
     body = assert_problem(post(client, "/api/v1/reports", SMALLEST, partner[1]), 403)
     assert body["type"].endswith("revoked")
 
 
 def test_key_without_scope_is_403(client: Client) -> None:
-    _, key = services.create_partner_key(partner="Reader", actor="test", scopes=["reports:read"])
+    _, key = staff_services.create_partner_key(partner="Reader", actor="test", scopes=["reports:read"])
     assert_problem(post(client, "/api/v1/reports", SMALLEST, key), 403)
 
 
