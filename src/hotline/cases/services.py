@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.cases import conf
+from hotline.cases import conf, hooks
 from hotline.cases.canonical import UnacceptableUrl, canonicalize_url
 from hotline.cases.models import (
     Assessment,
@@ -243,38 +243,6 @@ class TriageBatchResult:
     attached: list[int] = field(default_factory=list)  # cases that existed before and gained a report
     problems: int = 0
     sibling_tasks: int = 0  # queued triage tasks of the batch's other reports, marked done
-
-
-def _request_traces(hosts: list[str]) -> None:
-    """Ask tracing to locate the hosts, in this transaction. A host tracing refuses (or a fault in tracing)
-    must not stop triage: it is logged (without the host) and the case waits for a human.
-
-    request_traces (one call for the batch) when tracing has it; if it refuses the list (one bad host
-    refuses all), each host is asked on its own so the others still get their trace.
-    """
-    from hotline.cases.selectors import optional_function
-
-    if not hosts:
-        return
-    # Both write inside their own atomic block (a savepoint here): a failure in them leaves triage's
-    # writes and the connection usable.
-    request_traces = optional_function("hotline.tracing.services", "request_traces")
-    if request_traces is not None:
-        try:
-            request_traces(hosts=hosts)
-            return
-        except Exception as exc:  # the message may name a host: log only the kind of failure
-            logger.warning("Tracing refused the hosts of a triage batch (%s); asking host by host.", type(exc).__name__)
-    request_trace = optional_function("hotline.tracing.services", "request_trace")
-    if request_trace is None:
-        return
-    for host in hosts:
-        try:
-            request_trace(host=host)
-        except Exception as exc:
-            logger.warning(
-                "Tracing refused a host of a triaged report (%s); the case stays without a trace.", type(exc).__name__
-            )
 
 
 def _hint(value: str) -> bool:
@@ -624,7 +592,8 @@ class _TriageBatch:
             result.created = [case.pk for case in self.created_by.get(report.pk, [])]
             out.problems += result.problems
 
-        _request_traces(sorted(host for host in self.trace_hosts if host))
+        # Apps above cases act on the hosts (tracing queues their traces), in this transaction.
+        hooks.announce_hosts_found(sorted(host for host in self.trace_hosts if host))
         out.sibling_tasks = self._finish_sibling_tasks([pk for pk in report_ids if pk != self.first_report_id])
         audit.record(
             actor=SYSTEM,
@@ -1103,3 +1072,60 @@ def record_reporter_message(*, report: Report, text: str, actor: str) -> Reporte
             details={"message_id": message.pk},
         )
     return message
+
+
+# --- writes other apps ask of cases (cases is the only writer of its tables) ------------------------
+def record_case_event(
+    *,
+    case_id: int,
+    kind: str,
+    actor: StaffUser | str | None = None,
+    at: datetime | None = None,
+    details: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Put an event of another app on a case's timeline (e.g. referrals: kind "referral", details["action"]).
+
+    Part of the caller's change: it must run inside the transaction that audits that change. Its label on the
+    case page comes from the writing app's receiver of hooks.timeline_labels. Ids and facts only in `details`.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_case_event must run inside the transaction of the change it records.")
+    return CaseEvent.objects.create(
+        case_id=case_id,
+        at=at or timezone.now(),
+        actor=actor if isinstance(actor, StaffUser) else None,
+        kind=kind,
+        details=details or {},
+    )
+
+
+def set_hosting_country(
+    *,
+    host: str,
+    country: str,
+    actor: StaffUser | str | None,
+    now: datetime | None = None,
+    details: dict[str, Any] | None = None,
+) -> list[int]:
+    """Every open case of `host` gets `country` as its hosting country (tracing, after a trace found it), each
+    change audited with `details` (e.g. the trace's id). Returns the ids of the cases changed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        changed = list(
+            Case.objects.select_for_update()
+            .filter(host=host)
+            .exclude(state=CaseState.CLOSED)
+            .exclude(hosting_country=country)
+            .values_list("pk", "hosting_country")
+        )
+        for case_id, old in changed:
+            audit.record(
+                actor=actor,
+                action="case.hosting_country",
+                object_type="case",
+                object_id=case_id,
+                details={"from": old, "to": country, **(details or {})},
+            )
+        if changed:
+            Case.objects.filter(pk__in=[pk for pk, _ in changed]).update(hosting_country=country, updated_at=now)
+    return [pk for pk, _ in changed]

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+# What this app writes on a case's timeline (cases.services.record_case_event: kind "referral",
+# details["action"]), and how the case page names it.
+TIMELINE_ACTIONS = {
+    "planned": _("planned"),
+    "sent": _("sent"),
+    "resent": _("sent again"),
+    "delivered": _("delivered"),
+    "acknowledged": _("acknowledged"),
+    "failed": _("delivery failed"),
+    "bounced": _("bounced"),
+    "auto_reply": _("automatic reply received"),
+    "escalated": _("escalated"),
+    "cleared": _("cleared by police"),
+    "retry": _("retried"),
+    "not_removed": _("not removed"),
+    "content_removed": _("content removed"),
+    "package_downloaded": _("police package downloaded"),
+}
 
 
 class ReferralsConfig(AppConfig):
@@ -14,6 +33,7 @@ class ReferralsConfig(AppConfig):
     verbose_name = "Referrals"
 
     def ready(self) -> None:
+        from hotline.cases import hooks
         from hotline.core import registry
         from hotline.core.authz import ADMIN, CASE_ROLES, POLICE_LIAISON, SUPERVISOR
 
@@ -26,6 +46,28 @@ class ReferralsConfig(AppConfig):
             ),
             registry.StaffLink("referrals:partners", _("Partner hotlines"), frozenset({SUPERVISOR, ADMIN}), order=70),
         )
+        hooks.case_page_panels.connect(_referrals_panel, dispatch_uid="referrals.referrals_panel")
+        hooks.timeline_labels.connect(_timeline_labels, dispatch_uid="referrals.timeline_labels")
+
+
+def _referrals_panel(sender: Any, case: Any, **kwargs: Any) -> Any:
+    """The case's referrals on the case page, after its status-only close form."""
+    from hotline.cases.hooks import CasePanel
+    from hotline.referrals.selectors import referrals_for_case
+
+    return CasePanel(
+        key="referrals",
+        title=_("Referrals"),
+        template="referrals/_case_panel.html",
+        context={"referrals": referrals_for_case(case=case)},
+        order=550,
+    )
+
+
+def _timeline_labels(sender: Any, **kwargs: Any) -> Any:
+    from hotline.cases.hooks import TimelineLabels
+
+    return TimelineLabels(kind="referral", label=_("Referral:"), actions=TIMELINE_ACTIONS)
 
 
 def _load_demo(stdout: TextIO) -> None:

@@ -19,8 +19,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.cases.models import Case, CaseEvent, CaseState, CloseReason
-from hotline.cases.services import transition_case
+from hotline.cases.models import Case, CaseState, CloseReason
+from hotline.cases.services import record_case_event, transition_case
 from hotline.core import audit
 from hotline.referrals import conf, lifecycle, selectors
 from hotline.referrals.models import (
@@ -66,13 +66,8 @@ def new_reference() -> str:
 
 
 def _event(*, case_id: int, actor: Any, action: str, at: datetime, **details: Any) -> None:
-    CaseEvent.objects.create(
-        case_id=case_id,
-        at=at,
-        actor=actor if isinstance(actor, StaffUser) else None,
-        kind="referral",
-        details={"action": action, **details},
-    )
+    """A referral step on the case's timeline (labelled by the referrals app: apps.timeline_labels)."""
+    record_case_event(case_id=case_id, kind="referral", actor=actor, at=at, details={"action": action, **details})
 
 
 def _lock_referral(referral_id: int) -> Referral:

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from hotline.cases import services as cases_services
 from hotline.cases.models import Case, CaseState
 from hotline.core import audit
 from hotline.core.bulk import insert_rows
@@ -31,7 +32,15 @@ from hotline.tracing.rules import (
     should_retry,
 )
 
-__all__ = ["InvalidHost", "record_outcome", "refresh_stale_traces", "request_trace", "request_traces", "run_trace"]
+__all__ = [
+    "InvalidHost",
+    "record_outcome",
+    "refresh_stale_traces",
+    "request_trace",
+    "request_traces",
+    "run_trace",
+    "trace_found_hosts",
+]
 
 logger = logging.getLogger("hotline.tracing")
 Actor = StaffUser | str
@@ -173,6 +182,25 @@ def request_traces(*, hosts: Iterable[str], reason: str = "triage", actor: Actor
         )
 
 
+def trace_found_hosts(*, hosts: list[str]) -> None:
+    """What tracing does with the hosts triage found (cases.hooks.hosts_found): one request_traces for the
+    batch; if it refuses the list (one host that is not a plain host name refuses all), each host on its own,
+    so the others still get their trace. A refused host is logged by its failure's class only (never the host)
+    and its case waits for a human."""
+    try:
+        request_traces(hosts=hosts)
+        return
+    except Exception as exc:  # the message may name a host: log only the kind of failure
+        logger.warning("Tracing refused the hosts of a triage batch (%s); asking host by host.", type(exc).__name__)
+    for host in hosts:
+        try:
+            request_trace(host=host)
+        except Exception as exc:
+            logger.warning(
+                "Tracing refused a host of a triaged report (%s); the case stays without a trace.", type(exc).__name__
+            )
+
+
 def _enqueue_many(hosts: list[str]) -> None:
     """trace_host.enqueue(host) for every host, as one INSERT (the same task rows)."""
     from hotline.tracing.tasks import trace_host
@@ -250,8 +278,10 @@ def record_outcome(
                 "cdn": next((o.cdn_name for o in observations if o.cdn_name), ""),
             },
         )
-        if country:
-            _set_case_country(host=trace.host, country=country, trace=trace, actor=actor, now=finished)
+        if country:  # every open case of the host gets it (cases writes its own table)
+            cases_services.set_hosting_country(
+                host=trace.host, country=country, actor=actor, now=finished, details={"trace_id": trace.pk}
+            )
     return trace
 
 
@@ -281,27 +311,6 @@ def _observation(trace: HostTrace, position: int, facts: AddressFacts, found_at:
         sources=facts.methods,
         found_at=found_at,
     )
-
-
-def _set_case_country(*, host: str, country: str, trace: HostTrace, actor: Actor, now: datetime) -> None:
-    """Every open case of the host gets the country the trace found (audited per case)."""
-    changed = list(
-        Case.objects.select_for_update()
-        .filter(host=host)
-        .exclude(state=CaseState.CLOSED)
-        .exclude(hosting_country=country)
-        .values_list("pk", "hosting_country")
-    )
-    for case_id, old in changed:
-        audit.record(
-            actor=actor,
-            action="case.hosting_country",
-            object_type="case",
-            object_id=case_id,
-            details={"from": old, "to": country, "trace_id": trace.pk},
-        )
-    if changed:
-        Case.objects.filter(pk__in=[pk for pk, _ in changed]).update(hosting_country=country, updated_at=now)
 
 
 def refresh_stale_traces(*, now: datetime | None = None) -> int:

@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from hotline.cases.hooks import CasePanel
 from hotline.cases.selectors import CaseRow
 
 register = template.Library()
@@ -77,3 +78,10 @@ def filter_field(form: forms.Form, name: str) -> SafeString:
         )
     errors = format_html_join("", '<p class="error">{}</p>', ((e,) for e in bound.errors))
     return format_html("{}{}{}", label, control, errors)
+
+
+@register.simple_tag(takes_context=True)
+def case_panel(context: template.Context, panel: CasePanel) -> SafeString:
+    """Another app's section of the case page: its template, with the page's context and the panel's own."""
+    with context.push(**panel.context):
+        return SafeString(context.template.engine.get_template(panel.template).render(context))

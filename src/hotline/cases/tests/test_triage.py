@@ -218,22 +218,6 @@ def test_triage_is_audited_without_the_url() -> None:
     assert audit.verify()[1] is None
 
 
-def test_triage_asks_tracing_for_the_host_in_the_same_transaction() -> None:
-    from hotline.cases.selectors import optional_function
-
-    if optional_function("hotline.tracing.services", "request_trace") is None:
-        pytest.skip("hotline.tracing.services.request_trace does not exist yet")
-    from hotline.tracing.models import HostTrace
-
-    services.triage_report(report_id=store_report(URL).pk)
-    assert HostTrace.objects.filter(host="files.example.test").count() == 1
-    services.triage_report(report_id=store_report(URL + "?again=1").pk)  # another case, same host
-    assert HostTrace.objects.filter(host="files.example.test").count() == 1
-    # A situation report has no host: nothing is traced for it.
-    services.triage_report(report_id=store_report(kind=ReportKind.TRAFFICKING).pk)
-    assert HostTrace.objects.count() == 1
-
-
 @pytest.mark.django_db(transaction=True)
 def test_untriaged_reports_are_queued_again(run_tasks: Any, settings: Any) -> None:
     from hotline.cases.tasks import requeue_untriaged_reports

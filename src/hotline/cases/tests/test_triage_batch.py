@@ -283,20 +283,6 @@ def test_queries_do_not_grow_with_the_batch() -> None:
     assert large <= 30
 
 
-def test_a_host_tracing_refuses_does_not_stop_the_others() -> None:
-    from hotline.cases.selectors import optional_function
-
-    if optional_function("hotline.tracing.services", "request_traces") is None:
-        pytest.skip("hotline.tracing.services.request_traces does not exist yet")
-    from hotline.tracing.models import HostTrace
-
-    bad = store_report("https://-x.example.test/a")  # canonical, but not a host name tracing accepts
-    good = store_report(URL)
-    batch = services.triage_batch(first_report_id=bad.pk, limit=10)
-    assert sorted(batch.triaged) == sorted([bad.pk, good.pk])
-    assert list(HostTrace.objects.values_list("host", flat=True)) == ["files.example.test"]
-
-
 # The real worker closes connections it finds inside a transaction (on PostgreSQL the test's own), so
 # the tests that run tasks run outside one.
 @pytest.mark.django_db(transaction=True)

@@ -50,5 +50,3 @@ def test_staff_form_validates_like_the_public_one(staff_client: Any) -> None:
     assert response.status_code == 400 and b'aria-invalid="true"' in response.content
     more = client.post("/report/staff/new/", staff_form(action="add_url"))
     assert len(re.findall(rb'name="url_\d', more.content)) == 4 and Report.objects.count() == 0
-
-
