@@ -27,6 +27,7 @@ from hotline.cases.models import (
     Channel,
     CloseReason,
     ExposureSession,
+    HostFacts,
     Report,
     ReportedUrl,
     ReporterMessage,
@@ -425,6 +426,11 @@ def case_page(*, case: Case) -> CasePage:
         related_domain_rows=case_rows(related_domain),
         related_host_rows=case_rows(related_host),
     )
+
+
+def host_facts(*, host: str) -> HostFacts | None:
+    """The newest hosting facts of a host (services.record_host_facts), or None when no trace found any."""
+    return HostFacts.objects.filter(host=host).first() if host else None
 
 
 def reporter_messages(report_id: int) -> QuerySet[ReporterMessage]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ from hotline.cases.models import (
     Channel,
     CloseReason,
     ExposureSession,
+    HostFacts,
     NexusHint,
     Report,
     ReportedUrl,
@@ -1129,3 +1131,46 @@ def set_hosting_country(
         if changed:
             Case.objects.filter(pk__in=[pk for pk, _ in changed]).update(hosting_country=country, updated_at=now)
     return [pk for pk, _ in changed]
+
+
+def record_host_facts(
+    *,
+    host: str,
+    found_at: datetime,
+    trace_id: int | None = None,
+    country: str = "",
+    asn: int | None = None,
+    network_name: str = "",
+    abuse_email: str = "",
+    holder: str = "",
+    cdn_name: str = "",
+    origin_hidden: bool = False,
+    method: str = "",
+    ips: Sequence[str] = (),
+) -> bool:
+    """Keep what the newest trace of `host` found (tracing, when a trace found addresses). Facts older than the
+    stored ones (by found_at, then trace id) change nothing. Part of the caller's audited change (the trace's
+    outcome): it must run inside that transaction. Returns whether the facts were stored."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_host_facts must run inside the transaction of the trace it comes from.")
+    with transaction.atomic():
+        current = HostFacts.objects.select_for_update().filter(host=host).first()
+        if current is not None and (current.found_at, current.trace_id or 0) > (found_at, trace_id or 0):
+            return False
+        HostFacts.objects.update_or_create(
+            host=host,
+            defaults={
+                "found_at": found_at,
+                "trace_id": trace_id,
+                "country": country,
+                "asn": asn,
+                "network_name": network_name,
+                "abuse_email": abuse_email,
+                "holder": holder,
+                "cdn_name": cdn_name,
+                "origin_hidden": origin_hidden,
+                "method": method,
+                "ips": list(ips),
+            },
+        )
+    return True

@@ -1,7 +1,8 @@
 """Writes of the tracing app: request a trace, record what a trace found, refresh traces of open cases.
 
 Network work (DNS, RDAP) runs outside any transaction; what it found is written in one transaction
-together with the audit entry, the case countries and the retry task.
+together with the audit entry, the cases' hosting country and host facts (through cases.services) and the
+retry task.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from hotline.tracing.rules import (
     retry_delay,
     should_retry,
 )
+from hotline.tracing.selectors import HostingSummary, summary_of
 
 __all__ = [
     "InvalidHost",
@@ -244,6 +246,8 @@ def record_outcome(
             _observation(trace, position, facts, finished) for position, facts in enumerate(outcome.addresses)
         ]
         HostingObservation.objects.bulk_create(observations)
+        if observations:  # the host's newest facts, for the apps that act on them (referrals)
+            _record_host_facts(summary_of(observations, host=trace.host))
         if outcome.failure is None:
             trace.status = TraceStatus.OK
             trace.failure_code = trace.failure_reason = ""
@@ -283,6 +287,23 @@ def record_outcome(
                 host=trace.host, country=country, actor=actor, now=finished, details={"trace_id": trace.pk}
             )
     return trace
+
+
+def _record_host_facts(summary: HostingSummary) -> None:
+    cases_services.record_host_facts(
+        host=summary.host,
+        found_at=summary.found_at,
+        trace_id=summary.trace_id,
+        country=summary.country,
+        asn=summary.asn,
+        network_name=summary.network_name,
+        abuse_email=summary.abuse_email,
+        holder=summary.holder,
+        cdn_name=summary.cdn_name or "",
+        origin_hidden=summary.origin_hidden,
+        method=summary.method,
+        ips=summary.ips,
+    )
 
 
 def _observation(trace: HostTrace, position: int, facts: AddressFacts, found_at: datetime) -> HostingObservation:
