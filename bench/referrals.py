@@ -167,7 +167,7 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         from django.core.mail import send_mail
 
-        from hotline.core.worker import run_pending_tasks
+        from hotline.core.taskqueue import run_pending_tasks
         from hotline.referrals import delivery
         from hotline.referrals.models import Referral
         from hotline.staff.models import StaffUser

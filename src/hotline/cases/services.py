@@ -9,7 +9,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -38,7 +38,8 @@ from hotline.cases.models import (
 )
 from hotline.cases.priority import PrioritySignals, case_priority
 from hotline.cases.rules import add_channel, needs_four_eyes
-from hotline.core import audit
+from hotline.cases.tasks import triage_reports
+from hotline.core import audit, taskqueue
 from hotline.core.authz import SUPERVISOR
 from hotline.core.bulk import insert_rows, update_rows
 from hotline.core.crypto import blind_index
@@ -311,6 +312,39 @@ def _created_events(case: Case, report: Report, now: datetime, events: list[Case
             details={"by": "triage"},
         )
     )
+
+
+# --- the hand-off from intake: each stored report queues a run of triage_reports ----------------------
+# A report still untriaged this long after it arrived lost its task (e.g. a failed run): queue it again.
+STRAGGLER_AGE = timedelta(minutes=10)
+STRAGGLER_BATCH = 500
+
+
+def queue_triage(report_ids: Sequence[int]) -> int:
+    """Queue triage of these stored reports in the caller's transaction (one INSERT: the rows of
+    triage_reports.enqueue(id) each). Returns how many were queued."""
+    return taskqueue.enqueue_many(triage_reports, ([report_id] for report_id in report_ids))
+
+
+def triage_run_row() -> taskqueue.QueuedRun | None:
+    """The run of triage_reports that intake's one-statement report write (intake.store) inserts together with
+    the report, its argument the id the report's INSERT returns; None when tasks are not in the database."""
+    return taskqueue.queued_run(triage_reports)
+
+
+def requeue_untriaged_reports(*, now: datetime | None = None) -> int:
+    """Nothing acknowledged is lost: queue triage again for reports whose task never completed."""
+    cutoff = (now or timezone.now()) - STRAGGLER_AGE
+    ids = list(
+        Report.objects.filter(triaged_at=None, received_at__lt=cutoff)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:STRAGGLER_BATCH]
+    )
+    with transaction.atomic():
+        queue_triage(ids)
+    if ids:
+        logger.warning("Re-queued triage for %d report(s) left untriaged.", len(ids))
+    return len(ids)
 
 
 def triage_report(*, report_id: int) -> TriageResult:
@@ -629,34 +663,11 @@ class _TriageBatch:
         the report id in every waiting task instead would read the whole backlog for every batch. A
         sibling outside the head (a task queued again later) simply runs and finds its report triaged.
         """
-        if not report_ids:
-            return 0
-        from django_tasks import task_backends
-        from django_tasks.base import TaskResultStatus
-        from django_tasks_db.backend import DatabaseBackend
-        from django_tasks_db.models import DBTaskResult
-
-        from hotline.cases.tasks import triage_report as triage_task
-
-        if not isinstance(task_backends[triage_task.backend], DatabaseBackend):
-            return 0
-        # The head of the queue, in the worker's order through the queue's own partial index. Locked, so on
-        # PostgreSQL no worker claims one of these tasks before this transaction ends (workers skip locked
-        # rows); a task being claimed right now is skipped here. SQLite serialises writers anyway.
-        head = list(
-            DBTaskResult.objects.select_for_update(skip_locked=True)
-            .filter(status=TaskResultStatus.READY, task_path=triage_task.module_path)
-            .order_by(*DBTaskResult._meta.ordering)  # type: ignore[misc]  # the queue order the worker uses
-            .values_list("pk", flat=True)[: SIBLING_WINDOW * self.limit]
-        )
-        if not head:
-            return 0
-        # By id only (the primary key index): with a status condition, SQLite would rather walk every
-        # waiting task. The rows are locked and were waiting, so no condition on the status is needed.
-        return DBTaskResult.objects.filter(pk__in=head, args_kwargs__args__0__in=report_ids).update(
-            status=TaskResultStatus.SUCCESSFUL,
-            started_at=self.now,
-            finished_at=self.now,
+        return taskqueue.finish_waiting_runs(
+            triage_reports,
+            first_args=report_ids,
+            head=SIBLING_WINDOW * self.limit,
+            now=self.now,
             return_value={"triaged_with": self.first_report_id},
         )
 

@@ -20,10 +20,8 @@ from django.utils.translation import gettext as _
 from hotline.cases import services as cases_services
 from hotline.cases.indexes import url_index
 from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl, ReporterMessage
-from hotline.cases.tasks import triage_report
 from hotline.core import audit
 from hotline.core.bulk import insert_rows
-from hotline.core.taskqueue import enqueue_many
 from hotline.intake import conf, ratelimit, store
 from hotline.intake.models import IdempotencyRecord
 from hotline.intake.ratelimit import RateCount
@@ -289,11 +287,6 @@ def count_partner_request(*, partner_key: PartnerKey) -> None:
         raise TooManyRequests(decision)
 
 
-def _enqueue_triage_many(report_ids: list[int]) -> None:
-    """Queue triage for many reports with one INSERT (same rows as triage_report.enqueue(id) each)."""
-    enqueue_many(triage_report, ([report_id] for report_id in report_ids))
-
-
 def submit_report_batch(*, partner_key: PartnerKey, reports: Sequence[ReportInput]) -> list[Report]:
     """Store a partner's batch all-or-nothing: every report valid, or none stored (BatchRejected).
 
@@ -332,7 +325,7 @@ def submit_report_batch(*, partner_key: PartnerKey, reports: Sequence[ReportInpu
         )
         created = rows
         ids = [r.pk for r in created]
-        _enqueue_triage_many(ids)
+        cases_services.queue_triage(ids)  # the hand-off to triage, in this transaction
         audit.record(
             actor=partner_actor(partner),
             action="report.batch_received",

@@ -147,14 +147,31 @@ def test_a_bad_url_beside_a_good_one_does_not_stop_the_good_one() -> None:
 # that is the test's own, so these tests run outside one.
 @pytest.mark.django_db(transaction=True)
 def test_the_task_runs_triage(run_tasks: Any) -> None:
-    from hotline.cases.tasks import triage_report
+    from hotline.cases.tasks import triage_reports
 
     with transaction.atomic():
         report = store_report(URL)
-        triage_report.enqueue(report.pk)
+        triage_reports.enqueue(report.pk)
     assert run_tasks() >= 1
     report.refresh_from_db()
     assert report.triaged_at is not None and Case.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_queued_under_the_tasks_old_name_still_triages(run_tasks: Any) -> None:
+    """Rows queued before triage_report became triage_reports (an upgrade with a backlog) still run."""
+    from django_tasks_db.models import DBTaskResult
+
+    from hotline.cases.tasks import triage_reports
+
+    with transaction.atomic():
+        report = store_report(URL)
+        triage_reports.enqueue(report.pk)
+    DBTaskResult.objects.update(task_path="hotline.cases.tasks.triage_report")
+    assert run_tasks() >= 1
+    report.refresh_from_db()
+    assert report.triaged_at is not None
+    assert DBTaskResult.objects.get(task_path="hotline.cases.tasks.triage_report").status == "SUCCESSFUL"
 
 
 def test_a_closed_case_reported_again_is_reopened_as_seen_again() -> None:

@@ -19,7 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from hotline.cases import services
 from hotline.cases.canonical import canonicalize_url
 from hotline.cases.models import Case, CaseEvent, CaseState, Channel, NexusHint, Report, ReportKind
-from hotline.cases.tasks import triage_report as triage_task
+from hotline.cases.tasks import triage_reports as triage_task
 from hotline.cases.tests.conftest import store_report
 from hotline.core import audit
 from hotline.core.crypto import blind_index

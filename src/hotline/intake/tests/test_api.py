@@ -110,7 +110,7 @@ def test_batch_is_all_or_nothing(client: Client, partner: Any) -> None:
     assert ReportedUrl.objects.count() == 10
     tasks = DBTaskResult.objects.all()
     assert sorted(t.args_kwargs["args"][0] for t in tasks) == [r.pk for r in reports]
-    assert {t.task_path for t in tasks} == {"hotline.cases.tasks.triage_report"}
+    assert {t.task_path for t in tasks} == {"hotline.cases.tasks.triage_reports"}
     replay = post(client, "/api/v1/reports/batch", {"reports": good}, partner[1], HTTP_IDEMPOTENCY_KEY="b1")
     assert replay.json() == created and Report.objects.count() == 5
 

@@ -13,11 +13,12 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from hotline.cases.models import Channel, Report, ReportedUrl, ReporterMessage
-from hotline.cases.tasks import triage_report
+from hotline.cases.tasks import triage_reports
+from hotline.core import taskqueue
 from hotline.core.audit import verify
 from hotline.core.crypto import blind_index
 from hotline.core.models import AuditEntry, RateCounter
-from hotline.intake import demo, services, store, tasks
+from hotline.intake import demo, services, tasks
 from hotline.intake.models import IdempotencyRecord
 from hotline.intake.ratelimit import RateLimiter
 from hotline.intake.receipts import receipt_index
@@ -48,7 +49,7 @@ def test_submit_report_writes_everything_in_one_go() -> None:
     urls = list(ReportedUrl.objects.filter(report=report))
     assert [u.url_index for u in urls] == [blind_index(u.url, purpose="reported_url") for u in urls]
     task = DBTaskResult.objects.get()
-    assert task.task_path == triage_report.module_path and task.args_kwargs["args"] == [report.pk]
+    assert task.task_path == triage_reports.module_path and task.args_kwargs["args"] == [report.pk]
     # Public reports reach the audit log through triage (system actor), not on the public hot path.
     assert not AuditEntry.objects.filter(action="report.received").exists()
     assert verify()[1] is None
@@ -76,14 +77,14 @@ def test_a_failure_inside_the_write_leaves_no_half_report(monkeypatch: Any, publ
     """Fault injection: the database refuses the last row (the triage task) after the rate count, the
     report and its URLs were written: nothing of it stays (one statement on PostgreSQL, one
     transaction on SQLite)."""
-    real_task_values = store.task_values
+    real_task_values = taskqueue.task_values
 
     def out_of_range_priority(task: Any, args: Any) -> Any:
         values = real_task_values(task, args)
         values["priority"] = 1000  # the task table's CHECK constraint allows -100..100
         return values
 
-    monkeypatch.setattr(store, "task_values", out_of_range_priority)
+    monkeypatch.setattr(taskqueue, "task_values", out_of_range_priority)
     report = {"channel": Channel.WEB, "kind": "other", "urls": ["https://a.example/", "https://b.example/"]}
     with pytest.raises(IntegrityError):
         if public:

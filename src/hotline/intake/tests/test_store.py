@@ -14,7 +14,7 @@ from django_tasks_db.models import DBTaskResult
 
 from hotline.cases.indexes import url_index
 from hotline.cases.models import Report, ReportedUrl
-from hotline.cases.tasks import triage_report
+from hotline.cases.tasks import triage_reports
 from hotline.core.models import RateCounter
 from hotline.core.ratelimit import RateEvent
 from hotline.intake import store
@@ -52,7 +52,7 @@ def orm_write(report: Report, urls: list[str]) -> None:
     report.save(force_insert=True)
     for i, url in enumerate(urls):
         ReportedUrl.objects.create(report=report, position=i, url=url, url_index=url_index(url))
-    triage_report.enqueue(report.pk)
+    triage_reports.enqueue(report.pk)
 
 
 def snapshot(report_id: int) -> dict[str, Any]:
