@@ -33,6 +33,7 @@ from hotline.tracing.rules import (
     should_retry,
 )
 from hotline.tracing.selectors import HostingSummary, summary_of
+from hotline.tracing.tasks import trace_host
 
 __all__ = [
     "InvalidHost",
@@ -49,8 +50,6 @@ Actor = StaffUser | str
 
 
 def _enqueue(host: str, run_after: datetime | None = None) -> None:
-    from hotline.tracing.tasks import trace_host
-
     (trace_host.using(run_after=run_after) if run_after else trace_host).enqueue(host)
 
 
@@ -205,8 +204,6 @@ def trace_found_hosts(*, hosts: list[str]) -> None:
 
 def _enqueue_many(hosts: list[str]) -> None:
     """trace_host.enqueue(host) for every host, as one INSERT (the same task rows)."""
-    from hotline.tracing.tasks import trace_host
-
     enqueue_many(trace_host, ([host] for host in hosts))
 
 
