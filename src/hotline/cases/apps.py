@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import Any
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from hotline.core.registry import Output
 
 
 class CasesConfig(AppConfig):
@@ -26,7 +28,7 @@ class CasesConfig(AppConfig):
         )
 
 
-def _load_demo(stdout: TextIO) -> None:
+def _load_demo(stdout: Output) -> None:
     from hotline.cases import demo
 
     demo.load(stdout)

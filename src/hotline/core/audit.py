@@ -82,7 +82,7 @@ def record(
     entry = AuditEntry(
         seq=head.last_seq + 1,
         at=timezone.now(),
-        actor=user,
+        actor_id=user.pk if user is not None else None,
         actor_label=label,
         action=action,
         object_type=object_type,

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from django.urls import reverse
 from django.utils.functional import Promise
 
 
 # --- demo data -------------------------------------------------------------------------------------
+class Output(Protocol):
+    """Where a demo step says what it made: the command's stdout."""
+
+    def write(self, msg: str, /) -> Any: ...
+
+
 @dataclass(frozen=True)
 class DemoStep:
     """`load(stdout)` makes the app's demo data (made-up, reserved names only), idempotently. Steps run by
@@ -23,13 +29,13 @@ class DemoStep:
 
     name: str
     order: int
-    load: Callable[[TextIO], None]
+    load: Callable[[Output], None]
 
 
 _demo_steps: dict[str, DemoStep] = {}
 
 
-def register_demo_step(*, name: str, order: int, load: Callable[[TextIO], None]) -> None:
+def register_demo_step(*, name: str, order: int, load: Callable[[Output], None]) -> None:
     _demo_steps[name] = DemoStep(name=name, order=order, load=load)
 
 

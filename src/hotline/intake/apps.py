@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TextIO
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from hotline.core.registry import Output
 
 
 class IntakeConfig(AppConfig):
@@ -23,7 +23,7 @@ class IntakeConfig(AppConfig):
         )
 
 
-def _load_demo(stdout: TextIO) -> None:
+def _load_demo(stdout: Output) -> None:
     from hotline.intake import demo
 
     demo.load(stdout)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import Any
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from hotline.core.registry import Output
 
 # What this app writes on a case's timeline (cases.services.record_case_event: kind "referral",
 # details["action"]), and how the case page names it.
@@ -70,7 +72,7 @@ def _timeline_labels(sender: Any, **kwargs: Any) -> Any:
     return TimelineLabels(kind="referral", label=_("Referral:"), actions=TIMELINE_ACTIONS)
 
 
-def _load_demo(stdout: TextIO) -> None:
+def _load_demo(stdout: Output) -> None:
     from hotline.referrals import demo
 
     demo.load(stdout)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TextIO
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from hotline.core.registry import Output
 
 
 class StaffConfig(AppConfig):
@@ -26,7 +26,7 @@ class StaffConfig(AppConfig):
         )
 
 
-def _load_demo(stdout: TextIO) -> None:
+def _load_demo(stdout: Output) -> None:
     from hotline.staff import demo
 
     demo.load(stdout)

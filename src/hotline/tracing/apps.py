@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Any, TextIO
+from typing import Any
 
 from django.apps import AppConfig
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
+
+from hotline.core.registry import Output
 
 
 class TracingConfig(AppConfig):
@@ -47,7 +49,7 @@ def _hosting_panel(sender: Any, case: Any, **kwargs: Any) -> Any:
     )
 
 
-def _load_demo(stdout: TextIO) -> None:
+def _load_demo(stdout: Output) -> None:
     from hotline.tracing import demo
 
     demo.load(stdout)

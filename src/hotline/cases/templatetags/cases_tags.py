@@ -83,5 +83,6 @@ def filter_field(form: forms.Form, name: str) -> SafeString:
 @register.simple_tag(takes_context=True)
 def case_panel(context: template.Context, panel: CasePanel) -> SafeString:
     """Another app's section of the case page: its template, with the page's context and the panel's own."""
+    engine = context.template.engine if context.template is not None else template.Engine.get_default()
     with context.push(**panel.context):
-        return SafeString(context.template.engine.get_template(panel.template).render(context))
+        return SafeString(engine.get_template(panel.template).render(context))
