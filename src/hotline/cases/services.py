@@ -1,6 +1,8 @@
-"""Writes about cases: triage, the state machine, claims, assessments and reviews, notes, exposure.
+"""Writes about cases: triage, the state machine, claims, assessments and reviews, notes, exposure, and the
+writes other apps ask of cases (the cases app is the only writer of its tables).
 
-Every function here runs in one transaction and records an audit entry in it.
+Every function here runs in one transaction and records an audit entry in it; record_case_event and
+record_host_facts are part of their caller's change and run in its audited transaction.
 """
 
 from __future__ import annotations
