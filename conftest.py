@@ -97,7 +97,7 @@ def current_totp(user: Any) -> str:
 @pytest.fixture
 def run_tasks(db: Any) -> Callable[[], int]:
     """Run every ready background task in-process with the real worker code; returns how many ran."""
-    from hotline.core.worker import run_pending_tasks
+    from hotline.core.taskqueue import run_pending_tasks
 
     return run_pending_tasks
 

@@ -14,7 +14,7 @@ DATABASE_URL names a PostgreSQL server, a fresh database "<name>_bench_casework"
       - services.triage_report (one report per transaction, BENCH_SINGLE_REPORTS of them);
       - services.triage_batch called directly, as the task calls it (batches of HOTLINE_TRIAGE_BATCH);
       - through the worker: one triage task per report enqueued (untimed, as intake does), then the
-        real worker code `hotline.core.worker.run_pending_tasks` drains the queue. It also runs the
+        real worker code `hotline.core.taskqueue.run_pending_tasks` drains the queue. It also runs the
         trace tasks triage queued, with hosting lookups answered by a local fake (no DNS or RDAP
         query leaves the process); the triage figure stops when the last triage task finishes (the
         trace tasks were queued after it) and the trace tasks are reported on their own line.
@@ -388,22 +388,22 @@ def fake_trace_network(host: str) -> Any:
 
 def worker_triage(report_ids: list[int]) -> tuple[Run, Run, int, int]:
     """Enqueue one triage task per report (untimed, as intake does), then time the real worker code,
-    hotline.core.worker.run_pending_tasks, until the queue is empty. It also runs the trace tasks triage
+    hotline.core.taskqueue.run_pending_tasks, until the queue is empty. It also runs the trace tasks triage
     queued (their lookups answered by fake_trace_network): the triage phase ends when the last triage
     task finishes (every trace task was queued after it, so runs after it). Returns (triage phase,
     trace phase, triage tasks run, trace tasks run)."""
     from django_tasks.signals import task_finished
     from django_tasks_db.models import DBTaskResult
 
-    from hotline.cases.tasks import triage_report
-    from hotline.core.worker import run_pending_tasks
+    from hotline.cases.tasks import triage_reports
+    from hotline.core.taskqueue import run_pending_tasks
     from hotline.tracing import services as tracing_services
 
     with transaction.atomic():
         # The trace tasks the direct paths queued are not run: only this path's tasks are in the queue.
         DBTaskResult.objects.all().delete()
         for report_id in report_ids:
-            triage_report.enqueue(report_id)
+            triage_reports.enqueue(report_id)
     counter = QueryCounter()
     marks: list[tuple[str, float, float, int]] = []
 
@@ -422,9 +422,9 @@ def worker_triage(report_ids: list[int]) -> tuple[Run, Run, int, int]:
         task_finished.disconnect(on_finished)
         tracing_services.trace_network = real_trace_network  # type: ignore[assignment]
     paths = [m[0] for m in marks]
-    triage_tasks = paths.count(triage_report.module_path)
-    last = max(i for i, path in enumerate(paths) if path == triage_report.module_path)
-    assert all(path == triage_report.module_path for path in paths[:last]), (
+    triage_tasks = paths.count(triage_reports.module_path)
+    last = max(i for i, path in enumerate(paths) if path == triage_reports.module_path)
+    assert all(path == triage_reports.module_path for path in paths[:last]), (
         "a trace task ran between triage tasks",
         paths[: last + 1],
     )

@@ -254,8 +254,8 @@ def main() -> None:
         django.setup()
         from django.db import connection, transaction
 
+        from hotline.cases.indexes import url_index
         from hotline.cases.models import Report, ReportedUrl
-        from hotline.intake.services import url_index
 
         def count(**filters: Any) -> int:
             n = Report.objects.filter(**filters).count()

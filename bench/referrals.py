@@ -88,6 +88,7 @@ def make_cases(n: int, offset: int, analyst: Any) -> list[int]:
     from django.utils import timezone
 
     from hotline.cases.models import Assessment, Case, CaseState, Channel, Report, ReportedUrl
+    from hotline.cases.services import record_host_facts
     from hotline.core.crypto import IndexPurpose, blind_index
     from hotline.tracing.models import HostingObservation, HostTrace, TraceStatus
 
@@ -113,6 +114,11 @@ def make_cases(n: int, offset: int, analyst: Any) -> list[int]:
                 trace=trace, host=host, ip=f"198.51.100.{i % 250 + 1}", record_type="A", country="BR", asn=64500,
                 network_name="BENCH-NET", abuse_email=f"abuse{i % 7}@host.example", holder="Bench Hosting",
                 method="dns+mmdb+rdap", found_at=now,
+            )  # fmt: skip
+            record_host_facts(  # what tracing's record_outcome writes with such an observation
+                host=host, found_at=now, trace_id=trace.pk, country="BR", asn=64500, network_name="BENCH-NET",
+                abuse_email=f"abuse{i % 7}@host.example", holder="Bench Hosting", method="dns+mmdb+rdap",
+                ips=[f"198.51.100.{i % 250 + 1}"],
             )  # fmt: skip
             ids.append(case.pk)
     return ids
@@ -162,7 +168,7 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         from django.core.mail import send_mail
 
-        from hotline.core.worker import run_pending_tasks
+        from hotline.core.taskqueue import run_pending_tasks
         from hotline.referrals import delivery
         from hotline.referrals.models import Referral
         from hotline.staff.models import StaffUser

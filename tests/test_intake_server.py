@@ -287,7 +287,7 @@ def test_kill_9_during_a_load_loses_no_acknowledged_report(server: Server) -> No
         task_ids = [
             int(re.search(r"\[(\d+)\]", row[0]).group(1))  # type: ignore[union-attr]
             for row in db.execute(
-                "SELECT args_kwargs FROM django_tasks_database_dbtaskresult WHERE task_path LIKE '%triage_report'"
+                "SELECT args_kwargs FROM django_tasks_database_dbtaskresult WHERE task_path LIKE '%triage_reports'"
             )
         ]
     missing = [a for a in acked if a not in stored]

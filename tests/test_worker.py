@@ -124,7 +124,7 @@ def test_requeue_leaves_live_workers_alone_and_expires_old_leases(settings: Any)
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
-    from hotline.core.worker import make_worker_id, requeue_stale_tasks
+    from hotline.core.taskqueue import make_worker_id, requeue_stale_tasks
     from tests.worker_tasks import interruptible_marker
 
     result = interruptible_marker.enqueue("/nonexistent")

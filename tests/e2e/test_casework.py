@@ -94,7 +94,7 @@ def test_copy_url_with_javascript_goes_to_the_clipboard(
 ) -> None:
     from hotline.cases import services
     from hotline.cases.tests.conftest import store_report
-    from hotline.staff.models import AuditEntry
+    from hotline.core.models import AuditEntry
 
     analyst = make_staff("analyst", email="sara@hotline.example", password=PASSWORD)
     case_id = services.triage_report(report_id=store_report(URL).pk).case_ids[0]

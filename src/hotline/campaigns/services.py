@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from hotline.campaigns import conf, places, rules
+from hotline.campaigns import conf, places, rules, tasks
 from hotline.campaigns.errors import (
     InvalidInput,
     LinkUsed,
@@ -47,8 +47,8 @@ from hotline.campaigns.models import (
     Subscriber,
 )
 from hotline.campaigns.selectors import PendingSignature, signature_for_token, subscriber_for_token
+from hotline.core import audit
 from hotline.core.crypto import IndexPurpose, blind_index
-from hotline.staff import audit
 from hotline.staff.models import StaffUser
 
 logger = logging.getLogger("hotline.campaigns")
@@ -251,8 +251,6 @@ def sign_petition(
     A repeat by the same person (normalised email) creates nothing: the owner of the address
     gets a mail instead, and the caller shows the same thank-you page either way.
     """
-    from hotline.campaigns import tasks
-
     name, email, municipality, country = clean_signer(
         name=name, email=email, municipality=municipality, country=country
     )
@@ -296,8 +294,6 @@ def sign_petition(
 
 
 def _repeat_signature(existing: Signature, *, now: datetime) -> SignOutcome:
-    from hotline.campaigns import tasks
-
     recent = existing.last_mailed_at and now - existing.last_mailed_at < timedelta(minutes=conf.repeat_mail_minutes())
     if recent:
         return SignOutcome.QUIET
@@ -460,8 +456,6 @@ def invalidate_signatures(
 
 # --- hand-over exports -----------------------------------------------------------------------
 def request_export(*, petition: Petition, kind: str, actor: StaffUser | str, language: str = "sv") -> PetitionExport:
-    from hotline.campaigns import tasks
-
     if kind not in ExportKind.values:
         raise InvalidInput({"kind": _("Choose PDF or CSV.")})
     with transaction.atomic():
@@ -663,8 +657,6 @@ def subscribe(*, email: str, language: str = "sv", source: str = "form") -> Subs
 
 
 def _start_subscription(*, email: str, language: str, source: str) -> SubscribeOutcome:
-    from hotline.campaigns import tasks
-
     index = subscriber_email_index(email)
     now = timezone.now()
     language = _language(language)
@@ -866,8 +858,6 @@ def update_issue(*, issue: NewsletterIssue, actor: StaffUser, **fields: Any) -> 
 
 def send_issue(*, issue: NewsletterIssue, actor: StaffUser) -> NewsletterIssue:
     """Freeze the recipient list (confirmed, subscribed now) and start sending in batches from the worker."""
-    from hotline.campaigns import tasks
-
     with transaction.atomic():
         locked = NewsletterIssue.objects.select_for_update().get(pk=issue.pk)
         if locked.state != IssueState.DRAFT:
@@ -980,8 +970,6 @@ def run_issue_batch(*, issue_id: int, batch_size: int | None = None) -> BatchRes
 
 
 def _after_batch(*, issue_id: int, remaining: int, smtp_down: bool, sent: int) -> None:
-    from hotline.campaigns import tasks
-
     with transaction.atomic():
         issue = NewsletterIssue.objects.select_for_update().get(pk=issue_id)
         if issue.state != IssueState.SENDING:

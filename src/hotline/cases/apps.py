@@ -1,6 +1,14 @@
 """Reports, cases, assessments, the case state machine and the analyst queue."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from hotline.core.registry import Output
 
 
 class CasesConfig(AppConfig):
@@ -11,5 +19,25 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from hotline.cases import conf
         from hotline.core import conf as core_conf
+        from hotline.core import registry
+        from hotline.core.authz import CASE_ROLES, SUPERVISOR
 
         core_conf.register_accessors("cases.E001", conf.ACCESSORS)
+        registry.register_demo_step(name="cases", order=30, load=_load_demo)
+        registry.register_privacy_facts(name="cases", facts=_privacy_facts)
+        registry.register_staff_links(
+            registry.StaffLink("cases:queue", _("Case queue"), CASE_ROLES, order=10),
+            registry.StaffLink("cases:supervision", _("Supervision"), frozenset({SUPERVISOR}), order=40),
+        )
+
+
+def _load_demo(stdout: Output) -> None:
+    from hotline.cases import demo
+
+    demo.load(stdout)
+
+
+def _privacy_facts() -> Mapping[str, Any]:
+    from hotline.cases import conf
+
+    return {"report_text_days": conf.report_text_retention_days()}

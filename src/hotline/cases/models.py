@@ -1,4 +1,5 @@
-"""Report (what came in), ReportedUrl (each URL of it), Case (one per canonical URL or situation)."""
+"""Report (what came in), ReportedUrl (each URL of it), ReporterMessage (added later with the receipt),
+Case (one per canonical URL or situation), assessments, the timeline, exposure, and each host's newest facts."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ class Report(models.Model):
     language = models.CharField(max_length=8, default="sv")
     receipt_index = models.CharField(max_length=64, blank=True)  # indexed below
     partner_key = models.ForeignKey(
-        "intake.PartnerKey", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+        "staff.PartnerKey", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
     )
     entered_by = models.ForeignKey("staff.StaffUser", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     triaged_at = models.DateTimeField(null=True, blank=True)
@@ -111,6 +112,19 @@ class ReportedUrl(models.Model):
             models.Index(fields=["url_index"], name="reported_url_index_idx"),
             models.Index(fields=["case"], condition=models.Q(case__isnull=False), name="reported_url_case_idx"),
         ]
+
+
+class ReporterMessage(models.Model):
+    """Information a reporter added later on the status page (receipt code). Text is encrypted."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reporter_messages")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    text = EncryptedTextField()
+    read_at = models.DateTimeField(null=True, blank=True)  # set by casework when an analyst has seen it
+
+    class Meta:
+        db_table = "intake_reportermessage"  # created by the intake app, which first owned it
+        ordering = ["report_id", "received_at", "pk"]
 
 
 class CaseState(models.TextChoices):
@@ -335,3 +349,25 @@ class ExposureSession(models.Model):
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["analyst", "started_at"], name="exposure_analyst_day_idx")]
+
+
+class HostFacts(models.Model):
+    """The newest hosting facts of a host: what the newest trace that found its addresses saw. Referrals act on
+    them (where a notice goes, which partner hotline). Written only by services.record_host_facts, which
+    tracing calls in the transaction that stores a trace's outcome; one row per host (as tracing names it)."""
+
+    host = models.CharField(max_length=253, unique=True)
+    country = models.CharField(max_length=2, blank=True)
+    asn = models.PositiveBigIntegerField(null=True, blank=True)
+    network_name = models.CharField(max_length=255, blank=True)
+    abuse_email = models.CharField(max_length=254, blank=True)
+    holder = models.CharField(max_length=255, blank=True)
+    cdn_name = models.CharField(max_length=100, blank=True)
+    origin_hidden = models.BooleanField(default=False)  # the addresses are a CDN's: its abuse contact is the one
+    ips = models.JSONField(default=list, blank=True)
+    method = models.CharField(max_length=40, blank=True)  # e.g. "dns+mmdb+rdap"
+    found_at = models.DateTimeField()
+    trace_id = models.BigIntegerField(null=True, blank=True)  # the trace that found them (tracing's id)
+
+    class Meta:
+        verbose_name_plural = "host facts"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import importlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -13,12 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.template.loader import select_template
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _lazy
 
-from hotline.cases import conf
+from hotline.cases import conf, hooks
 from hotline.cases.canonical import UnacceptableUrl, canonicalize_url
+from hotline.cases.indexes import receipt_index, url_index
 from hotline.cases.models import (
     Assessment,
     AssessmentStatus,
@@ -29,8 +27,10 @@ from hotline.cases.models import (
     Channel,
     CloseReason,
     ExposureSession,
+    HostFacts,
     Report,
     ReportedUrl,
+    ReporterMessage,
     ReportKind,
 )
 from hotline.cases.rules import (
@@ -237,20 +237,6 @@ class SearchResult:
     problem: str = ""
 
 
-def _receipt_index(digits: str) -> str:
-    receipt_index = optional_function("hotline.intake.receipts", "receipt_index")
-    if receipt_index is None:
-        return blind_index(digits, purpose=IndexPurpose.RECEIPT)  # what intake's receipt_index does
-    return str(receipt_index(digits))
-
-
-def _reported_url_index(url: str) -> str:
-    index = optional_function("hotline.intake.services", "url_index")
-    if index is None:
-        return blind_index(url, purpose=IndexPurpose.REPORTED_URL)  # what intake's url_index does
-    return str(index(url))
-
-
 def _cases_of_reports(report_ids: Iterable[int]) -> QuerySet[Case]:
     ids = list(report_ids)
     return Case.objects.filter(Q(reported_urls__report_id__in=ids) | Q(situation_reports__pk__in=ids)).distinct()
@@ -266,7 +252,7 @@ def search_cases(*, query: str, limit: int = 50) -> SearchResult:
     ordered = ("-priority", "created_at", "pk")
     digits = re.sub(r"[\s-]", "", q)
     if RECEIPT_RE.match(q) and len(digits) == 16 and digits.isdigit():
-        reports = Report.objects.filter(receipt_index=_receipt_index(digits)).values_list("pk", flat=True)
+        reports = Report.objects.filter(receipt_index=receipt_index(digits)).values_list("pk", flat=True)
         return SearchResult(kind="receipt", cases=queue_items(_cases_of_reports(reports).order_by(*ordered)[:limit]))
     if CASE_ID_RE.match(q):
         return SearchResult(kind="case_id", cases=queue_items(Case.objects.filter(pk=int(q.lstrip("#")))))
@@ -282,7 +268,7 @@ def search_cases(*, query: str, limit: int = 50) -> SearchResult:
             index = blind_index(canonical.url, purpose=IndexPurpose.CASE_URL)
             cases = queue_items(Case.objects.filter(url_index=index))
         if not cases:  # URLs that could not be canonicalised at triage: match them as reported
-            raw = ReportedUrl.objects.filter(url_index=_reported_url_index(q)).values_list("case_id", flat=True)
+            raw = ReportedUrl.objects.filter(url_index=url_index(q)).values_list("case_id", flat=True)
             cases = queue_items(Case.objects.filter(pk__in=list(raw)).order_by(*ordered)[:limit])
         return SearchResult(kind="url", cases=cases, problem="" if cases else problem)
     if DOMAIN_RE.match(q):
@@ -308,6 +294,7 @@ class TimelineEntry:
     note: CaseNote | None = None
     from_label: str = ""
     to_label: str = ""
+    kind_label: str = ""  # events other apps write (hooks.timeline_labels)
     action_label: str = ""
 
 
@@ -323,10 +310,9 @@ class CasePage:
     related_by_domain: list[QueueItem]
     related_by_host: list[QueueItem]
     channel_counts: list[tuple[str, int]]
-    hosting_facts: Any = None
-    hosting_template: str | None = None
-    referrals: Any = None
-    referrals_template: str | None = None
+    panels: list[hooks.CasePanel] = field(default_factory=list)  # what other apps add (hooks.case_page_panels)
+    # The same panels by the own section they follow ("start", "url", ... see hooks.CASE_PAGE_SECTIONS).
+    panels_after: dict[str, list[hooks.CasePanel]] = field(default_factory=dict)
     related_domain_rows: list[CaseRow] = field(default_factory=list)
     related_host_rows: list[CaseRow] = field(default_factory=list)
 
@@ -348,62 +334,24 @@ def current_assessment(case: Case) -> Assessment | None:
     )
 
 
-def _optional_template(name: str) -> str | None:
-    try:
-        return select_template([name]).template.name  # type: ignore[attr-defined,no-any-return]
-    except Exception:  # TemplateDoesNotExist: the other app has not provided it (yet)
-        return None
+def _place_panels(panels: list[hooks.CasePanel]) -> dict[str, list[hooks.CasePanel]]:
+    placed: dict[str, list[hooks.CasePanel]] = {"start": [], **{name: [] for name, _ in hooks.CASE_PAGE_SECTIONS}}
+    for panel in panels:
+        after = "start"
+        for name, order in hooks.CASE_PAGE_SECTIONS:
+            if order < panel.order:
+                after = name
+        placed[after].append(panel)
+    return placed
 
 
-def optional_function(module: str, name: str) -> Any:
-    """`module.name` when another app provides it, else None. Only a missing module or name is
-    tolerated: an error raised inside that module's own code is not hidden."""
-    try:
-        found = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and module.startswith(exc.name):
-            return None
-        raise
-    return getattr(found, name, None)
-
-
-def _hosting_facts(case: Case) -> tuple[Any, str | None]:
-    """Tracing's facts about the host, when the tracing app provides its selector and template."""
-    hosting_facts = optional_function("hotline.tracing.selectors", "hosting_facts")
-    if not case.host or hosting_facts is None:
-        return None, None
-    return hosting_facts(host=case.host), _optional_template("tracing/_hosting_facts.html")
-
-
-def _referrals(case: Case) -> tuple[Any, str | None]:
-    referrals_for_case = optional_function("hotline.referrals.selectors", "referrals_for_case")
-    if referrals_for_case is None:
-        return None, None
-    return referrals_for_case(case=case), _optional_template("referrals/_case_referrals.html")
-
-
-# What the referrals app writes as CaseEvent(kind="referral", details={"action": ...}).
-REFERRAL_ACTIONS = {
-    "planned": _lazy("planned"),
-    "sent": _lazy("sent"),
-    "resent": _lazy("sent again"),
-    "delivered": _lazy("delivered"),
-    "acknowledged": _lazy("acknowledged"),
-    "failed": _lazy("delivery failed"),
-    "bounced": _lazy("bounced"),
-    "auto_reply": _lazy("automatic reply received"),
-    "escalated": _lazy("escalated"),
-    "cleared": _lazy("cleared by police"),
-    "retry": _lazy("retried"),
-    "not_removed": _lazy("not removed"),
-    "content_removed": _lazy("content removed"),
-    "package_downloaded": _lazy("police package downloaded"),
-}
-
-
-def _action_label(event: CaseEvent) -> str:
+def _labels(event: CaseEvent, labels: dict[str, hooks.TimelineLabels]) -> tuple[str, str]:
+    """(kind label, action label) of an event another app wrote; ("", "") for the case's own kinds."""
+    found = labels.get(event.kind)
+    if found is None:
+        return "", ""
     action = str(event.details.get("action", "")) if isinstance(event.details, dict) else ""
-    return str(REFERRAL_ACTIONS.get(action, action))
+    return str(found.label), str(found.actions.get(action, action))
 
 
 def _state_label(state: str) -> str:
@@ -424,8 +372,10 @@ def case_page(*, case: Case) -> CasePage:
     events = list(case.events.select_related("actor").order_by("at", "pk"))
     by_id_assessment = {a.pk: a for a in assessments}
     by_id_note = {n.pk: n for n in notes}
+    labels = hooks.timeline_label_table()
     timeline = [TimelineEntry(at=r.received_at, kind="report_received", report=r) for r in reports]
     for event in events:
+        kind_label, action_label = _labels(event, labels)
         entry = TimelineEntry(
             at=event.at,
             kind=event.kind,
@@ -433,7 +383,8 @@ def case_page(*, case: Case) -> CasePage:
             event=event,
             from_label=_state_label(event.from_state),
             to_label=_state_label(event.to_state),
-            action_label=_action_label(event),
+            kind_label=kind_label,
+            action_label=action_label,
         )
         if event.kind == "assessment":
             entry.assessment = by_id_assessment.get(event.details.get("assessment"))
@@ -455,8 +406,7 @@ def case_page(*, case: Case) -> CasePage:
     channel_counts: dict[str, int] = defaultdict(int)
     for report in reports:
         channel_counts[report.get_channel_display()] += 1
-    facts, facts_template = _hosting_facts(case)
-    referrals, referrals_template = _referrals(case)
+    panels = hooks.panels_for(case)
     return CasePage(
         case=case,
         reports=reports,
@@ -471,13 +421,21 @@ def case_page(*, case: Case) -> CasePage:
         related_by_domain=related_domain,
         related_by_host=related_host,
         channel_counts=sorted(channel_counts.items()),
-        hosting_facts=facts,
-        hosting_template=facts_template if facts is not None else None,
-        referrals=referrals,
-        referrals_template=referrals_template if referrals is not None else None,
+        panels=panels,
+        panels_after=_place_panels(panels),
         related_domain_rows=case_rows(related_domain),
         related_host_rows=case_rows(related_host),
     )
+
+
+def host_facts(*, host: str) -> HostFacts | None:
+    """The newest hosting facts of a host (services.record_host_facts), or None when no trace found any."""
+    return HostFacts.objects.filter(host=host).first() if host else None
+
+
+def reporter_messages(report_id: int) -> QuerySet[ReporterMessage]:
+    """Messages a reporter added with the receipt (for casework)."""
+    return ReporterMessage.objects.filter(report_id=report_id).order_by("received_at", "pk")
 
 
 def reporter_classifications(case: Case) -> list[tuple[str, str]]:

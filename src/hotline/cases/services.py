@@ -1,14 +1,17 @@
-"""Writes about cases: triage, the state machine, claims, assessments and reviews, notes, exposure.
+"""Writes about cases: triage, the state machine, claims, assessments and reviews, notes, exposure, and the
+writes other apps ask of cases (the cases app is the only writer of its tables).
 
-Every function here runs in one transaction and records an audit entry in it. The errors they raise
-live in cases.errors (imported here, so `services.CaseError` and the rest keep working).
+Every function here runs in one transaction and records an audit entry in it; record_case_event and
+record_host_facts are part of their caller's change and run in its audited transaction. The errors they
+raise live in cases.errors (imported here, so `services.CaseError` and the rest keep working).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -16,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.cases import conf
+from hotline.cases import conf, hooks
 from hotline.cases.canonical import UnacceptableUrl, canonicalize_url, is_public_host
 from hotline.cases.errors import CaseClaimed, CaseError, InvalidTransition, NotClaimed, ReviewRefused, StaleCase
 from hotline.cases.models import (
@@ -29,16 +32,19 @@ from hotline.cases.models import (
     Channel,
     CloseReason,
     ExposureSession,
+    HostFacts,
     NexusHint,
     Report,
     ReportedUrl,
+    ReporterMessage,
 )
 from hotline.cases.priority import PrioritySignals, case_priority
 from hotline.cases.rules import add_channel, needs_four_eyes
+from hotline.cases.tasks import triage_reports
+from hotline.core import audit, taskqueue
 from hotline.core.authz import SUPERVISOR
 from hotline.core.bulk import insert_rows, update_rows
 from hotline.core.crypto import IndexPurpose, blind_index
-from hotline.staff import audit
 from hotline.staff.models import StaffUser
 
 logger = logging.getLogger("hotline.cases")
@@ -198,38 +204,6 @@ class TriageBatchResult:
     sibling_tasks: int = 0  # queued triage tasks of the batch's other reports, marked done
 
 
-def _request_traces(hosts: list[str]) -> None:
-    """Ask tracing to locate the hosts, in this transaction. A host tracing refuses (or a fault in tracing)
-    must not stop triage: it is logged (without the host) and the case waits for a human.
-
-    request_traces (one call for the batch) when tracing has it; if it refuses the list (one bad host
-    refuses all), each host is asked on its own so the others still get their trace.
-    """
-    from hotline.cases.selectors import optional_function
-
-    if not hosts:
-        return
-    # Both write inside their own atomic block (a savepoint here): a failure in them leaves triage's
-    # writes and the connection usable.
-    request_traces = optional_function("hotline.tracing.services", "request_traces")
-    if request_traces is not None:
-        try:
-            request_traces(hosts=hosts)
-            return
-        except Exception as exc:  # the message may name a host: log only the kind of failure
-            logger.warning("Tracing refused the hosts of a triage batch (%s); asking host by host.", type(exc).__name__)
-    request_trace = optional_function("hotline.tracing.services", "request_trace")
-    if request_trace is None:
-        return
-    for host in hosts:
-        try:
-            request_trace(host=host)
-        except Exception as exc:
-            logger.warning(
-                "Tracing refused a host of a triaged report (%s); the case stays without a trace.", type(exc).__name__
-            )
-
-
 def _hint(value: str) -> bool:
     return value == NexusHint.YES
 
@@ -294,6 +268,39 @@ def _created_events(case: Case, report: Report, now: datetime, events: list[Case
             details={"by": "triage"},
         )
     )
+
+
+# --- the hand-off from intake: each stored report queues a run of triage_reports ----------------------
+# A report still untriaged this long after it arrived lost its task (e.g. a failed run): queue it again.
+STRAGGLER_AGE = timedelta(minutes=10)
+STRAGGLER_BATCH = 500
+
+
+def queue_triage(report_ids: Sequence[int]) -> int:
+    """Queue triage of these stored reports in the caller's transaction (one INSERT: the rows of
+    triage_reports.enqueue(id) each). Returns how many were queued."""
+    return taskqueue.enqueue_many(triage_reports, ([report_id] for report_id in report_ids))
+
+
+def triage_run_row() -> taskqueue.QueuedRun | None:
+    """The run of triage_reports that intake's one-statement report write (intake.store) inserts together with
+    the report, its argument the id the report's INSERT returns; None when tasks are not in the database."""
+    return taskqueue.queued_run(triage_reports)
+
+
+def requeue_untriaged_reports(*, now: datetime | None = None) -> int:
+    """Nothing acknowledged is lost: queue triage again for reports whose task never completed."""
+    cutoff = (now or timezone.now()) - STRAGGLER_AGE
+    ids = list(
+        Report.objects.filter(triaged_at=None, received_at__lt=cutoff)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:STRAGGLER_BATCH]
+    )
+    with transaction.atomic():
+        queue_triage(ids)
+    if ids:
+        logger.warning("Re-queued triage for %d report(s) left untriaged.", len(ids))
+    return len(ids)
 
 
 def triage_report(*, report_id: int) -> TriageResult:
@@ -583,7 +590,8 @@ class _TriageBatch:
             result.created = [case.pk for case in self.created_by.get(report.pk, [])]
             out.problems += result.problems
 
-        _request_traces(sorted(host for host in self.trace_hosts if host))
+        # Apps above cases act on the hosts (tracing queues their traces), in this transaction.
+        hooks.announce_hosts_found(sorted(host for host in self.trace_hosts if host))
         out.sibling_tasks = self._finish_sibling_tasks([pk for pk in report_ids if pk != self.first_report_id])
         audit.record(
             actor=SYSTEM,
@@ -617,34 +625,11 @@ class _TriageBatch:
         the report id in every waiting task instead would read the whole backlog for every batch. A
         sibling outside the head (a task queued again later) simply runs and finds its report triaged.
         """
-        if not report_ids:
-            return 0
-        from django_tasks import task_backends
-        from django_tasks.base import TaskResultStatus
-        from django_tasks_db.backend import DatabaseBackend
-        from django_tasks_db.models import DBTaskResult
-
-        from hotline.cases.tasks import triage_report as triage_task
-
-        if not isinstance(task_backends[triage_task.backend], DatabaseBackend):
-            return 0
-        # The head of the queue, in the worker's order through the queue's own partial index. Locked, so on
-        # PostgreSQL no worker claims one of these tasks before this transaction ends (workers skip locked
-        # rows); a task being claimed right now is skipped here. SQLite serialises writers anyway.
-        head = list(
-            DBTaskResult.objects.select_for_update(skip_locked=True)
-            .filter(status=TaskResultStatus.READY, task_path=triage_task.module_path)
-            .order_by(*DBTaskResult._meta.ordering)  # type: ignore[misc]  # the queue order the worker uses
-            .values_list("pk", flat=True)[: SIBLING_WINDOW * self.limit]
-        )
-        if not head:
-            return 0
-        # By id only (the primary key index): with a status condition, SQLite would rather walk every
-        # waiting task. The rows are locked and were waiting, so no condition on the status is needed.
-        return DBTaskResult.objects.filter(pk__in=head, args_kwargs__args__0__in=report_ids).update(
-            status=TaskResultStatus.SUCCESSFUL,
-            started_at=self.now,
-            finished_at=self.now,
+        return taskqueue.finish_waiting_runs(
+            triage_reports,
+            first_args=report_ids,
+            head=SIBLING_WINDOW * self.limit,
+            now=self.now,
             return_value={"triaged_with": self.first_report_id},
         )
 
@@ -1012,8 +997,6 @@ def erase_expired_report_texts(*, now: datetime | None = None) -> int:
     from django.db.models import Q, Value
     from django.db.models.functions import Coalesce
 
-    from hotline.intake.models import ReporterMessage
-
     days = conf.report_text_retention_days()
     if days is None:
         return 0
@@ -1132,4 +1115,120 @@ def _rederive(case: Case, out: RederivedCases) -> bool:
     case.host, case.registered_domain = after["host"], after["domain"]
     case.version += 1
     case.updated_at = timezone.now()
+    return True
+
+
+# --- what reporters add later --------------------------------------------------------------------
+def record_reporter_message(*, report: Report, text: str, actor: str) -> ReporterMessage:
+    """Store what a reporter added with the receipt code (encrypted), audited with ids only. The channel it
+    came through (intake) checks the text first."""
+    with transaction.atomic():
+        message = ReporterMessage.objects.create(report=report, text=text)
+        audit.record(
+            actor=actor,
+            action="report.message_added",
+            object_type="report",
+            object_id=report.pk,
+            details={"message_id": message.pk},
+        )
+    return message
+
+
+# --- writes other apps ask of cases (cases is the only writer of its tables) ------------------------
+def record_case_event(
+    *,
+    case_id: int,
+    kind: str,
+    actor: StaffUser | str | None = None,
+    at: datetime | None = None,
+    details: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Put an event of another app on a case's timeline (e.g. referrals: kind "referral", details["action"]).
+
+    Part of the caller's change: it must run inside the transaction that audits that change. Its label on the
+    case page comes from the writing app's receiver of hooks.timeline_labels. Ids and facts only in `details`.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_case_event must run inside the transaction of the change it records.")
+    return CaseEvent.objects.create(
+        case_id=case_id,
+        at=at or timezone.now(),
+        actor=actor if isinstance(actor, StaffUser) else None,
+        kind=kind,
+        details=details or {},
+    )
+
+
+def set_hosting_country(
+    *,
+    host: str,
+    country: str,
+    actor: StaffUser | str | None,
+    now: datetime | None = None,
+    details: dict[str, Any] | None = None,
+) -> list[int]:
+    """Every open case of `host` gets `country` as its hosting country (tracing, after a trace found it), each
+    change audited with `details` (e.g. the trace's id). Returns the ids of the cases changed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        changed = list(
+            Case.objects.select_for_update()
+            .filter(host=host)
+            .exclude(state=CaseState.CLOSED)
+            .exclude(hosting_country=country)
+            .values_list("pk", "hosting_country")
+        )
+        for case_id, old in changed:
+            audit.record(
+                actor=actor,
+                action="case.hosting_country",
+                object_type="case",
+                object_id=case_id,
+                details={"from": old, "to": country, **(details or {})},
+            )
+        if changed:
+            Case.objects.filter(pk__in=[pk for pk, _ in changed]).update(hosting_country=country, updated_at=now)
+    return [pk for pk, _ in changed]
+
+
+def record_host_facts(
+    *,
+    host: str,
+    found_at: datetime,
+    trace_id: int | None = None,
+    country: str = "",
+    asn: int | None = None,
+    network_name: str = "",
+    abuse_email: str = "",
+    holder: str = "",
+    cdn_name: str = "",
+    origin_hidden: bool = False,
+    method: str = "",
+    ips: Sequence[str] = (),
+) -> bool:
+    """Keep what the newest trace of `host` found (tracing, when a trace found addresses). Facts older than the
+    stored ones (by found_at, then trace id) change nothing. Part of the caller's audited change (the trace's
+    outcome): it must run inside that transaction. Returns whether the facts were stored."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_host_facts must run inside the transaction of the trace it comes from.")
+    with transaction.atomic():
+        current = HostFacts.objects.select_for_update().filter(host=host).first()
+        if current is not None and (current.found_at, current.trace_id or 0) > (found_at, trace_id or 0):
+            return False
+        HostFacts.objects.update_or_create(
+            host=host,
+            defaults={
+                "found_at": found_at,
+                "trace_id": trace_id,
+                "country": country,
+                "asn": asn,
+                "network_name": network_name,
+                "abuse_email": abuse_email,
+                "holder": holder,
+                "cdn_name": cdn_name,
+                "origin_hidden": origin_hidden,
+                "method": method,
+                "ips": list(ips),
+            },
+        )
     return True

@@ -1,24 +1,17 @@
-"""Background work of the cases app: triage of each new report, and small periodic upkeep jobs."""
+"""Background work of the cases app: triage of new reports, and small periodic upkeep jobs. Each task calls
+one service (hotline.cases.services), imported in its body: services import this module, not the reverse."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
-from django.utils import timezone
 from django_tasks import task
 
 from hotline.core.scheduler import periodic
 
-logger = logging.getLogger("hotline.cases")
-
-# A report still untriaged this long after it arrived lost its task (e.g. a failed run): queue it again.
-STRAGGLER_AGE = timedelta(minutes=10)
-STRAGGLER_BATCH = 500
-
 
 @task()
-def triage_report(report_id: int) -> int:
+def triage_reports(report_id: int) -> int:
     """Triage this report and, in the same transaction, up to HOTLINE_TRIAGE_BATCH - 1 other untriaged
     reports, oldest first (services.triage_batch). The queued tasks of those others are marked done by
     the batch, so one task does the work of many. Intake still queues one task per report in the
@@ -29,26 +22,19 @@ def triage_report(report_id: int) -> int:
     return len(services.triage_batch(first_report_id=report_id).triaged)
 
 
+# The task's name until it was renamed (it triages a batch; services.triage_report triages one report). Runs
+# queued under the old path before an upgrade still resolve to it; nothing queues under this name any more.
+# Remove it one release after the rename.
+triage_report = triage_reports
+
+
 @periodic(every=timedelta(minutes=15))
 @task()
 def requeue_untriaged_reports() -> int:
     """Nothing acknowledged is lost: re-enqueue triage for reports whose task never completed."""
-    from django.db import transaction
+    from hotline.cases import services
 
-    from hotline.cases.models import Report
-
-    cutoff = timezone.now() - STRAGGLER_AGE
-    ids = list(
-        Report.objects.filter(triaged_at=None, received_at__lt=cutoff)
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:STRAGGLER_BATCH]
-    )
-    with transaction.atomic():
-        for report_id in ids:
-            triage_report.enqueue(report_id)
-    if ids:
-        logger.warning("Re-queued triage for %d report(s) left untriaged.", len(ids))
-    return len(ids)
+    return services.requeue_untriaged_reports()
 
 
 @periodic(every=timedelta(hours=1))

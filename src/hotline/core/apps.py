@@ -1,4 +1,5 @@
-"""Shared platform pieces: encryption, authorisation, security headers, task worker."""
+"""Shared platform pieces below every app: the one settings reader, domain errors, encryption, authorisation,
+security headers, the audit log, the task queue and worker, and the registry of what each app contributes."""
 
 from django.apps import AppConfig
 from django.core import checks

@@ -1,6 +1,12 @@
-"""Bookkeeping of the scheduler: when each periodic job was last enqueued."""
+"""Platform tables: the scheduler's bookkeeping, rate-limit counters and the hash-chained audit log."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ScheduledRun(models.Model):
@@ -18,3 +24,52 @@ class RateCounter(models.Model):
     key = models.CharField(max_length=96, primary_key=True)
     count = models.IntegerField(default=0)
     expires_at = models.DateTimeField(db_index=True)
+
+
+class AuditChainHead(models.Model):
+    """One row: the newest sequence number and hash. Locking it serialises appends to the chain."""
+
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        db_table = "staff_auditchainhead"  # created by the staff app, where the audit log began
+
+
+class AuditEntry(models.Model):
+    """Append-only. `hash` = SHA-256 over the previous hash and this entry's canonical content."""
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField(db_index=True)
+    # The browser filters on these and shows newest first: composite indexes ending in seq let a filtered page be
+    # read straight off one index (no sort of every matching row) on a log of millions (Meta.indexes).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    actor_label = models.CharField(max_length=200)  # kept even if the user is renamed
+    action = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=80, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        db_table = "staff_auditentry"  # created by the staff app, where the audit log began
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["actor", "seq"], name="audit_actor_seq"),
+            models.Index(fields=["actor_label", "seq"], name="audit_actor_label_seq"),
+            models.Index(fields=["action", "seq"], name="audit_action_seq"),
+            models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_seq"),
+        ]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise RuntimeError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Audit entries are append-only.")

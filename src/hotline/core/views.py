@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from hotline.core import registry
 from hotline.core.authz import public
 
 
@@ -19,21 +20,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @public
 def privacy(request: HttpRequest) -> HttpResponse:
-    """What the site stores about the public and for how long, with the periods this installation uses."""
-    from hotline.campaigns import conf as campaigns
-    from hotline.cases import conf as cases
-
+    """What the site stores about the public and for how long, with the periods this installation uses
+    (each app registers its own facts: hotline.core.registry)."""
     return render(
-        request,
-        "core/privacy.html",
-        {
-            "pending_days": campaigns.pending_signature_days(),
-            "petition_months": campaigns.retention_months(),
-            "unconfirmed_days": campaigns.unconfirmed_subscriber_days(),
-            "unsubscribed_days": campaigns.unsubscribed_subscriber_days(),
-            "contact": settings.HOTLINE_PRIVACY_CONTACT,
-            "report_text_days": cases.report_text_retention_days(),
-        },
+        request, "core/privacy.html", {**registry.privacy_facts(), "contact": settings.HOTLINE_PRIVACY_CONTACT}
     )
 
 

@@ -30,8 +30,9 @@ from pydantic import BaseModel, ConfigDict
 
 from hotline.core.errors import DomainError, NotFound, PermissionRefused, RateLimited
 from hotline.intake import conf, selectors, services
-from hotline.intake.models import SCOPE_CREATE, SCOPE_READ, PartnerKey
 from hotline.intake.validation import ReportInput
+from hotline.staff import selectors as staff_selectors
+from hotline.staff.models import SCOPE_CREATE, SCOPE_READ, PartnerKey
 
 logger = logging.getLogger("hotline.intake.api")
 PROBLEM_JSON = "application/problem+json"
@@ -173,9 +174,9 @@ class PartnerKeyAuth(HttpBearer):
         # Writes refuse a revoked key in the statement that would store the report, so for them a key
         # read in the last minute will do; reads always look it up.
         if request.method == "POST":
-            key = selectors.partner_key_for_write(token.strip())
+            key = staff_selectors.partner_key_for_write(token.strip())
         else:
-            key = selectors.partner_key_for(token.strip())
+            key = staff_selectors.partner_key_for(token.strip())
         if key is None:
             return None
         if key.is_revoked:

@@ -1,6 +1,11 @@
-"""Public reporting channels: web form, receipts, bookmark/share target, partner API keys and API."""
+"""Public reporting channels: web form, receipts, bookmark/share target and the partner API."""
+
+from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from hotline.core.registry import Output
 
 
 class IntakeConfig(AppConfig):
@@ -10,6 +15,18 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         from hotline.core import conf as core_conf
+        from hotline.core import registry
+        from hotline.core.authz import CASE_ROLES
         from hotline.intake import conf
 
         core_conf.register_accessors("intake.E001", conf.ACCESSORS)
+        registry.register_demo_step(name="intake", order=20, load=_load_demo)
+        registry.register_staff_links(
+            registry.StaffLink("intake:staff_new_report", _("Enter a report"), CASE_ROLES, order=20),
+        )
+
+
+def _load_demo(stdout: Output) -> None:
+    from hotline.intake import demo
+
+    demo.load(stdout)

@@ -10,9 +10,10 @@ from typing import Any
 from django.db import transaction
 
 from hotline.cases.models import Channel, NexusHint, ReportKind
+from hotline.core import audit
 from hotline.intake import services
-from hotline.intake.models import DEFAULT_SCOPES, PartnerKey
-from hotline.staff import audit
+from hotline.staff.models import DEFAULT_SCOPES, PartnerKey
+from hotline.staff.services import hash_partner_key
 
 DEMO_PARTNER = "Demo operator app"
 # Fixed so the docs and a tester can use it; demo_data refuses to run in production.
@@ -63,7 +64,7 @@ def load(stdout: Any) -> None:
     key = PartnerKey.objects.create(
         partner=DEMO_PARTNER,
         prefix="demo0000",
-        key_hash=services.hash_partner_key(DEMO_PARTNER_KEY),
+        key_hash=hash_partner_key(DEMO_PARTNER_KEY),
         scopes=list(DEFAULT_SCOPES),
     )
     audit.record(actor="demo_data", action="partner_key.created", object_type="partner_key", object_id=key.pk,

@@ -254,11 +254,3 @@ class MessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": _("Write a message before sending.")},
     )
-
-
-class PartnerKeyForm(forms.Form):
-    partner = forms.CharField(
-        label=_("Partner name"),
-        help_text=_("The organisation the key is for, e.g. an operator's app or a platform's safety team."),
-        max_length=120,
-    )

@@ -1,4 +1,4 @@
-"""Writes of the intake app: reports from every channel, reporters' messages, partner keys, idempotency.
+"""Writes of the intake app: reports from every channel, reporters' messages, idempotency of the partner API.
 
 `submit_report` is the one way a report enters Hotline: Report + ReportedUrls + the triage task +
 one audit entry, in one transaction. A 2xx answer is only sent after it returns. The errors raised
@@ -8,7 +8,6 @@ live in intake.errors (imported here, so `services.ReportRejected` and the rest 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -19,26 +18,24 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl
-from hotline.cases.tasks import triage_report
+from hotline.cases import services as cases_services
+from hotline.cases.indexes import url_index
+from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl, ReporterMessage
+from hotline.core import audit
 from hotline.core.bulk import insert_rows
-from hotline.core.crypto import IndexPurpose, blind_index
-from hotline.core.taskqueue import enqueue_many
 from hotline.intake import conf, ratelimit, store
 from hotline.intake.errors import (
     BatchRejected,
     IdempotencyConflict,
-    IntakeError,
     KeyRevoked,
     ReportRejected,
     TooManyRequests,
 )
-from hotline.intake.models import DEFAULT_SCOPES, IdempotencyRecord, PartnerKey, ReporterMessage
+from hotline.intake.models import IdempotencyRecord
 from hotline.intake.ratelimit import RateCount
 from hotline.intake.receipts import new_receipt, receipt_index
 from hotline.intake.validation import CheckedReport, ReportInput, report_problems, text_problem
-from hotline.staff import audit
-from hotline.staff.models import StaffUser
+from hotline.staff.models import PartnerKey, StaffUser
 
 PUBLIC_ACTOR = "public"
 CHANNELS = frozenset(Channel.values)
@@ -53,11 +50,6 @@ class SubmittedReport:
 
 def partner_actor(partner: str) -> str:
     return f"partner:{partner}"
-
-
-def url_index(url: str) -> str:
-    """Blind index of a URL exactly as reported (ReportedUrl.url_index)."""
-    return blind_index(url, purpose=IndexPurpose.REPORTED_URL)
 
 
 def _validated(report: ReportInput) -> ReportInput:
@@ -267,11 +259,6 @@ def count_partner_request(*, partner_key: PartnerKey) -> None:
         raise TooManyRequests(decision)
 
 
-def _enqueue_triage_many(report_ids: list[int]) -> None:
-    """Queue triage for many reports with one INSERT (same rows as triage_report.enqueue(id) each)."""
-    enqueue_many(triage_report, ([report_id] for report_id in report_ids))
-
-
 def submit_report_batch(*, partner_key: PartnerKey, reports: Sequence[ReportInput]) -> list[Report]:
     """Store a partner's batch all-or-nothing: every report valid, or none stored (BatchRejected).
 
@@ -310,7 +297,7 @@ def submit_report_batch(*, partner_key: PartnerKey, reports: Sequence[ReportInpu
         )
         created = rows
         ids = [r.pk for r in created]
-        _enqueue_triage_many(ids)
+        cases_services.queue_triage(ids)  # the hand-off to triage, in this transaction
         audit.record(
             actor=partner_actor(partner),
             action="report.batch_received",
@@ -446,90 +433,16 @@ def purge_idempotency_records(*, older_than: timedelta | None = None) -> int:
 
 # --- reporter follow-up ---------------------------------------------------------------------
 def add_reporter_message(*, report: Report, text: str) -> ReporterMessage:
-    """A reporter adds information to their report (via the receipt). Text encrypted; audit holds ids."""
+    """A reporter adds information to their report (via the receipt). Checked here, stored by cases (encrypted;
+    the audit entry holds ids)."""
     text = (text or "").strip()
     problem = text_problem(text, limit=conf.MAX_MESSAGE) if text else _("Write a message before sending.")
     if problem:
         raise ReportRejected({"message": problem})
-    with transaction.atomic():
-        message = ReporterMessage.objects.create(report=report, text=text)
-        audit.record(
-            actor=PUBLIC_ACTOR,
-            action="report.message_added",
-            object_type="report",
-            object_id=report.pk,
-            details={"message_id": message.pk},
-        )
-    return message
-
-
-# --- partner keys ---------------------------------------------------------------------------
-KEY_PREFIX = "hlk"
-
-
-def hash_partner_key(key: str) -> str:
-    """Partner keys carry 256 bits of randomness: a plain SHA-256 is enough (no slow hash needed)."""
-    return _sha256(key)
-
-
-def create_partner_key(
-    *, partner: str, actor: StaffUser | str, scopes: Sequence[str] | None = None
-) -> tuple[PartnerKey, str]:
-    """A new API key for `partner`. Returns (record, key): the key is shown once and never stored."""
-    partner = (partner or "").strip()
-    if not partner or len(partner) > 120 or text_problem(partner, limit=120):
-        raise IntakeError(_("Give the partner a name of 1 to 120 characters."))
-    if any(ch in partner for ch in ":\n\r\t"):
-        raise IntakeError(_("A partner name cannot contain ':' or line breaks."))
-    for _attempt in range(5):
-        prefix = secrets.token_hex(4)
-        if not PartnerKey.objects.filter(prefix=prefix).exists():
-            break
-    key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    with transaction.atomic():
-        record = PartnerKey.objects.create(
-            partner=partner,
-            prefix=prefix,
-            key_hash=hash_partner_key(key),
-            scopes=list(scopes or DEFAULT_SCOPES),
-            created_by=actor if isinstance(actor, StaffUser) else None,
-        )
-        audit.record(
-            actor=actor,
-            action="partner_key.created",
-            object_type="partner_key",
-            object_id=record.pk,
-            details={"partner": partner, "prefix": prefix, "scopes": record.scopes},
-        )
-    return record, key
-
-
-def _forget_cached_key(key_hash: str) -> None:
-    from hotline.intake.selectors import forget_write_key  # selectors import this module
-
-    forget_write_key(key_hash)
+    return cases_services.record_reporter_message(report=report, text=text, actor=PUBLIC_ACTOR)
 
 
 def _ensure_live(partner_key: PartnerKey) -> None:
     """KeyRevoked unless the key is live now (for writes whose key may come from the per-process cache)."""
     if not store.partner_key_is_live(partner_key.pk):
         raise KeyRevoked()
-
-
-def revoke_partner_key(*, key: PartnerKey, actor: StaffUser | str) -> PartnerKey:
-    """Revoke at once; requests with the key get 403 from then on. Revoking twice changes nothing."""
-    with transaction.atomic():
-        locked = PartnerKey.objects.select_for_update().get(pk=key.pk)
-        if locked.revoked_at is None:
-            locked.revoked_at = timezone.now()
-            locked.save(update_fields=["revoked_at"])
-            transaction.on_commit(lambda: _forget_cached_key(locked.key_hash))
-            audit.record(
-                actor=actor,
-                action="partner_key.revoked",
-                object_type="partner_key",
-                object_id=locked.pk,
-                details={"partner": locked.partner, "prefix": locked.prefix},
-            )
-    key.refresh_from_db()
-    return key

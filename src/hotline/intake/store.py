@@ -3,7 +3,8 @@ statements as the database allows. It is the hot path of every public and partne
 
 * PostgreSQL: **one statement** built from data-modifying CTEs. It counts the rate event, then inserts
   the report only if the count is within the limit (and, for a partner, only while its key is not
-  revoked), then its URLs and its triage task. The statement is atomic by itself: one round trip,
+  revoked), then its URLs and its triage task (the run cases.services.triage_run_row describes; the task
+  table is hotline.core.taskqueue's). The statement is atomic by itself: one round trip,
   with no BEGIN or COMMIT of its own; a caller's transaction, if there is one, surrounds it. It is a
   server-side prepared statement (parsed and planned once per connection), with the values bound on
   the server rather than quoted into the SQL text.
@@ -32,11 +33,11 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from hotline.cases.models import Report, ReportedUrl
-from hotline.cases.tasks import triage_report
+from hotline.cases.services import queue_triage, triage_run_row
+from hotline.core import taskqueue
 from hotline.core.bulk import execute_prepared
 from hotline.core.ratelimit import RateEvent, count_event_sql
-from hotline.core.taskqueue import prepared_task_values, task_values
-from hotline.intake.models import PartnerKey
+from hotline.staff.models import PartnerKey
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,8 @@ def _insert_fields(model: type[models.Model], *, skip: tuple[str, ...] = ()) -> 
 
 
 @cache
-def _fields() -> tuple[list[Any], list[Any], list[Any]]:
-    from django_tasks_db.models import DBTaskResult
-
-    return (
-        _insert_fields(Report),
-        _insert_fields(ReportedUrl, skip=("report",)),
-        _insert_fields(DBTaskResult, skip=("args_kwargs",)),
-    )
+def _fields() -> tuple[list[Any], list[Any]]:
+    return _insert_fields(Report), _insert_fields(ReportedUrl, skip=("report",))
 
 
 def _instance_values(obj: models.Model, fields: list[Any], connection: Any) -> list[Any]:
@@ -100,10 +95,9 @@ def _columns(fields: list[Any], quote: Any) -> str:
 def _postgres_sql(*, rate: bool, live_key: bool, urls: int) -> str:
     """The statement for `urls` URLs (a prepared statement per URL count: at most 20, most often 1)."""
     from django.db import connection
-    from django_tasks_db.models import DBTaskResult
 
     quote = connection.ops.quote_name
-    report_fields, url_fields, task_fields = _fields()
+    report_fields, url_fields = _fields()
     parts, conditions, source = [], [], ""
     if rate:
         parts.append(f"counted AS ({count_event_sql()})")
@@ -127,13 +121,9 @@ def _postgres_sql(*, rate: bool, live_key: bool, urls: int) -> str:
             f"{_columns(url_fields, quote)}) SELECT report.{quote('id')}, {names} FROM report, "
             f"(VALUES {', '.join([row] * urls)}) AS u({names}))"
         )
-    args_column = quote(DBTaskResult._meta.get_field("args_kwargs").column)  # type: ignore[arg-type]
-    task_values_sql = ", ".join(f"%s::{f.db_type(connection)}" for f in task_fields)
-    parts.append(
-        f"task AS (INSERT INTO {quote(DBTaskResult._meta.db_table)} ({_columns(task_fields, quote)}, {args_column}) "
-        f"SELECT {task_values_sql}, jsonb_build_object('args', jsonb_build_array(report.{quote('id')}), "
-        f"'kwargs', '{{}}'::jsonb) FROM report)"
-    )
+    # The hand-off to triage: its task's run, with the id the report's INSERT returns as its argument.
+    task_sql = taskqueue.insert_run_sql(connection, arg_sql=f"report.{quote('id')}", from_sql="report")
+    parts.append(f"task AS ({task_sql})")
     count = f"(SELECT {quote('count')} FROM counted)" if rate else "NULL::integer"
     return f"WITH {', '.join(parts)} SELECT {count}, (SELECT {quote('id')} FROM report)"
 
@@ -142,11 +132,11 @@ def _postgres_write(
     connection: Any,
     report: Report,
     urls: list[dict[str, Any]],
-    task: dict[str, Any],
+    task: taskqueue.QueuedRun,
     rate: RateEvent | None,
     live_key: int | None,
 ) -> Outcome:
-    report_fields, url_fields, task_fields = _fields()
+    report_fields, url_fields = _fields()
     params: list[Any] = []  # in the order of the placeholders in the statement
     if rate is not None:
         params += [rate.key, timezone.now() + timedelta(seconds=rate.ttl_seconds)]
@@ -157,7 +147,7 @@ def _postgres_write(
         params.append(live_key)
     for row in urls:
         params += _row_values(row, url_fields, connection)
-    params += prepared_task_values(task, task_fields, connection)  # its args are built in SQL from the report's id
+    params += task.params(connection)  # its argument is built in SQL from the report's id
     sql = _postgres_sql(rate=rate is not None, live_key=live_key is not None, urls=len(urls))
     count, report_id = execute_prepared(connection, sql, params) or (None, None)
     if report_id is None:
@@ -170,10 +160,9 @@ def _postgres_write(
 @cache
 def _generic_sql(n_urls: int) -> tuple[str, str, str, str]:
     from django.db import connection
-    from django_tasks_db.models import DBTaskResult
 
     quote = connection.ops.quote_name
-    report_fields, url_fields, task_fields = _fields()
+    report_fields, url_fields = _fields()
     report_sql = (
         f"INSERT INTO {quote(Report._meta.db_table)} ({_columns(report_fields, quote)}) "
         f"VALUES ({', '.join(['%s'] * len(report_fields))}) RETURNING {quote('id')}"
@@ -183,31 +172,23 @@ def _generic_sql(n_urls: int) -> tuple[str, str, str, str]:
         f"INSERT INTO {quote(ReportedUrl._meta.db_table)} ({quote(ReportedUrl._meta.get_field('report').column)}, "
         f"{_columns(url_fields, quote)}) VALUES {', '.join([url_row] * n_urls)}"
     )
-    task_columns = [*task_fields, DBTaskResult._meta.get_field("args_kwargs")]
-    task_sql = (
-        f"INSERT INTO {quote(DBTaskResult._meta.db_table)} ({_columns(task_columns, quote)}) "
-        f"VALUES ({', '.join(['%s'] * len(task_columns))})"
-    )
-    return count_event_sql(), report_sql, url_sql, task_sql
+    return count_event_sql(), report_sql, url_sql, taskqueue.insert_run_sql(connection)
 
 
 def _generic_write(
     connection: Any,
     report: Report,
     urls: list[dict[str, Any]],
-    task: dict[str, Any] | None,
+    task: taskqueue.QueuedRun | None,
     rate: RateEvent | None,
     live_key: int | None,
 ) -> Outcome:
-    from django_tasks_db.models import DBTaskResult
-
-    report_fields, url_fields, task_fields = _fields()
+    report_fields, url_fields = _fields()
     count_sql, report_sql, url_sql, task_sql = _generic_sql(len(urls))
     # Prepared (and encrypted) before the transaction: SQLite's write lock is held as briefly as possible.
     report_values = _instance_values(report, report_fields, connection)
     url_values = [_row_values(row, url_fields, connection) for row in urls]
-    task_fixed = prepared_task_values(task, task_fields, connection) if task is not None else []
-    args_field = DBTaskResult._meta.get_field("args_kwargs")
+    task_fixed = task.params(connection) if task is not None else []
     count = None
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if rate is not None:
@@ -223,10 +204,9 @@ def _generic_write(
         if urls:
             cursor.execute(url_sql, [value for values in url_values for value in (report.pk, *values)])
         if task is None:  # not the database task backend (never with Hotline's settings)
-            triage_report.enqueue(report.pk)
-        else:
-            args = {"args": [report.pk], "kwargs": {}}
-            cursor.execute(task_sql, [*task_fixed, args_field.get_db_prep_save(args, connection)])
+            queue_triage([report.pk])
+        else:  # the hand-off to triage: its task's run, written here with the report
+            cursor.execute(task_sql, [*task_fixed, task.args_param(report.pk, connection)])
     return Outcome(stored=True, count=count)
 
 
@@ -248,9 +228,7 @@ def write_report(
         {"position": i, "url": url, "url_index": index}
         for i, (url, index) in enumerate(zip(urls, url_indexes, strict=True))
     ]
-    task = task_values(triage_report, [None])  # args are filled in once the report has its id
-    if task is not None:
-        del task["args_kwargs"]
+    task = triage_run_row()  # the hand-off to triage, written by the same statement as the report
     if connection.vendor == "postgresql" and task is not None:
         outcome = _postgres_write(connection, report, urls_rows, task, rate, live_partner_key)
     else:

@@ -24,8 +24,6 @@ urlpatterns = [
     path("report/staff/new/", views.staff_new_report, name="staff_new_report"),
     path("share/", views.share_target, name="share"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
-    path("staff/partner-keys/", views.partner_keys, name="partner_keys"),
-    path("staff/partner-keys/<int:key_id>/revoke/", views.revoke_partner_key, name="revoke_partner_key"),
     path("api/docs", views.api_docs, name="api_docs"),
     path("api/", (_api_patterns, _api_app, _api_namespace)),
     re_path(r"^api/(?P<rest>.*)$", declare(path_not_found, PUBLIC), name="api_not_found"),

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext_lazy
 
 from hotline.cases.canonical import HostScope, host_scope, ip_address_in_host
 from hotline.cases.models import NexusHint, ReportKind
+from hotline.core.text import text_problem
 from hotline.intake import conf
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
@@ -131,22 +132,6 @@ def clean_reported_url(raw: str) -> str:
         return value
     _check_hostname(host)
     return value
-
-
-def text_problem(value: str, *, limit: int) -> str | None:
-    """Why a free text cannot be stored (too long, NUL, broken Unicode), or None."""
-    if len(value) > limit:
-        return str(
-            ngettext_lazy("Write at most %(max)d character here.", "Write at most %(max)d characters here.", limit)
-            % {"max": limit}
-        )
-    if "\x00" in value:
-        return str(_("The text contains a character that cannot be stored (NUL)."))
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return str(_("The text contains characters that are not valid Unicode."))
-    return None
 
 
 @dataclass

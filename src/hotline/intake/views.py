@@ -11,32 +11,29 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from hotline.cases.models import Channel
-from hotline.core.authz import ADMIN, ANALYST, SUPERVISOR, public, staff_required
+from hotline.core.authz import ANALYST, SUPERVISOR, public, staff_required
 from hotline.intake import ratelimit, selectors, services
 from hotline.intake.forms import (
     MessageForm,
-    PartnerKeyForm,
     ReceiptForm,
     ReportForm,
     StaffReportForm,
     public_channel,
     quick_report_input,
 )
-from hotline.intake.models import PartnerKey
 from hotline.intake.receipts import format_receipt
 from hotline.intake.status import EXPLANATIONS
 from hotline.intake.validation import CheckedReport, check_report
@@ -301,41 +298,6 @@ def staff_new_report(request: HttpRequest) -> HttpResponse:
     return render(
         request, "intake/staff_report_form.html", {"form": form}, status=400 if request.method == "POST" else 200
     )
-
-
-@staff_required(ADMIN)
-@require_http_methods(["GET", "POST"])
-def partner_keys(request: HttpRequest) -> HttpResponse:
-    """Admins list, create (key shown once) and revoke partner API keys."""
-    form = PartnerKeyForm(request.POST or None)
-    new_key = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            _record, new_key = services.create_partner_key(
-                partner=form.cleaned_data["partner"],
-                actor=request.user,  # type: ignore[arg-type]
-            )
-        except services.IntakeError as exc:
-            form.add_error("partner", str(exc))
-        else:
-            form = PartnerKeyForm()
-    return render(
-        request,
-        "intake/partner_keys.html",
-        {"form": form, "keys": selectors.partner_keys(), "new_key": new_key},
-        status=400 if form.errors else 200,
-    )
-
-
-@staff_required(ADMIN)
-@require_POST
-def revoke_partner_key(request: HttpRequest, key_id: int) -> HttpResponse:
-    key = get_object_or_404(PartnerKey, pk=key_id)
-    services.revoke_partner_key(key=key, actor=request.user)  # type: ignore[arg-type]
-    messages.success(
-        request, _("The key %(prefix)s… of %(partner)s is revoked.") % {"prefix": key.prefix, "partner": key.partner}
-    )
-    return HttpResponseRedirect("/staff/partner-keys/")
 
 
 @public

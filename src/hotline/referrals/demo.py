@@ -27,11 +27,12 @@ from hotline.cases.models import (
     Report,
     ReportedUrl,
 )
+from hotline.core import audit
 from hotline.core.crypto import IndexPurpose, blind_index
+from hotline.core.models import AuditEntry
 from hotline.referrals import conf, delivery, selectors, services
 from hotline.referrals.models import PartnerHotline, Referral
-from hotline.staff import audit
-from hotline.staff.models import AuditEntry, StaffUser
+from hotline.staff.models import StaffUser
 
 ACTOR = "demo_data"
 MARKER = "referral.demo_loaded"

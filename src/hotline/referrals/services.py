@@ -20,8 +20,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.cases.models import Case, CaseEvent, CaseState, CloseReason
-from hotline.cases.services import transition_case
+from hotline.cases.models import Case, CaseState, CloseReason
+from hotline.cases.services import record_case_event, transition_case
+from hotline.core import audit
 from hotline.core.backoff import backoff
 from hotline.referrals import conf, lifecycle, selectors
 from hotline.referrals.errors import ReferralError, ReferralNotFound, StalePlan
@@ -41,7 +42,7 @@ from hotline.referrals.models import (
 )
 from hotline.referrals.notices import notice_language
 from hotline.referrals.rules import HOST_NOTICE, HOSTED_HOME, PARTNER_HOTLINE, POLICE
-from hotline.staff import audit
+from hotline.referrals.tasks import close_monitored_case, deliver_referral, send_escalation_email
 from hotline.staff.models import StaffUser
 
 SYSTEM = "system:referrals"
@@ -53,13 +54,8 @@ def new_reference() -> str:
 
 
 def _event(*, case_id: int, actor: Any, action: str, at: datetime, **details: Any) -> None:
-    CaseEvent.objects.create(
-        case_id=case_id,
-        at=at,
-        actor=actor if isinstance(actor, StaffUser) else None,
-        kind="referral",
-        details={"action": action, **details},
-    )
+    """A referral step on the case's timeline (labelled by the referrals app: apps.timeline_labels)."""
+    record_case_event(case_id=case_id, kind="referral", actor=actor, at=at, details={"action": action, **details})
 
 
 def _lock_referral(referral_id: int) -> Referral:
@@ -84,8 +80,6 @@ def _set_state(referral: Referral, state: str, now: datetime) -> str:
 
 
 def _enqueue_delivery(referral_id: int, *, at: datetime | None = None) -> None:
-    from hotline.referrals.tasks import deliver_referral
-
     if at is not None and at > timezone.now():
         deliver_referral.using(run_after=at).enqueue(referral_id)
     else:
@@ -350,8 +344,6 @@ def claim_delivery(*, referral_id: int, now: datetime | None = None) -> Delivery
 
 
 def _escalate(referral: Referral, now: datetime) -> None:
-    from hotline.referrals.tasks import send_escalation_email
-
     referral.escalated_at = now
     audit.record(
         actor=SYSTEM,
@@ -799,10 +791,31 @@ def mark_content_removed(
             if not period:
                 transition_case(case=case, to_state=CaseState.CLOSED, actor=actor, close_reason=CloseReason.REMOVED)
             else:
-                from hotline.referrals.tasks import close_monitored_case
-
                 close_monitored_case.using(run_after=removed_at + period).enqueue(case.pk)
     return open_referrals
+
+
+def enqueue_due_deliveries(*, now: datetime | None = None) -> int:
+    """Safety net: enqueue deliveries that are due but whose task was lost, and unsent escalation emails."""
+    ids = selectors.due_referral_ids(now=now or timezone.now())
+    for referral_id in ids:
+        deliver_referral.enqueue(referral_id)
+    pending_mail = list(
+        Referral.objects.filter(escalated_at__isnull=False, escalation_mailed_at__isnull=True)
+        .exclude(state__in=list(FINAL_STATES))
+        .values_list("pk", flat=True)[:100]
+    )
+    for referral_id in pending_mail:
+        send_escalation_email.enqueue(referral_id)
+    return len(ids) + len(pending_mail)
+
+
+def close_finished_monitoring() -> int:
+    """Safety net: close every monitored case whose monitoring period has passed (at most 1000 a run)."""
+    closed = 0
+    for case_id in Case.objects.filter(state=CaseState.MONITORING).values_list("pk", flat=True)[:1000]:
+        closed += close_after_monitoring(case_id=case_id)
+    return closed
 
 
 def close_after_monitoring(*, case_id: int, now: datetime | None = None) -> bool:

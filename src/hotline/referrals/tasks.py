@@ -1,10 +1,10 @@
-"""Background work of the referrals app: one small task per duty, each idempotent (ids only in payloads)."""
+"""Background work of the referrals app: one small task per duty, each idempotent (ids only in payloads). Each
+task calls one service, imported in its body: the services import this module, not the reverse."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
 from django_tasks import task
 
 from hotline.core.scheduler import periodic
@@ -38,33 +38,18 @@ def close_monitored_case(case_id: int) -> bool:
 @task()
 def enqueue_due_referrals() -> int:
     """Safety net: enqueue deliveries that are due but whose task was lost, and unsent escalation emails."""
-    from hotline.referrals.models import FINAL_STATES, Referral
-    from hotline.referrals.selectors import due_referral_ids
+    from hotline.referrals import services
 
-    ids = due_referral_ids(now=timezone.now())
-    for referral_id in ids:
-        deliver_referral.enqueue(referral_id)
-    pending_mail = list(
-        Referral.objects.filter(escalated_at__isnull=False, escalation_mailed_at__isnull=True)
-        .exclude(state__in=list(FINAL_STATES))
-        .values_list("pk", flat=True)[:100]
-    )
-    for referral_id in pending_mail:
-        send_escalation_email.enqueue(referral_id)
-    return len(ids) + len(pending_mail)
+    return services.enqueue_due_deliveries()
 
 
 @periodic(every=timedelta(hours=1))
 @task()
 def close_monitored_cases() -> int:
     """Safety net: close every monitored case whose monitoring period has passed."""
-    from hotline.cases.models import Case, CaseState
     from hotline.referrals import services
 
-    closed = 0
-    for case_id in Case.objects.filter(state=CaseState.MONITORING).values_list("pk", flat=True)[:1000]:
-        closed += services.close_after_monitoring(case_id=case_id)
-    return closed
+    return services.close_finished_monitoring()
 
 
 @periodic(every=timedelta(hours=6))

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hotline.staff import audit
+from hotline.core import audit
 from hotline.staff.models import StaffUser
 
 DEMO_PASSWORD = "demo-hotline-2026"

@@ -117,3 +117,11 @@ class AuditFilterForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
         )
+
+
+class PartnerKeyForm(forms.Form):
+    partner = forms.CharField(
+        label=_("Partner name"),
+        help_text=_("The organisation the key is for, e.g. an operator's app or a platform's safety team."),
+        max_length=120,
+    )

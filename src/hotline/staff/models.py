@@ -1,4 +1,5 @@
-"""Staff users (email login, roles as groups), enrolment links, and the hash-chained audit log."""
+"""Who may act: staff users (email login, roles as groups), their enrolment links, and partner API keys
+(stored hashed). The audit log is hotline.core's."""
 
 from __future__ import annotations
 
@@ -71,46 +72,29 @@ class EnrolmentLink(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
 
-class AuditChainHead(models.Model):
-    """One row: the newest sequence number and hash. Locking it serialises appends to the chain."""
-
-    last_seq = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
+SCOPE_CREATE = "reports:create"
+SCOPE_READ = "reports:read"
+DEFAULT_SCOPES = [SCOPE_CREATE, SCOPE_READ]
 
 
-class AuditEntry(models.Model):
-    """Append-only. `hash` = SHA-256 over the previous hash and this entry's canonical content."""
+class PartnerKey(models.Model):
+    """An API key of a partner (operator app, platform). Only a SHA-256 of the key is stored."""
 
-    seq = models.BigIntegerField(unique=True)
-    at = models.DateTimeField(db_index=True)
-    # The browser filters on these and shows newest first: composite indexes ending in seq let a filtered page be
-    # read straight off one index (no sort of every matching row) on a log of millions (Meta.indexes).
-    actor = models.ForeignKey(
-        StaffUser, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    actor_label = models.CharField(max_length=200)  # kept even if the user is renamed
-    action = models.CharField(max_length=80)
-    object_type = models.CharField(max_length=80, blank=True)
-    object_id = models.CharField(max_length=80, blank=True)
-    details = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    partner = models.CharField(max_length=120, db_index=True)
+    prefix = models.CharField(max_length=16, unique=True)  # shown to staff to tell keys apart
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(StaffUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
-        ordering = ["-seq"]
-        indexes = [
-            models.Index(fields=["actor", "seq"], name="audit_actor_seq"),
-            models.Index(fields=["actor_label", "seq"], name="audit_actor_label_seq"),
-            models.Index(fields=["action", "seq"], name="audit_action_seq"),
-            models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_seq"),
-        ]
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit entries")
+        db_table = "intake_partnerkey"  # created by the intake app, which first owned it
+        ordering = ["partner", "-created_at"]
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise RuntimeError("Audit entries are append-only.")
-        super().save(*args, **kwargs)
+    def __str__(self) -> str:
+        return f"{self.partner} ({self.prefix}…)"
 
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("Audit entries are append-only.")
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -1,9 +1,6 @@
-"""Staff business rules as plain functions: codes, role labels, what each role may open, admin safety."""
+"""Staff business rules as plain functions: codes, role labels, admin safety."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -36,29 +33,6 @@ assert set(ROLE_LABELS) == set(ROLES)
 
 def role_choices() -> list[tuple[str, Promise]]:
     return [(role, ROLE_LABELS[role]) for role in ROLES]
-
-
-@dataclass(frozen=True)
-class StaffLink:
-    path: str
-    label: Promise
-    roles: frozenset[str]
-
-
-# The staff parts of Hotline and who may open them (the views enforce it; this only decides what to show).
-STAFF_LINKS: tuple[StaffLink, ...] = (
-    StaffLink("/cases/", _("Case queue"), frozenset({ANALYST, SUPERVISOR})),
-    StaffLink("/insights/", _("Statistics and results"), frozenset({STATISTICIAN, SUPERVISOR, ADMIN})),
-    StaffLink("/campaigns/", _("Campaigns"), frozenset({CAMPAIGNER})),
-    StaffLink("/staff/audit/", _("Audit log"), frozenset({SUPERVISOR, ADMIN})),
-    StaffLink("/referrals/police/", _("Police packages"), frozenset({POLICE_LIAISON, SUPERVISOR})),
-    StaffLink("/staff/users/", _("Staff accounts"), frozenset({ADMIN})),
-)
-
-
-def links_for_roles(roles: Iterable[str]) -> list[StaffLink]:
-    held = set(roles)
-    return [link for link in STAFF_LINKS if link.roles & held]
 
 
 def clean_code(code: str) -> str:

@@ -1,16 +1,20 @@
-"""Reads about staff: enrolment links, accounts, and pages of the audit log (keyset on the unique seq)."""
+"""Reads about who may act: enrolment links, accounts, partner API keys (the partner API authenticates here),
+and pages of the audit log (keyset on the unique seq)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
-from hotline.staff.models import AuditEntry, EnrolmentLink, StaffUser
-from hotline.staff.services import hash_token
+from hotline.core.models import AuditEntry
+from hotline.staff.models import EnrolmentLink, PartnerKey, StaffUser
+from hotline.staff.services import hash_partner_key, hash_token
 
 AUDIT_PAGE_SIZE = 50
 
@@ -150,3 +154,56 @@ def audit_page(
 def last_chain_verification() -> AuditEntry | None:
     """The newest 'audit.chain_verified' entry (who checked, when, and the result), read off the action index."""
     return AuditEntry.objects.filter(action="audit.chain_verified").order_by("-seq").first()
+
+
+# --- partner API keys ---------------------------------------------------------------------
+def partner_key_for(token: str) -> PartnerKey | None:
+    """The key record for a presented bearer token (revoked ones included; the caller decides)."""
+    if not token or len(token) > 200:
+        return None
+    # One plain SELECT by the unique key_hash (the ORM's query building cost more than the query itself).
+    table = connection.ops.quote_name(PartnerKey._meta.db_table)
+    found = PartnerKey.objects.raw(
+        f"SELECT * FROM {table} WHERE key_hash = %s",  # noqa: S608 (our table name)
+        [hash_partner_key(token)],
+    )
+    return next(iter(found), None)
+
+
+# Keys recently seen live, by token hash, per process: {hash: (key, monotonic time of the read)}.
+# Only for writes, which check again that the key is not revoked in the very statement that stores
+# the report (intake's store.write_report): a revocation is refused at once, the cache only saves the SELECT.
+WRITE_KEY_CACHE_SECONDS = 60.0
+_write_keys: dict[str, tuple[PartnerKey, float]] = {}
+
+
+def partner_key_for_write(token: str) -> PartnerKey | None:
+    """partner_key_for, remembered for WRITE_KEY_CACHE_SECONDS while the key is live.
+
+    Only for callers whose write refuses a revoked key itself (store.write_report's live_partner_key,
+    intake's submit_report_batch). Unknown tokens are never remembered (no growth from guessing).
+    """
+    if not token or len(token) > 200:
+        return None
+    token_hash = hash_partner_key(token)
+    remembered = _write_keys.get(token_hash)
+    now = monotonic()
+    if remembered is not None and now - remembered[1] < WRITE_KEY_CACHE_SECONDS:
+        return remembered[0]
+    key = partner_key_for(token)
+    if key is not None and not key.is_revoked:
+        if len(_write_keys) >= 1000:
+            _write_keys.clear()
+        _write_keys[token_hash] = (key, now)
+    else:
+        _write_keys.pop(token_hash, None)
+    return key
+
+
+def forget_write_key(key_hash: str) -> None:
+    """Drop a key from this process's cache (after revoking it here)."""
+    _write_keys.pop(key_hash, None)
+
+
+def partner_keys() -> QuerySet[PartnerKey]:
+    return PartnerKey.objects.annotate(report_count=Count("reports")).order_by("partner", "-created_at")

@@ -1,4 +1,5 @@
-"""Writes about staff: accounts, roles, enrolment links. Each one audited in its transaction.
+"""Writes about who may act: staff accounts, roles, enrolment links, partner API keys. Each one audited in its
+transaction.
 
 The errors raised live in staff.errors (imported here, so `services.StaffError` keeps working).
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +22,12 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hotline.core import crypto
+from hotline.core import audit, crypto
 from hotline.core.authz import ADMIN, ROLES
-from hotline.staff import audit, rules
+from hotline.core.text import text_problem
+from hotline.staff import rules
 from hotline.staff.errors import EnrolmentLinkNotValid, StaffError
-from hotline.staff.models import EnrolmentLink, StaffUser
+from hotline.staff.models import DEFAULT_SCOPES, EnrolmentLink, PartnerKey, StaffUser
 
 
 def _validate_roles(roles: Iterable[str]) -> list[str]:
@@ -294,10 +296,76 @@ def record_audit_view(*, actor: StaffUser, filters: dict[str, Any]) -> None:
 
 def verify_audit_chain(*, actor: StaffUser) -> tuple[int, audit.ChainBreak | None]:
     """Walk the whole chain (slow on millions of entries: outside any transaction), then record the result."""
-    checked, broken = audit.verify_chain()
+    checked, broken = audit.verify()
     with transaction.atomic():
         audit.record(
             actor=actor, action="audit.chain_verified", object_type="audit",
             details={"checked": checked, "broken_at": broken.seq if broken else None},
         )  # fmt: skip
     return checked, broken
+
+
+# --- partner API keys ---------------------------------------------------------------------
+KEY_PREFIX = "hlk"
+
+
+def hash_partner_key(key: str) -> str:
+    """Partner keys carry 256 bits of randomness: a plain SHA-256 is enough (no slow hash needed)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_partner_key(
+    *, partner: str, actor: StaffUser | str, scopes: Sequence[str] | None = None
+) -> tuple[PartnerKey, str]:
+    """A new API key for `partner`. Returns (record, key): the key is shown once and never stored."""
+    partner = (partner or "").strip()
+    if not partner or len(partner) > 120 or text_problem(partner, limit=120):
+        raise StaffError(_("Give the partner a name of 1 to 120 characters."))
+    if any(ch in partner for ch in ":\n\r\t"):
+        raise StaffError(_("A partner name cannot contain ':' or line breaks."))
+    for _attempt in range(5):
+        prefix = secrets.token_hex(4)
+        if not PartnerKey.objects.filter(prefix=prefix).exists():
+            break
+    key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        record = PartnerKey.objects.create(
+            partner=partner,
+            prefix=prefix,
+            key_hash=hash_partner_key(key),
+            scopes=list(scopes or DEFAULT_SCOPES),
+            created_by=actor if isinstance(actor, StaffUser) else None,
+        )
+        audit.record(
+            actor=actor,
+            action="partner_key.created",
+            object_type="partner_key",
+            object_id=record.pk,
+            details={"partner": partner, "prefix": prefix, "scopes": record.scopes},
+        )
+    return record, key
+
+
+def _forget_cached_key(key_hash: str) -> None:
+    from hotline.staff.selectors import forget_write_key  # selectors import this module
+
+    forget_write_key(key_hash)
+
+
+def revoke_partner_key(*, key: PartnerKey, actor: StaffUser | str) -> PartnerKey:
+    """Revoke at once; requests with the key get 403 from then on. Revoking twice changes nothing."""
+    with transaction.atomic():
+        locked = PartnerKey.objects.select_for_update().get(pk=key.pk)
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.save(update_fields=["revoked_at"])
+            transaction.on_commit(lambda: _forget_cached_key(locked.key_hash))
+            audit.record(
+                actor=actor,
+                action="partner_key.revoked",
+                object_type="partner_key",
+                object_id=locked.pk,
+                details={"partner": locked.partner, "prefix": locked.prefix},
+            )
+    key.refresh_from_db()
+    return key

@@ -1,4 +1,4 @@
-"""Staff pages: sign-in with two factors, enrolment, users, audit log."""
+"""Staff pages: sign-in with two factors, enrolment, users, audit log, partner API keys."""
 
 from django.urls import path
 
@@ -19,4 +19,6 @@ urlpatterns = [
     path("staff/users/<int:user_id>/enrolment-link/", views.user_enrolment_link, name="user_enrolment_link"),
     path("staff/audit/", views.audit_log, name="audit"),
     path("staff/audit/verify/", views.audit_verify, name="audit_verify"),
+    path("staff/partner-keys/", views.partner_keys, name="partner_keys"),
+    path("staff/partner-keys/<int:key_id>/revoke/", views.revoke_partner_key, name="revoke_partner_key"),
 ]

@@ -18,7 +18,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -26,11 +26,20 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
+from hotline.core import registry
 from hotline.core.authz import ADMIN, ANY_STAFF, SUPERVISOR, login_flow, staff_required
 from hotline.staff import rules, selectors, services
-from hotline.staff.forms import AuditFilterForm, CodeForm, EnrolForm, LoginForm, RolesForm, StaffCreateForm
+from hotline.staff.forms import (
+    AuditFilterForm,
+    CodeForm,
+    EnrolForm,
+    LoginForm,
+    PartnerKeyForm,
+    RolesForm,
+    StaffCreateForm,
+)
 from hotline.staff.middleware import TIMED_OUT_KEY
-from hotline.staff.models import StaffUser
+from hotline.staff.models import PartnerKey, StaffUser
 
 PENDING_KEY = "hotline_login_pending"  # {"user": pk, "at": unix time, "next": path} between the two steps
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -241,7 +250,7 @@ def home(request: HttpRequest) -> HttpResponse:
     roles = sorted(user.role_names)
     context = {
         "roles": [rules.ROLE_LABELS.get(role, role) for role in roles],
-        "links": rules.links_for_roles(roles),
+        "links": registry.staff_links_for(roles),  # the same links as the staff bar
         "recovery_codes_left": selectors.recovery_codes_left(user),
     }
     return render(request, "staff/home.html", context)
@@ -414,3 +423,39 @@ def audit_verify(request: HttpRequest) -> HttpResponse:
             % {"seq": broken.seq, "reason": broken.reason, "n": checked},
         )
     return HttpResponseRedirect("/staff/audit/")
+
+
+# --- partner API keys (admins) ---------------------------------------------------------------
+@staff_required(ADMIN)
+@require_http_methods(["GET", "POST"])
+def partner_keys(request: HttpRequest) -> HttpResponse:
+    """Admins list, create (key shown once) and revoke partner API keys."""
+    form = PartnerKeyForm(request.POST or None)
+    new_key = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            _record, new_key = services.create_partner_key(
+                partner=form.cleaned_data["partner"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except services.StaffError as exc:
+            form.add_error("partner", str(exc))
+        else:
+            form = PartnerKeyForm()
+    return render(
+        request,
+        "staff/partner_keys.html",
+        {"form": form, "keys": selectors.partner_keys(), "new_key": new_key},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(ADMIN)
+@require_POST
+def revoke_partner_key(request: HttpRequest, key_id: int) -> HttpResponse:
+    key = get_object_or_404(PartnerKey, pk=key_id)
+    services.revoke_partner_key(key=key, actor=request.user)  # type: ignore[arg-type]
+    messages.success(
+        request, _("The key %(prefix)s… of %(partner)s is revoked.") % {"prefix": key.prefix, "partner": key.partner}
+    )
+    return HttpResponseRedirect("/staff/partner-keys/")

@@ -10,7 +10,7 @@ from hotline.tracing.failures import FailureCode
 from hotline.tracing.models import HostingObservation, HostTrace, TraceStatus
 from hotline.tracing.rules import InvalidHost, normalise_host
 
-__all__ = ["HostingFact", "HostingSummary", "hosting_facts", "hosting_summary", "latest_trace"]
+__all__ = ["HostingFact", "HostingSummary", "hosting_facts", "hosting_summary", "latest_trace", "summary_of"]
 
 OBSERVATION, FAILURE, PENDING = "observation", "failure", "pending"
 
@@ -72,7 +72,8 @@ class HostingFact:
 
 @dataclass(frozen=True)
 class HostingSummary:
-    """What referrals need from the newest trace that found addresses."""
+    """The newest trace that found addresses, in short: what tracing records as the host's facts for the other
+    apps (cases.HostFacts, which referrals read)."""
 
     country: str
     asn: int | None
@@ -195,6 +196,12 @@ def hosting_summary(*, host: str) -> HostingSummary | None:
     current = list(
         HostingObservation.objects.filter(trace_id=newest.trace_id, found_at=newest.found_at).order_by("position")
     )
+    return summary_of(current, host=clean)
+
+
+def summary_of(current: list[HostingObservation], *, host: str) -> HostingSummary:
+    """The summary of one attempt's addresses (in answer order): the first address's facts, each missing one
+    taken from the next address that has it."""
     primary = current[0]
     cdn = next((o.cdn_name for o in current if o.cdn_name), "")
     return HostingSummary(
@@ -208,6 +215,6 @@ def hosting_summary(*, host: str) -> HostingSummary | None:
         found_at=primary.found_at,
         method=primary.method,
         ips=[o.ip for o in current],
-        host=clean,
+        host=host,
         trace_id=primary.trace_id,
     )

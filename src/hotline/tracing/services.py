@@ -1,7 +1,8 @@
 """Writes of the tracing app: request a trace, record what a trace found, refresh traces of open cases.
 
 Network work (DNS, RDAP) runs outside any transaction; what it found is written in one transaction
-together with the audit entry, the case countries and the retry task.
+together with the audit entry, the cases' hosting country and host facts (through cases.services) and the
+retry task.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from hotline.cases import services as cases_services
 from hotline.cases.models import Case, CaseState
+from hotline.core import audit
 from hotline.core.backoff import backoff
 from hotline.core.bulk import insert_rows
 from hotline.core.taskqueue import enqueue_many
-from hotline.staff import audit
 from hotline.staff.models import StaffUser
 from hotline.tracing import conf
 from hotline.tracing.failures import FINAL_FAILURES, FailureCode, TraceFailure
@@ -30,16 +32,24 @@ from hotline.tracing.rules import (
     primary_country,
     should_retry,
 )
+from hotline.tracing.selectors import HostingSummary, summary_of
+from hotline.tracing.tasks import trace_host
 
-__all__ = ["InvalidHost", "record_outcome", "refresh_stale_traces", "request_trace", "request_traces", "run_trace"]
+__all__ = [
+    "InvalidHost",
+    "record_outcome",
+    "refresh_stale_traces",
+    "request_trace",
+    "request_traces",
+    "run_trace",
+    "trace_found_hosts",
+]
 
 logger = logging.getLogger("hotline.tracing")
 Actor = StaffUser | str
 
 
 def _enqueue(host: str, run_after: datetime | None = None) -> None:
-    from hotline.tracing.tasks import trace_host
-
     (trace_host.using(run_after=run_after) if run_after else trace_host).enqueue(host)
 
 
@@ -173,10 +183,27 @@ def request_traces(*, hosts: Iterable[str], reason: str = "triage", actor: Actor
         )
 
 
+def trace_found_hosts(*, hosts: list[str]) -> None:
+    """What tracing does with the hosts triage found (cases.hooks.hosts_found): one request_traces for the
+    batch; if it refuses the list (one host that is not a plain host name refuses all), each host on its own,
+    so the others still get their trace. A refused host is logged by its failure's class only (never the host)
+    and its case waits for a human."""
+    try:
+        request_traces(hosts=hosts)
+        return
+    except Exception as exc:  # the message may name a host: log only the kind of failure
+        logger.warning("Tracing refused the hosts of a triage batch (%s); asking host by host.", type(exc).__name__)
+    for host in hosts:
+        try:
+            request_trace(host=host)
+        except Exception as exc:
+            logger.warning(
+                "Tracing refused a host of a triaged report (%s); the case stays without a trace.", type(exc).__name__
+            )
+
+
 def _enqueue_many(hosts: list[str]) -> None:
     """trace_host.enqueue(host) for every host, as one INSERT (the same task rows)."""
-    from hotline.tracing.tasks import trace_host
-
     enqueue_many(trace_host, ([host] for host in hosts))
 
 
@@ -216,6 +243,8 @@ def record_outcome(
             _observation(trace, position, facts, finished) for position, facts in enumerate(outcome.addresses)
         ]
         HostingObservation.objects.bulk_create(observations)
+        if observations:  # the host's newest facts, for the apps that act on them (referrals)
+            _record_host_facts(summary_of(observations, host=trace.host))
         if outcome.failure is None:
             trace.status = TraceStatus.OK
             trace.failure_code = trace.failure_reason = ""
@@ -248,9 +277,28 @@ def record_outcome(
                 "cdn": next((o.cdn_name for o in observations if o.cdn_name), ""),
             },
         )
-        if country:
-            _set_case_country(host=trace.host, country=country, trace=trace, actor=actor, now=finished)
+        if country:  # every open case of the host gets it (cases writes its own table)
+            cases_services.set_hosting_country(
+                host=trace.host, country=country, actor=actor, now=finished, details={"trace_id": trace.pk}
+            )
     return trace
+
+
+def _record_host_facts(summary: HostingSummary) -> None:
+    cases_services.record_host_facts(
+        host=summary.host,
+        found_at=summary.found_at,
+        trace_id=summary.trace_id,
+        country=summary.country,
+        asn=summary.asn,
+        network_name=summary.network_name,
+        abuse_email=summary.abuse_email,
+        holder=summary.holder,
+        cdn_name=summary.cdn_name or "",
+        origin_hidden=summary.origin_hidden,
+        method=summary.method,
+        ips=summary.ips,
+    )
 
 
 def _observation(trace: HostTrace, position: int, facts: AddressFacts, found_at: datetime) -> HostingObservation:
@@ -280,27 +328,6 @@ def _observation(trace: HostTrace, position: int, facts: AddressFacts, found_at:
         sources=facts.methods,
         found_at=found_at,
     )
-
-
-def _set_case_country(*, host: str, country: str, trace: HostTrace, actor: Actor, now: datetime) -> None:
-    """Every open case of the host gets the country the trace found (audited per case)."""
-    changed = list(
-        Case.objects.select_for_update()
-        .filter(host=host)
-        .exclude(state=CaseState.CLOSED)
-        .exclude(hosting_country=country)
-        .values_list("pk", "hosting_country")
-    )
-    for case_id, old in changed:
-        audit.record(
-            actor=actor,
-            action="case.hosting_country",
-            object_type="case",
-            object_id=case_id,
-            details={"from": old, "to": country, "trace_id": trace.pk},
-        )
-    if changed:
-        Case.objects.filter(pk__in=[pk for pk, _ in changed]).update(hosting_country=country, updated_at=now)
 
 
 def refresh_stale_traces(*, now: datetime | None = None) -> int:

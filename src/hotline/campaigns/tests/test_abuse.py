@@ -12,7 +12,7 @@ from django.utils import timezone
 from hotline.campaigns import ratelimit, selectors, services
 from hotline.campaigns.models import Petition, Signature, SignatureState
 from hotline.campaigns.tests.conftest import sign_data
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 
 # run_tasks uses the real worker, which closes a connection it finds inside a transaction (on
 # PostgreSQL, the test's own), so these tests commit for real.

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from hotline.campaigns import exports, services
 from hotline.campaigns.models import ExportState, Petition, PetitionExport
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 
 # run_tasks uses the real worker, which closes a connection it finds inside a transaction (on
 # PostgreSQL, the test's own), so these tests commit for real.

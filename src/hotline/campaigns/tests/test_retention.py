@@ -12,7 +12,7 @@ from django.utils import timezone
 from hotline.campaigns import exports, selectors, services, tasks
 from hotline.campaigns.models import ExportState, Petition, PetitionExport, Signature, SignatureState
 from hotline.core import scheduler
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 
 # run_tasks uses the real worker, which closes a connection it finds inside a transaction (on
 # PostgreSQL, the test's own), so these tests commit for real.

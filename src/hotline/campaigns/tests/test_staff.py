@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from hotline.campaigns import services
 from hotline.campaigns.models import IssueState, NewsletterIssue, Petition, PetitionState
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from hotline.cases import suffixes
+from hotline.cases.hooks import CasePanel
 from hotline.cases.selectors import CaseRow
 
 register = template.Library()
@@ -85,3 +86,11 @@ def filter_field(form: forms.Form, name: str) -> SafeString:
 def suffix_list_date() -> date | None:
     """The date of the Public Suffix List that registered domains come from (shown to staff)."""
     return suffixes.list_date()
+
+
+@register.simple_tag(takes_context=True)
+def case_panel(context: template.Context, panel: CasePanel) -> SafeString:
+    """Another app's section of the case page: its template, with the page's context and the panel's own."""
+    engine = context.template.engine if context.template is not None else template.Engine.get_default()
+    with context.push(**panel.context):
+        return SafeString(engine.get_template(panel.template).render(context))

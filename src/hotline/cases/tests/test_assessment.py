@@ -14,7 +14,7 @@ from hotline.cases.conf import four_eyes_verdicts
 from hotline.cases.models import Assessment, AssessmentStatus, Case, CaseState
 from hotline.cases.services import AssessmentInput
 from hotline.cases.tests.conftest import store_report
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

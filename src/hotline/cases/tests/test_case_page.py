@@ -12,7 +12,7 @@ from django.db import connection
 from hotline.cases import services
 from hotline.cases.models import Case, CaseNote, CaseState, Channel, NexusHint, ReportKind
 from hotline.cases.tests.conftest import store_report
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -156,28 +156,6 @@ def test_status_only_close_refuses_removed_and_nonsense(case: Case, staff_client
     assert client.post(f"/cases/{case.pk}/close/", {"reason": "duplicate", "version": "x"}).status_code == 400
     bad_dup = client.post(f"/cases/{case.pk}/close/", {"reason": "duplicate", "duplicate_of": case.pk, "version": 0})
     assert bad_dup.status_code in {400, 409}
-
-
-def test_hosting_facts_are_shown_when_tracing_provides_them(case: Case, staff_client: Any) -> None:
-    from django.template.loader import select_template
-
-    from hotline.cases.selectors import case_page, optional_function
-
-    if optional_function("hotline.tracing.selectors", "hosting_facts") is None:
-        pytest.skip("tracing has no hosting_facts selector yet")
-    page = case_page(case=case)
-    assert page.hosting_facts is not None
-    try:
-        select_template(["tracing/_hosting_facts.html"])
-    except Exception:
-        pytest.skip("tracing has no _hosting_facts.html template yet")
-    assert page.hosting_template == "tracing/_hosting_facts.html"
-    assert staff_client("analyst").get(f"/cases/{case.pk}/").status_code == 200
-
-
-def test_referrals_block_links_to_the_referrals_page(case: Case, staff_client: Any) -> None:
-    body = staff_client("analyst").get(f"/cases/{case.pk}/").content.decode()
-    assert f'href="/cases/{case.pk}/referrals/"' in body
 
 
 def test_a_missing_case_is_404(staff_client: Any) -> None:

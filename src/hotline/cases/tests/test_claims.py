@@ -14,7 +14,7 @@ from django.utils import timezone
 from hotline.cases import services
 from hotline.cases.conf import claim_duration
 from hotline.cases.models import Case, CaseState
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -12,11 +12,10 @@ from django.db import connection
 from django.utils import timezone
 
 from hotline.cases import services
-from hotline.cases.models import Case, CaseState, CloseReason, Report
+from hotline.cases.models import Case, CaseState, CloseReason, Report, ReporterMessage
 from hotline.cases.tests.conftest import store_report
 from hotline.core import scheduler
-from hotline.intake.models import ReporterMessage
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from hotline.cases import services, suffixes
 from hotline.cases.models import Case
 from hotline.core.crypto import IndexPurpose, blind_index
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

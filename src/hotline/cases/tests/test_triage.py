@@ -17,9 +17,9 @@ from hotline.cases.canonical import canonicalize_url
 from hotline.cases.models import Case, CaseEvent, CaseState, Channel, NexusHint, Report, ReportKind
 from hotline.cases.priority import case_priority
 from hotline.cases.tests.conftest import store_report
+from hotline.core import audit
 from hotline.core.crypto import IndexPurpose, blind_index
-from hotline.staff import audit
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -147,14 +147,31 @@ def test_a_bad_url_beside_a_good_one_does_not_stop_the_good_one() -> None:
 # that is the test's own, so these tests run outside one.
 @pytest.mark.django_db(transaction=True)
 def test_the_task_runs_triage(run_tasks: Any) -> None:
-    from hotline.cases.tasks import triage_report
+    from hotline.cases.tasks import triage_reports
 
     with transaction.atomic():
         report = store_report(URL)
-        triage_report.enqueue(report.pk)
+        triage_reports.enqueue(report.pk)
     assert run_tasks() >= 1
     report.refresh_from_db()
     assert report.triaged_at is not None and Case.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_queued_under_the_tasks_old_name_still_triages(run_tasks: Any) -> None:
+    """Rows queued before triage_report became triage_reports (an upgrade with a backlog) still run."""
+    from django_tasks_db.models import DBTaskResult
+
+    from hotline.cases.tasks import triage_reports
+
+    with transaction.atomic():
+        report = store_report(URL)
+        triage_reports.enqueue(report.pk)
+    DBTaskResult.objects.update(task_path="hotline.cases.tasks.triage_report")
+    assert run_tasks() >= 1
+    report.refresh_from_db()
+    assert report.triaged_at is not None
+    assert DBTaskResult.objects.get(task_path="hotline.cases.tasks.triage_report").status == "SUCCESSFUL"
 
 
 def test_a_closed_case_reported_again_is_reopened_as_seen_again() -> None:
@@ -215,23 +232,7 @@ def test_triage_is_audited_without_the_url() -> None:
         "problems": 0,
     }
     assert "example" not in str(entry.details)
-    assert audit.verify_chain()[1] is None
-
-
-def test_triage_asks_tracing_for_the_host_in_the_same_transaction() -> None:
-    from hotline.cases.selectors import optional_function
-
-    if optional_function("hotline.tracing.services", "request_trace") is None:
-        pytest.skip("hotline.tracing.services.request_trace does not exist yet")
-    from hotline.tracing.models import HostTrace
-
-    services.triage_report(report_id=store_report(URL).pk)
-    assert HostTrace.objects.filter(host="files.example.test").count() == 1
-    services.triage_report(report_id=store_report(URL + "?again=1").pk)  # another case, same host
-    assert HostTrace.objects.filter(host="files.example.test").count() == 1
-    # A situation report has no host: nothing is traced for it.
-    services.triage_report(report_id=store_report(kind=ReportKind.TRAFFICKING).pk)
-    assert HostTrace.objects.count() == 1
+    assert audit.verify()[1] is None
 
 
 @pytest.mark.django_db(transaction=True)

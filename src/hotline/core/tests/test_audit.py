@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from hotline.staff import audit
-from hotline.staff.models import AuditEntry
+from hotline.core import audit
+from hotline.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_entries_form_a_chain() -> None:
     assert [e.seq for e in entries] == [1, 2, 3]
     assert entries[0].prev_hash == "0" * 64
     assert entries[1].prev_hash == entries[0].hash and entries[2].prev_hash == entries[1].hash
-    assert audit.verify_chain() == (3, None)
+    assert audit.verify() == (3, None)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from hotline.cases.models import Channel, Report, ReportedUrl
-from hotline.intake import services
 from hotline.intake.models import IdempotencyRecord
+from hotline.staff import services as staff_services
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ SMALLEST = {"kind": "online_material", "urls": ["https://host.example/path"]}
 
 @pytest.fixture
 def partner() -> tuple[Any, str]:
-    return services.create_partner_key(partner="Operator app", actor="test")
+    return staff_services.create_partner_key(partner="Operator app", actor="test")
 
 
 def post(client: Client, path: str, body: Any, key: str | None, **headers: str) -> Any:
@@ -87,7 +87,7 @@ def test_idempotency_key_replays_the_first_answer(client: Client, partner: Any) 
 
 
 def test_idempotency_keys_are_per_partner(client: Client, partner: Any) -> None:
-    _, other_key = services.create_partner_key(partner="Platform safety team", actor="test")
+    _, other_key = staff_services.create_partner_key(partner="Platform safety team", actor="test")
     assert post(client, "/api/v1/reports", SMALLEST, partner[1], HTTP_IDEMPOTENCY_KEY="same").status_code == 201
     assert post(client, "/api/v1/reports", SMALLEST, other_key, HTTP_IDEMPOTENCY_KEY="same").status_code == 201
     assert Report.objects.count() == 2
@@ -110,7 +110,7 @@ def test_batch_is_all_or_nothing(client: Client, partner: Any) -> None:
     assert ReportedUrl.objects.count() == 10
     tasks = DBTaskResult.objects.all()
     assert sorted(t.args_kwargs["args"][0] for t in tasks) == [r.pk for r in reports]
-    assert {t.task_path for t in tasks} == {"hotline.cases.tasks.triage_report"}
+    assert {t.task_path for t in tasks} == {"hotline.cases.tasks.triage_reports"}
     replay = post(client, "/api/v1/reports/batch", {"reports": good}, partner[1], HTTP_IDEMPOTENCY_KEY="b1")
     assert replay.json() == created and Report.objects.count() == 5
 
@@ -129,9 +129,9 @@ def test_status_of_own_reports_only(client: Client, partner: Any) -> None:
     assert response.status_code == 200
     assert response.json() == {"id": created["id"], "status": "received", "received_at": response.json()["received_at"]}
     # A second key of the same partner sees it; another partner does not learn it exists.
-    _, second = services.create_partner_key(partner="Operator app", actor="test")
+    _, second = staff_services.create_partner_key(partner="Operator app", actor="test")
     assert client.get(f"/api/v1/reports/{created['id']}", HTTP_AUTHORIZATION=f"Bearer {second}").status_code == 200
-    _, stranger = services.create_partner_key(partner="Someone else", actor="test")
+    _, stranger = staff_services.create_partner_key(partner="Someone else", actor="test")
     assert_problem(client.get(f"/api/v1/reports/{created['id']}", HTTP_AUTHORIZATION=f"Bearer {stranger}"), 404)
     assert_problem(client.get("/api/v1/reports/not-a-uuid", HTTP_AUTHORIZATION=f"Bearer {stranger}"), 422)
 
@@ -154,13 +154,13 @@ def test_missing_or_unknown_key_is_401(client: Client) -> None:
 
 
 def test_revoked_key_is_403(client: Client, partner: Any) -> None:
-    services.revoke_partner_key(key=partner[0], actor="test")
+    staff_services.revoke_partner_key(key=partner[0], actor="test")
     body = assert_problem(post(client, "/api/v1/reports", SMALLEST, partner[1]), 403)
     assert body["type"].endswith("revoked")
 
 
 def test_key_without_scope_is_403(client: Client) -> None:
-    _, key = services.create_partner_key(partner="Reader", actor="test", scopes=["reports:read"])
+    _, key = staff_services.create_partner_key(partner="Reader", actor="test", scopes=["reports:read"])
     assert_problem(post(client, "/api/v1/reports", SMALLEST, key), 403)
 
 
@@ -320,7 +320,7 @@ def test_domain_errors_become_the_same_problems_through_the_one_handler(
     """Refused scope, revoked key, reused Idempotency-Key and an unknown report: one handler, the bodies
     (type, title, detail) and the counting of refused writes as they always were."""
     settings.HOTLINE_API_REQUESTS_PER_MINUTE = 2
-    _, reader = services.create_partner_key(partner="Reader", actor="test", scopes=["reports:read"])
+    _, reader = staff_services.create_partner_key(partner="Reader", actor="test", scopes=["reports:read"])
     assert assert_problem(post(client, "/api/v1/reports", SMALLEST, reader), 403) == {
         "type": "/api/docs#problem-forbidden",
         "title": "Not allowed",
@@ -338,8 +338,8 @@ def test_domain_errors_become_the_same_problems_through_the_one_handler(
     assert reused["detail"].startswith("This Idempotency-Key was already used for a different request.")
     assert_problem(post(client, "/api/v1/reports", SMALLEST, partner[1]), 429)  # the reused key counted
 
-    key_record, key = services.create_partner_key(partner="Gone", actor="test")
-    services.revoke_partner_key(key=key_record, actor="test")
+    key_record, key = staff_services.create_partner_key(partner="Gone", actor="test")
+    staff_services.revoke_partner_key(key=key_record, actor="test")
     for _ in range(4):  # a revoked key is refused every time, never counted into a 429
         assert assert_problem(post(client, "/api/v1/reports", SMALLEST, key), 403) == {
             "type": "/api/docs#problem-revoked",

@@ -12,8 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
-from hotline.cases.models import Case, CaseState, Channel, Report, ReportedUrl
-from hotline.intake.models import ReporterMessage
+from hotline.cases.models import Case, CaseState, Channel, Report, ReportedUrl, ReporterMessage
 from hotline.intake.receipts import receipt_index
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,8 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from hotline.intake import services
 from hotline.intake.api import api
+from hotline.staff import services as staff_services
 
 STATUSES: Counter[int] = Counter()
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
@@ -40,7 +40,7 @@ def _keep_the_test_connection() -> Any:
 def partner_key(db: Any, settings: Any) -> str:
     settings.HOTLINE_API_REQUESTS_PER_MINUTE = 100_000
     cache.clear()
-    _, key = services.create_partner_key(partner="Schemathesis", actor="test")
+    _, key = staff_services.create_partner_key(partner="Schemathesis", actor="test")
     return key
 
 

@@ -1,4 +1,4 @@
-"""Services: one transaction per report (report, URLs, task, audit), nothing stored in clear, partner keys."""
+"""Services: one transaction per report (report, URLs, task, audit), nothing stored in clear (keys: staff tests)."""
 
 from __future__ import annotations
 
@@ -8,22 +8,23 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.db import IntegrityError, connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from hotline.cases.models import Channel, Report, ReportedUrl
-from hotline.cases.tasks import triage_report
+from hotline.cases.models import Channel, Report, ReportedUrl, ReporterMessage
+from hotline.cases.tasks import triage_reports
+from hotline.core import taskqueue
+from hotline.core.audit import verify
 from hotline.core.crypto import IndexPurpose, blind_index
-from hotline.core.models import RateCounter
-from hotline.intake import demo, services, store, tasks
-from hotline.intake.models import IdempotencyRecord, PartnerKey, ReporterMessage
+from hotline.core.models import AuditEntry, RateCounter
+from hotline.intake import demo, services, tasks
+from hotline.intake.models import IdempotencyRecord
 from hotline.intake.ratelimit import RateLimiter
 from hotline.intake.receipts import receipt_index
 from hotline.intake.validation import ReportInput
-from hotline.staff.audit import verify_chain
-from hotline.staff.models import AuditEntry
+from hotline.staff import services as staff_services
+from hotline.staff.models import PartnerKey
 
 pytestmark = pytest.mark.django_db
 
@@ -48,10 +49,10 @@ def test_submit_report_writes_everything_in_one_go() -> None:
     urls = list(ReportedUrl.objects.filter(report=report))
     assert [u.url_index for u in urls] == [blind_index(u.url, purpose=IndexPurpose.REPORTED_URL) for u in urls]
     task = DBTaskResult.objects.get()
-    assert task.task_path == triage_report.module_path and task.args_kwargs["args"] == [report.pk]
+    assert task.task_path == triage_reports.module_path and task.args_kwargs["args"] == [report.pk]
     # Public reports reach the audit log through triage (system actor), not on the public hot path.
     assert not AuditEntry.objects.filter(action="report.received").exists()
-    assert verify_chain()[1] is None
+    assert verify()[1] is None
     stored = raw_rows("cases_report") + raw_rows("cases_reportedurl") + raw_rows("staff_auditentry")
     stored += raw_rows("django_tasks_database_dbtaskresult")
     for secret in ("secret-path", "Private words", "reporter@mail", "A chat group", submitted.receipt):
@@ -76,14 +77,14 @@ def test_a_failure_inside_the_write_leaves_no_half_report(monkeypatch: Any, publ
     """Fault injection: the database refuses the last row (the triage task) after the rate count, the
     report and its URLs were written: nothing of it stays (one statement on PostgreSQL, one
     transaction on SQLite)."""
-    real_task_values = store.task_values
+    real_task_values = taskqueue.task_values
 
     def out_of_range_priority(task: Any, args: Any) -> Any:
         values = real_task_values(task, args)
         values["priority"] = 1000  # the task table's CHECK constraint allows -100..100
         return values
 
-    monkeypatch.setattr(store, "task_values", out_of_range_priority)
+    monkeypatch.setattr(taskqueue, "task_values", out_of_range_priority)
     report = {"channel": Channel.WEB, "kind": "other", "urls": ["https://a.example/", "https://b.example/"]}
     with pytest.raises(IntegrityError):
         if public:
@@ -99,7 +100,7 @@ def test_a_failure_inside_the_write_leaves_no_half_report(monkeypatch: Any, publ
 
 
 def test_channels_and_actors() -> None:
-    key, _ = services.create_partner_key(partner="Operator", actor="test")
+    key, _ = staff_services.create_partner_key(partner="Operator", actor="test")
     api = services.submit_report(
         channel=Channel.API, kind="other", description="x", source_name="Operator", partner_key=key
     )
@@ -111,7 +112,7 @@ def test_channels_and_actors() -> None:
 
 
 def test_batch_rows_match_single_enqueue() -> None:
-    key, _ = services.create_partner_key(partner="Operator", actor="test")
+    key, _ = staff_services.create_partner_key(partner="Operator", actor="test")
     single = services.submit_report(
         channel=Channel.API, kind="other", description="one", partner_key=key, source_name="Operator"
     )
@@ -132,7 +133,7 @@ def test_batch_rows_match_single_enqueue() -> None:
 
 
 def test_batch_rejects_everything_when_one_is_bad() -> None:
-    key, _ = services.create_partner_key(partner="Operator", actor="test")
+    key, _ = staff_services.create_partner_key(partner="Operator", actor="test")
     with pytest.raises(services.BatchRejected) as rejected:
         services.submit_report_batch(partner_key=key, reports=[ReportInput(urls=["https://a.example/"]), ReportInput()])
     assert list(rejected.value.problems) == [1]
@@ -160,18 +161,6 @@ def test_answer_once_replays_and_expires() -> None:
         assert tasks.purge_idempotency_records.call() == 1
 
 
-def test_partner_keys_are_stored_hashed_and_revocable() -> None:
-    record, key = services.create_partner_key(partner="Operator", actor="test")
-    assert key.startswith(f"hlk_{record.prefix}_") and len(key) > 40
-    assert key not in raw_rows("intake_partnerkey") and record.key_hash == services.hash_partner_key(key)
-    services.revoke_partner_key(key=record, actor="test")
-    services.revoke_partner_key(key=record, actor="test")
-    assert record.is_revoked
-    assert AuditEntry.objects.filter(action="partner_key.revoked").count() == 1
-    with pytest.raises(services.IntakeError):
-        services.create_partner_key(partner="  ", actor="test")
-
-
 def test_reporter_message_is_encrypted_and_audited_without_text() -> None:
     report = services.submit_report(channel=Channel.WEB, kind="other", description="x").report
     message = services.add_reporter_message(report=report, text="  Reposted at another place  ")
@@ -180,14 +169,6 @@ def test_reporter_message_is_encrypted_and_audited_without_text() -> None:
     assert AuditEntry.objects.get(action="report.message_added").details == {"message_id": message.pk}
     with pytest.raises(services.ReportRejected):
         services.add_reporter_message(report=report, text="   ")
-
-
-def test_create_partner_key_command_prints_the_key_once() -> None:
-    out = io.StringIO()
-    call_command("create_partner_key", "Telecom Safe Report", stdout=out)
-    key = out.getvalue().strip().splitlines()[-1]
-    record = PartnerKey.objects.get()
-    assert record.partner == "Telecom Safe Report" and record.key_hash == services.hash_partner_key(key)
 
 
 def test_rate_limit_counters_hold_no_address_and_are_purged(settings: Any) -> None:
@@ -222,7 +203,7 @@ def test_concurrent_requests_with_one_idempotency_key_create_one_report() -> Non
             "the in-memory test database (shared cache) fails with 'table is locked' instead of waiting; "
             "the real SQLite file serialises writers (BEGIN IMMEDIATE + busy timeout): see test_intake_server"
         )
-    key, _ = services.create_partner_key(partner="Racer", actor="test")
+    key, _ = staff_services.create_partner_key(partner="Racer", actor="test")
     barrier = threading.Barrier(2)
     answers: list[Any] = []
 

@@ -1,4 +1,4 @@
-"""Staff pages of intake: entering a phone/email report, managing partner API keys."""
+"""Staff pages of intake: entering a phone/email report (partner keys: staff/tests/test_partner_keys.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from typing import Any
 import pytest
 
 from hotline.cases.models import Channel, Report
-from hotline.intake.models import PartnerKey
+from hotline.core.models import AuditEntry
 from hotline.intake.receipts import receipt_index
-from hotline.intake.services import hash_partner_key
-from hotline.staff.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -52,29 +50,3 @@ def test_staff_form_validates_like_the_public_one(staff_client: Any) -> None:
     assert response.status_code == 400 and b'aria-invalid="true"' in response.content
     more = client.post("/report/staff/new/", staff_form(action="add_url"))
     assert len(re.findall(rb'name="url_\d', more.content)) == 4 and Report.objects.count() == 0
-
-
-def test_admin_creates_and_revokes_partner_keys(staff_client: Any) -> None:
-    admin = staff_client("admin")
-    assert admin.get("/staff/partner-keys/").status_code == 200
-    response = admin.post("/staff/partner-keys/", {"partner": "Telecom Safe Report"})
-    key = re.search(rb'<p class="plain-url" id="new-key">([^<]+)</p>', response.content).group(1).decode()
-    record = PartnerKey.objects.get()
-    assert record.key_hash == hash_partner_key(key) and record.created_by == admin.user
-    listing = admin.get("/staff/partner-keys/")
-    assert key.encode() not in listing.content and record.prefix.encode() in listing.content
-    revoked = admin.post(f"/staff/partner-keys/{record.pk}/revoke/")
-    assert revoked.status_code == 302
-    record.refresh_from_db()
-    assert record.is_revoked
-    assert admin.post("/staff/partner-keys/", {"partner": ""}).status_code == 400
-
-
-def test_only_admins_manage_keys(staff_client: Any) -> None:
-    record = PartnerKey.objects.create(partner="P", prefix="abcd", key_hash="0" * 64)
-    for role in ("analyst", "supervisor", "campaigner"):
-        client = staff_client(role)
-        assert client.get("/staff/partner-keys/").status_code == 403
-        assert client.post(f"/staff/partner-keys/{record.pk}/revoke/").status_code == 403
-    record.refresh_from_db()
-    assert not record.is_revoked

@@ -12,12 +12,14 @@ from django.utils import timezone
 from django_tasks import default_task_backend
 from django_tasks_db.models import DBTaskResult
 
+from hotline.cases.indexes import url_index
 from hotline.cases.models import Report, ReportedUrl
-from hotline.cases.tasks import triage_report
+from hotline.cases.tasks import triage_reports
 from hotline.core.models import RateCounter
 from hotline.core.ratelimit import RateEvent
-from hotline.intake import services, store
-from hotline.intake.models import PartnerKey
+from hotline.intake import store
+from hotline.staff import services as staff_services
+from hotline.staff.models import PartnerKey
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +51,8 @@ def orm_write(report: Report, urls: list[str]) -> None:
     """The same write through the ORM: what store.write_report must be equal to."""
     report.save(force_insert=True)
     for i, url in enumerate(urls):
-        ReportedUrl.objects.create(report=report, position=i, url=url, url_index=services.url_index(url))
-    triage_report.enqueue(report.pk)
+        ReportedUrl.objects.create(report=report, position=i, url=url, url_index=url_index(url))
+    triage_reports.enqueue(report.pk)
 
 
 def snapshot(report_id: int) -> dict[str, Any]:
@@ -76,13 +78,13 @@ def snapshot(report_id: int) -> dict[str, Any]:
     [[], ["https://one.example/a"], ["https://one.example/a", "http://two.test/b?c=d", "https://198.51.100.7/x"]],
 )
 def test_rows_equal_the_orms(urls: list[str]) -> None:
-    key, _ = services.create_partner_key(partner="Operator", actor="test")
+    key, _ = staff_services.create_partner_key(partner="Operator", actor="test")
     for partner_key in (None, key):
         mine = new_report(partner_key=partner_key, channel="api" if partner_key else "web")
         outcome = store.write_report(
             mine,
             urls,
-            [services.url_index(u) for u in urls],
+            [url_index(u) for u in urls],
             rate=RateEvent(key="rl:test:1:abc", limit=100, ttl_seconds=60),
             live_partner_key=partner_key.pk if partner_key else None,
         )
@@ -108,7 +110,7 @@ def test_over_the_limit_only_the_count_is_written() -> None:
 
 
 def test_a_revoked_key_writes_nothing() -> None:
-    key, _ = services.create_partner_key(partner="Operator", actor="test")
+    key, _ = staff_services.create_partner_key(partner="Operator", actor="test")
     PartnerKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
     outcome = store.write_report(new_report(partner_key=key, channel="api"), ["https://one.example/"], ["x" * 64],
                                  live_partner_key=key.pk)  # fmt: skip

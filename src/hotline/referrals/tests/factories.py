@@ -46,26 +46,26 @@ def add_hosting(
     asn: int | None = 64500,
     found_at: datetime | None = None,
 ) -> None:
-    """Hosting facts as the tracing app records them (one trace, one address)."""
-    from hotline.tracing.models import HostingObservation, HostTrace, TraceStatus
+    """Hosting facts as tracing leaves them for the other apps (one trace, one address): the host's newest
+    facts, kept by cases (tracing's own tests check that a trace writes exactly these)."""
+    from django.db import transaction
 
-    now = found_at or timezone.now()
-    trace = HostTrace.objects.create(host=host, status=TraceStatus.OK, requested_at=now, finished_at=now, attempts=1)
-    HostingObservation.objects.create(
-        trace=trace,
-        host=host,
-        ip=ip,
-        record_type="A",
-        country=country,
-        asn=asn,
-        network_name=network_name,
-        abuse_email=abuse_email,
-        holder=holder,
-        cdn_name=cdn_name,
-        origin_hidden=origin_hidden,
-        method="dns+mmdb+rdap",
-        found_at=now,
-    )
+    from hotline.cases.services import record_host_facts
+
+    with transaction.atomic():
+        record_host_facts(
+            host=host,
+            found_at=found_at or timezone.now(),
+            country=country,
+            asn=asn,
+            network_name=network_name,
+            abuse_email=abuse_email,
+            holder=holder,
+            cdn_name=cdn_name,
+            origin_hidden=origin_hidden,
+            method="dns+mmdb+rdap",
+            ips=[ip],
+        )
 
 
 def make_case(

@@ -13,10 +13,10 @@ import xarf
 from django.utils import timezone
 
 from conftest import free_port
+from hotline.core.models import AuditEntry
 from hotline.referrals.models import DeliveryAttempt, Referral, ReferralState
 from hotline.referrals.tests.conftest import TASKS_DB, confirm
 from hotline.referrals.tests.factories import make_case, staff
-from hotline.staff.models import AuditEntry
 
 pytestmark = TASKS_DB
 

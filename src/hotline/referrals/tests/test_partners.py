@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from hotline.core.models import AuditEntry
 from hotline.referrals.models import PartnerHotline
-from hotline.staff.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from hotline.cases.models import CaseEvent, CaseState
+from hotline.core.models import AuditEntry
 from hotline.referrals.models import Referral, ReferralState
 from hotline.referrals.tests.conftest import confirm
 from hotline.referrals.tests.factories import make_case, partner
-from hotline.staff.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,11 @@ import json
 import zipfile
 from typing import Any
 
+from hotline.core.models import AuditEntry
 from hotline.referrals.models import Referral, ReferralState
 from hotline.referrals.package import build_police_package
 from hotline.referrals.tests.conftest import TASKS_DB, confirm
 from hotline.referrals.tests.factories import make_case
-from hotline.staff.models import AuditEntry
 
 pytestmark = TASKS_DB
 

@@ -9,11 +9,11 @@ import time_machine
 from django.utils import timezone
 
 from hotline.cases.models import CaseState
+from hotline.core.models import AuditEntry
 from hotline.referrals import selectors
 from hotline.referrals.models import Referral, ReferralState, ReferralTiming
 from hotline.referrals.tests.conftest import TASKS_DB, confirm
 from hotline.referrals.tests.factories import make_case, partner
-from hotline.staff.models import AuditEntry
 
 pytestmark = TASKS_DB
 

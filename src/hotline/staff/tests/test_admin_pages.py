@@ -11,7 +11,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from hotline.core.authz import ADMIN, ROLES
-from hotline.staff.models import AuditEntry, StaffUser
+from hotline.core.models import AuditEntry
+from hotline.staff.models import StaffUser
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ import time_machine
 from django.db import connection, transaction
 from django.test import Client
 
+from hotline.core import audit
 from hotline.core.authz import ADMIN, ROLES, SUPERVISOR
-from hotline.staff import audit
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 from hotline.staff.selectors import AuditFilters, audit_page
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,9 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import current_totp
+from hotline.core.models import AuditEntry
 from hotline.staff import services
-from hotline.staff.models import AuditEntry, EnrolmentLink, StaffUser
+from hotline.staff.models import EnrolmentLink, StaffUser
 from hotline.staff.services import create_staff_user, reset_two_factor
 
 pytestmark = pytest.mark.django_db

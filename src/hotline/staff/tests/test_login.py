@@ -12,8 +12,8 @@ from django.test import Client
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from conftest import current_totp
+from hotline.core.models import AuditEntry
 from hotline.staff import services
-from hotline.staff.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"

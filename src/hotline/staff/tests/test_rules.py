@@ -27,11 +27,8 @@ def test_format_recovery_code() -> None:
     assert rules.format_recovery_code("abcdefgh") == "abcd-efgh"
 
 
-def test_every_role_has_a_label_and_links_follow_roles() -> None:
+def test_every_role_has_a_label() -> None:  # which links each role sees: tests/test_staff_navigation.py
     assert [r for r, _ in rules.role_choices()] == list(ROLES)
-    assert [link.path for link in rules.links_for_roles(["campaigner"])] == ["/campaigns/"]
-    assert "/staff/users/" in [link.path for link in rules.links_for_roles(["admin"])]
-    assert rules.links_for_roles([]) == []
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from django.utils import translation
 
 from hotline.cases.models import Case, CaseState, ReportKind
 from hotline.core.conf import check_settings
-from hotline.staff.models import AuditEntry
+from hotline.core.models import AuditEntry
 from hotline.tracing import demo
 from hotline.tracing.apps import check_tracing_settings
 from hotline.tracing.models import HostingObservation, HostTrace, TraceStatus

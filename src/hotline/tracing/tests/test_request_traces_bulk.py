@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from hotline.staff.audit import verify_chain
-from hotline.staff.models import AuditEntry
+from hotline.core.audit import verify
+from hotline.core.models import AuditEntry
 from hotline.tracing import services
 from hotline.tracing.models import OPEN_STATUSES, HostTrace, TraceStatus
 from hotline.tracing.rules import InvalidHost
@@ -48,7 +48,7 @@ def test_one_trace_and_one_task_per_new_host_with_one_audit_entry() -> None:
     entry = AuditEntry.objects.get(action="tracing.traces_requested")
     assert entry.details == {"reason": "triage", "traces": sorted(HostTrace.objects.values_list("pk", flat=True))}
     assert "example" not in str(entry.details) and "192.0.2" not in str(entry.details)
-    assert verify_chain()[1] is None
+    assert verify()[1] is None
 
 
 def test_the_queued_task_runs_like_one_request_trace_queued(run_tasks: Any) -> None:

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from hotline.cases.models import Case, CaseState, ReportKind
+from hotline.core.audit import verify
+from hotline.core.models import AuditEntry
 from hotline.core.scheduler import REGISTRY
-from hotline.staff.audit import verify_chain
-from hotline.staff.models import AuditEntry
 from hotline.tracing import services
 from hotline.tracing.failures import FailureCode
 from hotline.tracing.models import HostingObservation, HostTrace, TraceStatus
@@ -123,7 +123,7 @@ def test_trace_finds_addresses_country_asn_abuse_contact_and_holder(world, mmdb,
         {"from": "", "to": "NL", "trace_id": done.pk},
     )
     assert AuditEntry.objects.filter(action="tracing.trace_ok", object_id=str(done.pk)).exists()
-    assert verify_chain()[1] is None
+    assert verify()[1] is None
 
     summary = hosting_summary(host="plain.example.test")
     assert summary is not None
@@ -371,5 +371,5 @@ def test_the_audit_chain_stays_intact(world, run_tasks):
     make_case("plain.example.test")
     trace("plain.example.test", run_tasks)
     trace("nothing.example.test", run_tasks)
-    checked, broken = verify_chain()
+    checked, broken = verify()
     assert broken is None and checked >= 5

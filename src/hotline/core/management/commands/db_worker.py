@@ -6,7 +6,8 @@ from typing import Any
 
 from django_tasks_db.management.commands import db_worker
 
-from hotline.core.worker import SchedulerThread, make_worker_id, requeue_stale_tasks
+from hotline.core.taskqueue import make_worker_id, requeue_stale_tasks
+from hotline.core.worker import SchedulerThread
 
 
 class Command(db_worker.Command):

@@ -9,9 +9,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from tqdm import tqdm
 
-from hotline.core import crypto
+from hotline.core import audit, crypto
 from hotline.core.fields import EncryptedTextField
-from hotline.staff import audit
 
 BATCH = 500
 

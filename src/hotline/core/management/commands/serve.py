@@ -1,6 +1,7 @@
 """`manage.py serve`: run the web server (granian, WSGI) and the task worker together.
 
-Used by `make run`. Prints the URL and, in development, the demo staff logins. Ctrl-C stops both.
+Used by `make run`. Prints the URL and what the apps registered to say (in development, the demo staff
+logins). Ctrl-C stops both.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from hotline.core import registry
 
 SRC_DIR = Path(settings.BASE_DIR).parent
 MANAGE = SRC_DIR.parent / "manage.py"
@@ -54,10 +57,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"\nHotline is running on http://{host}:{port}/"))
         self.stdout.write(f"  public report form: http://{host}:{port}/report/")
         self.stdout.write(f"  staff sign-in:      http://{host}:{port}/staff/login/")
-        if not settings.PRODUCTION:
-            from hotline.staff.demo import describe_logins
-
-            self.stdout.write(describe_logins())
+        for lines in registry.serve_lines():
+            self.stdout.write(lines)
         self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")
 
         stopping = False

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hotline.staff.audit import verify_chain
-from hotline.staff.models import AuditChainHead, AuditEntry
+from hotline.core.audit import verify
+from hotline.core.models import AuditChainHead, AuditEntry
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             if not seq_text.isdigit() or len(digest) != 64:
                 raise CommandError(f"--anchor must look like SEQ:HASH (64 hex digits), not {value!r}.")
             anchors.append((int(seq_text), digest.lower()))
-        checked, broken = verify_chain()
+        checked, broken = verify()
         if broken is not None:
             self.stderr.write(
                 f"BROKEN at entry {broken.seq}: {broken.reason} ({checked} entries before it are intact)."

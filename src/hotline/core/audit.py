@@ -1,4 +1,4 @@
-"""The audit log service: append an entry in the caller's transaction, verify the chain."""
+"""The audit log: append an entry in the caller's transaction (record), check the whole chain (verify)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from hotline.staff.models import AuditChainHead, AuditEntry, StaffUser
+from hotline.core.models import AuditChainHead, AuditEntry
 
 SYSTEM = "system"
 
@@ -50,15 +51,15 @@ def compute_hash(prev_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256(prev_hash.encode() + b"\n" + body).hexdigest()
 
 
-def _actor_label(actor: StaffUser | str | None) -> tuple[StaffUser | None, str]:
-    if isinstance(actor, StaffUser):
-        return actor, f"staff:{actor.pk}:{actor.email}"
+def _actor_label(actor: AbstractBaseUser | str | None) -> tuple[AbstractBaseUser | None, str]:
+    if isinstance(actor, AbstractBaseUser):  # a staff member: the user model's username is the email
+        return actor, f"staff:{actor.pk}:{actor.get_username()}"
     return None, actor or SYSTEM
 
 
 def record(
     *,
-    actor: StaffUser | str | None,
+    actor: AbstractBaseUser | str | None,
     action: str,
     object_type: str = "",
     object_id: Any = "",
@@ -66,7 +67,7 @@ def record(
 ) -> AuditEntry:
     """Append one entry. Must run inside the transaction of the change it records.
 
-    `actor` is a StaffUser, or a label such as "system", "partner:<name>", "public".
+    `actor` is a staff member (the user model), or a label such as "system", "partner:<name>", "public".
     `details` must never hold plain sensitive values (URLs, text, contacts): ids and facts only.
     """
     conn = transaction.get_connection()
@@ -81,7 +82,7 @@ def record(
     entry = AuditEntry(
         seq=head.last_seq + 1,
         at=timezone.now(),
-        actor=user,
+        actor_id=user.pk if user is not None else None,
         actor_label=label,
         action=action,
         object_type=object_type,
@@ -101,7 +102,7 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(*, batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
+def verify(*, batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
     """Walk the whole chain in order. Returns (entries checked, first break or None)."""
     prev_hash = "0" * 64
     expected_seq = 1

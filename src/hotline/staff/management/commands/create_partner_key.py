@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hotline.intake import services
-from hotline.intake.models import DEFAULT_SCOPES
+from hotline.staff import services
+from hotline.staff.models import DEFAULT_SCOPES
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, name: str, scopes: list[str] | None, **options: Any) -> None:
         try:
             record, key = services.create_partner_key(partner=name, actor="command:create_partner_key", scopes=scopes)
-        except services.IntakeError as exc:
+        except services.StaffError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Partner: {record.partner}\nKey id: {record.prefix}\nScopes: {', '.join(record.scopes)}")
         self.stdout.write("API key (shown only now; store it in the partner's secret store):")

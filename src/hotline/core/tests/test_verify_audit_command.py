@@ -9,9 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from hotline.staff import audit
-from hotline.staff.audit import compute_hash
-from hotline.staff.models import AuditChainHead, AuditEntry
+from hotline.core import audit
+from hotline.core.audit import compute_hash
+from hotline.core.models import AuditChainHead, AuditEntry
 
 pytestmark = pytest.mark.django_db
 
