@@ -119,7 +119,8 @@ class ReporterMessage(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reporter_messages")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    text = EncryptedTextField()
+    # Bound to the column it was first encrypted for (intake's), so messages stored before the move still read.
+    text = EncryptedTextField(context="intake.reportermessage.text")
     read_at = models.DateTimeField(null=True, blank=True)  # set by casework when an analyst has seen it
 
     class Meta:

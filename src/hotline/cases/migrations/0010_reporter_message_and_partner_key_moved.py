@@ -1,6 +1,7 @@
 # State only, no table touched: ReporterMessage (a message attached to a cases.Report) moves from intake to
 # cases under its old table name (intake_reportermessage), and Report.partner_key now points at
-# staff.PartnerKey, the same table (intake_partnerkey) under its new owner.
+# staff.PartnerKey, the same table (intake_partnerkey) under its new owner. The message text keeps its encryption
+# binding (intake.reportermessage.text): the stored ciphertexts are bound to it.
 
 import django.db.models.deletion
 import django.utils.timezone
@@ -24,7 +25,7 @@ class Migration(migrations.Migration):
                     fields=[
                         ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                         ("received_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                        ("text", hotline.core.fields.EncryptedTextField()),
+                        ("text", hotline.core.fields.EncryptedTextField(context="intake.reportermessage.text")),
                         ("read_at", models.DateTimeField(blank=True, null=True)),
                         (
                             "report",

@@ -44,3 +44,27 @@ def test_rotate_data_key_reencrypts_every_value(settings, capsys) -> None:  # ty
     assert [Report.objects.get(pk=r.pk).description for r in reports] == [f"text {i}" for i in range(7)]
     settings.HOTLINE_DATA_KEYS = settings.HOTLINE_DATA_KEYS.split(",")[0]  # the old key is no longer needed
     assert Report.objects.get(pk=reports[0].pk).description == "text 0"
+
+
+@pytest.mark.django_db
+def test_a_reporter_message_stored_before_the_move_to_cases_still_reads() -> None:
+    """ReporterMessage moved from intake to cases with its table; its text stays bound to the column it was
+    encrypted for (intake_reportermessage.text), so messages written by the old release still decrypt."""
+    from django.utils import timezone
+
+    from hotline.cases.models import ReporterMessage
+    from hotline.core import crypto
+
+    report = Report.objects.create(channel="web", kind="other", description="x")
+    stored = crypto.encrypt("The reporter adds a second link.", context="intake.reportermessage.text")  # old release
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO intake_reportermessage (report_id, received_at, text) VALUES (%s, %s, %s)",
+            [report.pk, timezone.now(), stored],
+        )
+    assert [m.text for m in ReporterMessage.objects.filter(report=report)] == ["The reporter adds a second link."]
+    fresh = ReporterMessage.objects.create(report=report, text="Another note.")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT text FROM intake_reportermessage WHERE id = %s", [fresh.pk])
+        token = cursor.fetchone()[0]
+    assert crypto.decrypt(token, context="intake.reportermessage.text") == "Another note."
