@@ -102,14 +102,14 @@ def enqueue_many(task: Any, args_list: Iterable[Sequence[Any]]) -> int:
         columns = ", ".join(quote(f.column) for f in [*constant, *varying])
         casts = ", ".join(f"%s::{f.db_type(connection)}" for f in constant)
         sql = (
-            f"INSERT INTO {table} ({columns}) SELECT {casts}, u.id, %s::timestamptz, u.args::jsonb "
+            f"INSERT INTO {table} ({columns}) SELECT {casts}, u.id, %s::timestamptz, u.args::jsonb "  # nosec B608  # quoted model identifiers; values are %s parameters
             "FROM unnest(%s::uuid[], %s::text[]) AS u(id, args)"
         )
         values = prepared_task_values(first, constant, connection)
         execute_prepared(connection, sql, [*values, now, ids, [json.dumps(a) for a in args_kwargs]])
         return len(items)
     columns = ", ".join(quote(f.column) for f in fields)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # nosec B608  # quoted model identifiers; values are %s parameters
     template = prepared_task_values(first, fields, connection)
     slots = {name: next(i for i, f in enumerate(fields) if f.attname == name) for name in VARYING}
     id_field, args_field = DBTaskResult._meta.get_field("id"), DBTaskResult._meta.get_field("args_kwargs")

@@ -79,7 +79,7 @@ def _row_values(values: dict[str, Any], fields: list[Any], connection: Any) -> l
 def _live_key_sql(quote: Any) -> str:
     """True while the partner key with id %s exists and is not revoked (the one formulation of it)."""
     keys = quote(PartnerKey._meta.db_table)
-    return f"EXISTS (SELECT 1 FROM {keys} WHERE {quote('id')} = %s AND {quote('revoked_at')} IS NULL)"
+    return f"EXISTS (SELECT 1 FROM {keys} WHERE {quote('id')} = %s AND {quote('revoked_at')} IS NULL)"  # nosec B608  # quoted model identifiers; values are %s parameters
 
 
 def partner_key_is_live(key_id: int) -> bool:
@@ -123,19 +123,19 @@ def _postgres_sql(*, rate: bool, live_key: bool, urls: int) -> str:
         names = ", ".join(f"u{i}" for i in range(len(url_fields)))
         report_column = quote(ReportedUrl._meta.get_field("report").column)
         parts.append(
-            f"urls AS (INSERT INTO {quote(ReportedUrl._meta.db_table)} ({report_column}, "
+            f"urls AS (INSERT INTO {quote(ReportedUrl._meta.db_table)} ({report_column}, "  # nosec B608  # quoted model identifiers; values are %s parameters
             f"{_columns(url_fields, quote)}) SELECT report.{quote('id')}, {names} FROM report, "
             f"(VALUES {', '.join([row] * urls)}) AS u({names}))"
         )
     args_column = quote(DBTaskResult._meta.get_field("args_kwargs").column)  # type: ignore[arg-type]
     task_values_sql = ", ".join(f"%s::{f.db_type(connection)}" for f in task_fields)
     parts.append(
-        f"task AS (INSERT INTO {quote(DBTaskResult._meta.db_table)} ({_columns(task_fields, quote)}, {args_column}) "
+        f"task AS (INSERT INTO {quote(DBTaskResult._meta.db_table)} ({_columns(task_fields, quote)}, {args_column}) "  # nosec B608  # quoted model identifiers; values are %s parameters
         f"SELECT {task_values_sql}, jsonb_build_object('args', jsonb_build_array(report.{quote('id')}), "
         f"'kwargs', '{{}}'::jsonb) FROM report)"
     )
-    count = f"(SELECT {quote('count')} FROM counted)" if rate else "NULL::integer"
-    return f"WITH {', '.join(parts)} SELECT {count}, (SELECT {quote('id')} FROM report)"
+    count = f"(SELECT {quote('count')} FROM counted)" if rate else "NULL::integer"  # nosec B608  # quoted model identifiers; values are %s parameters
+    return f"WITH {', '.join(parts)} SELECT {count}, (SELECT {quote('id')} FROM report)"  # nosec B608  # quoted model identifiers; values are %s parameters
 
 
 def _postgres_write(
@@ -175,17 +175,17 @@ def _generic_sql(n_urls: int) -> tuple[str, str, str, str]:
     quote = connection.ops.quote_name
     report_fields, url_fields, task_fields = _fields()
     report_sql = (
-        f"INSERT INTO {quote(Report._meta.db_table)} ({_columns(report_fields, quote)}) "
+        f"INSERT INTO {quote(Report._meta.db_table)} ({_columns(report_fields, quote)}) "  # nosec B608  # quoted model identifiers; values are %s parameters
         f"VALUES ({', '.join(['%s'] * len(report_fields))}) RETURNING {quote('id')}"
     )
     url_row = "(" + ", ".join(["%s"] * (len(url_fields) + 1)) + ")"
     url_sql = (
-        f"INSERT INTO {quote(ReportedUrl._meta.db_table)} ({quote(ReportedUrl._meta.get_field('report').column)}, "
+        f"INSERT INTO {quote(ReportedUrl._meta.db_table)} ({quote(ReportedUrl._meta.get_field('report').column)}, "  # nosec B608  # quoted model identifiers; values are %s parameters
         f"{_columns(url_fields, quote)}) VALUES {', '.join([url_row] * n_urls)}"
     )
     task_columns = [*task_fields, DBTaskResult._meta.get_field("args_kwargs")]
     task_sql = (
-        f"INSERT INTO {quote(DBTaskResult._meta.db_table)} ({_columns(task_columns, quote)}) "
+        f"INSERT INTO {quote(DBTaskResult._meta.db_table)} ({_columns(task_columns, quote)}) "  # nosec B608  # quoted model identifiers; values are %s parameters
         f"VALUES ({', '.join(['%s'] * len(task_columns))})"
     )
     return count_event_sql(), report_sql, url_sql, task_sql
