@@ -3,7 +3,7 @@
 #
 # Usage: scripts/setup-system.sh run|test|bench|ci
 #   run    what `make run` needs: gettext (compiles the catalogues), fonts for PDF exports, CA certificates
-#   test   run + Debian's chromium (browser tests)
+#   test   run + Debian's chromium, and libatomic1 for Playwright's driver (browser tests)
 #   bench  run + wrk (HTTP benchmarks)
 #   ci     everything .ci/run needs, PostgreSQL included; fails when it cannot install
 #
@@ -26,6 +26,7 @@ declare -A probe=(
   [gettext]=msgfmt
   [chromium]=/usr/bin/chromium
   [chromium-driver]=/usr/bin/chromedriver
+  [libatomic1]='/usr/lib/*/libatomic.so.1'
   [postgresql]='/usr/lib/postgresql/*/bin/initdb'
   [wrk]=wrk
   [g++]=g++
@@ -38,6 +39,7 @@ declare -A without=(
   [gettext]='catalogues are compiled with polib instead'
   [chromium]='browser tests are skipped'
   [chromium-driver]='CI is incomplete'
+  [libatomic1]='browser tests are skipped'
   [postgresql]='no local PostgreSQL for tests'
   [wrk]='HTTP benchmarks cannot run'
   [g++]="pip cannot build $BUILT_FROM_SOURCE"
@@ -47,9 +49,9 @@ declare -A without=(
 packages=(ca-certificates fonts-dejavu-core gettext)
 case "$purpose" in
   run) ;;
-  test) packages+=(chromium) ;;
+  test) packages+=(chromium libatomic1) ;;
   bench) packages+=(wrk) ;;
-  ci) packages+=(chromium chromium-driver postgresql wrk) ;;
+  ci) packages+=(chromium libatomic1 chromium-driver postgresql wrk) ;;
   *) echo "usage: $0 run|test|bench|ci" >&2; exit 2 ;;
 esac
 if grep -qiE "^(${BUILT_FROM_SOURCE//,/|})==" requirements/lock.txt; then
