@@ -70,8 +70,14 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 tell() {  # the one line: what is missing, why it was not installed, how to install it, what goes without
-  local names="${missing[*]}" effects="" package
-  for package in "${missing[@]}"; do effects+="${effects:+; }${without[$package]} ($package)"; done
+  local names="${missing[*]}" effects="" package effect other group
+  for package in "${missing[@]}"; do  # one clause per effect: "browser tests are skipped (chromium, libatomic1)"
+    effect=${without[$package]}
+    [[ "; $effects" == *"; $effect ("* ]] && continue
+    group=""
+    for other in "${missing[@]}"; do [ "${without[$other]}" != "$effect" ] || group+="${group:+, }$other"; done
+    effects+="${effects:+; }$effect ($group)"
+  done
   echo "Hotline set-up: not installed: $names ($1). Install with: sudo apt-get install --no-install-recommends $names. Until then: $effects." >&2
   [ "$purpose" != ci ] || exit 1
   exit 0
