@@ -38,7 +38,7 @@ security: install
 	@# bandit warns about a nosec line once per string part of a multi-line SQL f-string: noise.
 	$(VENV)/bin/bandit -c pyproject.toml -r src -q 2> >(grep -v 'but no failed test' >&2)
 	$(PY) scripts/audit_dependencies.py
-	scripts/check-deploy.sh
+	PY=$(PY) scripts/check-deploy.sh
 	$(VENV)/bin/hadolint --config deploy/hadolint.yaml deploy/Containerfile
 
 lint: install
