@@ -1,4 +1,5 @@
-# Hotline: `make run` (embedded mode) and `make test` work on a fresh clone.
+# Hotline: `make run` (embedded mode) and `make test` work on a fresh clone: each first installs the
+# Debian packages it needs (scripts/setup-system.sh: as root; otherwise it says in one line what to install).
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
@@ -7,7 +8,9 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test lint format messages
+.PHONY: install run test lint format messages security system-run system-test system-bench
+# Serial: the system packages come before the virtualenv that may need them.
+.NOTPARALLEL:
 
 $(VENV)/.installed: requirements/lock.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,15 +19,27 @@ $(VENV)/.installed: requirements/lock.txt
 	touch $@
 
 install: $(VENV)/.installed
-	@$(PY) manage.py compilemessages -v 0 --ignore='.venv/*' >/dev/null
+	@$(PY) scripts/compile_messages.py
 
-run: install
+system-run system-test system-bench: system-%:
+	@scripts/setup-system.sh $*
+
+run: system-run install
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py demo_data
 	PORT=$(PORT) $(PY) manage.py serve
 
-test: install
+test: system-test install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Static security checks: bandit over src/, known vulnerabilities of the pinned packages, Django's
+# deployment checks under production settings (made-up secrets), hadolint on the container file.
+security: install
+	@# bandit warns about a nosec line once per string part of a multi-line SQL f-string: noise.
+	$(VENV)/bin/bandit -c pyproject.toml -r src -q 2> >(grep -v 'but no failed test' >&2)
+	$(PY) scripts/audit_dependencies.py
+	PY=$(PY) scripts/check-deploy.sh
+	$(VENV)/bin/hadolint --config deploy/hadolint.yaml deploy/Containerfile
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -42,5 +57,5 @@ messages: install
 	done
 	$(PY) manage.py compilemessages -v 0 --ignore='.venv/*'
 
-bench-%: install
+bench-%: system-bench install
 	$(PY) bench/$*.py

@@ -3,6 +3,7 @@ and Ctrl-C (SIGINT) stops both. `demo_data` is idempotent."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,6 +17,19 @@ import pytest
 from conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def children_of(pid: int) -> list[str]:
+    """Process ids whose parent is `pid`, from /proc (pgrep is not on a minimal Debian)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == pid:
+            found.append(stat.parent.name)
+    return found
 
 
 @pytest.mark.slow
@@ -37,9 +51,11 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as out:
+        # A session of its own: should the test fail, its web server and workers go with it (finally).
         proc = subprocess.Popen(
-            [*manage, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
-        )
+            [*manage, "serve", "--port", str(port)],
+            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
         body = b""
@@ -55,7 +71,7 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         output = log.read_text()
         assert f"http://127.0.0.1:{port}/" in output
         assert "analyst@hotline.example" in output and "TOTP secret" in output
-        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        children = children_of(proc.pid)
         assert len(children) >= 2  # web server and worker
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
@@ -63,5 +79,5 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         for pid in children:
             assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever of the session is left

@@ -42,6 +42,15 @@ def entries_needing_work(po: Path) -> str:
     )
 
 
+# CI always has them: scripts/setup-system.sh ci fails without gettext.
+GETTEXT_MISSING = not (shutil.which("xgettext") and shutil.which("msgattrib"))
+
+
+@pytest.mark.skipif(
+    GETTEXT_MISSING,
+    reason="GNU gettext is not installed (xgettext, msgattrib): sudo apt-get install --no-install-recommends "
+    "gettext (make test installs it when run as root)",
+)
 @pytest.mark.parametrize("app", [a for a in APPS if uses_gettext(a)], ids=lambda p: p.name)
 def test_swedish_catalogue_is_complete(app: Path, tmp_path: Path, monkeypatch: Any) -> None:
     po = app / "locale" / "sv" / "LC_MESSAGES" / "django.po"

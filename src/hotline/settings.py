@@ -22,7 +22,7 @@ PRODUCTION = HOTLINE_ENV == "production"
 DEBUG = os.environ.get("HOTLINE_DEBUG", "") == "1" and not PRODUCTION
 
 # Development defaults: known values, refused in production (see check_production_config).
-DEV_SECRET_KEY = "dev-insecure-hotline-secret-key-change-me-in-production-0123456789"
+DEV_SECRET_KEY = "dev-insecure-hotline-secret-key-change-me-in-production-0123456789"  # nosec B105  # development default, refused in production
 DEV_DATA_KEYS = "dev1:ZGV2LWluc2VjdXJlLWRhdGEta2V5LTMyLWJ5dGVzISE="  # 32 bytes, dev only
 DEV_INDEX_KEY = "dev-insecure-blind-index-key-change-me"
 

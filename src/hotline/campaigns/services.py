@@ -581,7 +581,7 @@ def erase_petition_personal_data(*, petition: Petition, actor: StaffUser | str) 
         deleted_pending, _unused = Signature.objects.filter(
             petition_id=petition.pk, state=SignatureState.PENDING
         ).delete()
-        blanked = Signature.objects.filter(petition_id=petition.pk).update(
+        blanked = Signature.objects.filter(petition_id=petition.pk).update(  # nosec B106  # erases a token salt, no password
             name="", email="", email_index="", email_domain="", token_salt="", keep_informed=False
         )
         locked = Petition.objects.select_for_update().get(pk=petition.pk)

@@ -38,7 +38,7 @@ def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
         for obj in chunk:
             obj._prepare_related_fields_for_save(operation_name="bulk_create")
             params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
-        sql = "INSERT INTO {} ({}) VALUES {} RETURNING {}".format(  # noqa: S608
+        sql = "INSERT INTO {} ({}) VALUES {} RETURNING {}".format(  # noqa: S608 (quoted model identifiers; values are %s parameters)  # nosec B608
             quote(meta.db_table), columns, ", ".join([placeholder] * len(chunk)), quote(pk.column)
         )
         with connection.cursor() as cursor:
@@ -100,7 +100,7 @@ def update_rows(model: type[models.Model], objs: list[Any], fields: tuple[str, .
     meta = model._meta
     assert meta.pk is not None
     columns = [meta.get_field(name) for name in fields]
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (quoted model identifiers; values are %s parameters)  # nosec B608
         quote(meta.db_table),
         ", ".join(f"{quote(column.column)} = %s" for column in columns),  # type: ignore[union-attr]
         quote(meta.pk.column),

@@ -108,10 +108,10 @@ def insert_run_sql(connection: Any, *, arg_sql: str = "", from_sql: str = "") ->
         # Casts name each value's column type, so a prepared statement's parameter types are exact.
         values = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
         return (
-            f"INSERT INTO {table} ({columns}, {args_column}) SELECT {values}, "
+            f"INSERT INTO {table} ({columns}, {args_column}) SELECT {values}, "  # nosec B608  # quoted model identifiers; values are %s parameters
             f"jsonb_build_object('args', jsonb_build_array({arg_sql}), 'kwargs', '{{}}'::jsonb) FROM {from_sql}"
         )
-    return f"INSERT INTO {table} ({columns}, {args_column}) VALUES ({', '.join(['%s'] * (len(fields) + 1))})"
+    return f"INSERT INTO {table} ({columns}, {args_column}) VALUES ({', '.join(['%s'] * (len(fields) + 1))})"  # nosec B608  # quoted model identifiers; values are %s parameters
 
 
 @dataclass(frozen=True)
@@ -175,14 +175,14 @@ def enqueue_many(task: Any, args_list: Iterable[Sequence[Any]]) -> int:
         columns = ", ".join(quote(f.column) for f in [*constant, *varying])
         casts = ", ".join(f"%s::{f.db_type(connection)}" for f in constant)
         sql = (
-            f"INSERT INTO {table} ({columns}) SELECT {casts}, u.id, %s::timestamptz, u.args::jsonb "
+            f"INSERT INTO {table} ({columns}) SELECT {casts}, u.id, %s::timestamptz, u.args::jsonb "  # nosec B608  # quoted model identifiers; values are %s parameters
             "FROM unnest(%s::uuid[], %s::text[]) AS u(id, args)"
         )
         values = prepared_task_values(first, constant, connection)
         execute_prepared(connection, sql, [*values, now, ids, [json.dumps(a) for a in args_kwargs]])
         return len(items)
     columns = ", ".join(quote(f.column) for f in fields)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # nosec B608  # quoted model identifiers; values are %s parameters
     template = prepared_task_values(first, fields, connection)
     slots = {name: next(i for i, f in enumerate(fields) if f.attname == name) for name in VARYING}
     id_field, args_field = DBTaskResult._meta.get_field("id"), DBTaskResult._meta.get_field("args_kwargs")

@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hotline.core import audit
 from hotline.staff.models import StaffUser
 
-DEMO_PASSWORD = "demo-hotline-2026"
+DEMO_PASSWORD = "demo-hotline-2026"  # nosec B105  # demo accounts only; demo_data refuses production
 # (email, roles, TOTP key as hex). Made-up, for the demo only; demo_data refuses production.
 DEMO_STAFF = [
     ("analyst@hotline.example", ["analyst"], "3132333435363738393031323334353637383930"),

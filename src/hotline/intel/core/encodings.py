@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from enum import Enum
 
-from Crypto.Hash import keccak
+from Crypto.Hash import keccak  # nosec B413  # pycryptodome (maintained), not the old PyCrypto
 
 BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BASE58_INDEX = {c: i for i, c in enumerate(BASE58_ALPHABET)}

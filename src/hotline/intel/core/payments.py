@@ -29,7 +29,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 import idna
-from Crypto.Signature import eddsa
+from Crypto.Signature import eddsa  # nosec B413  # pycryptodome (maintained), not the old PyCrypto
 from schwifty import IBAN
 from schwifty import exceptions as iban_errors
 

@@ -36,7 +36,7 @@ class Command(BaseCommand):
             qn = connection.ops.quote_name
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT {qn(pk)} FROM {qn(table)} WHERE {qn(column)} <> '' AND {qn(column)} NOT LIKE %s",  # noqa: S608
+                    f"SELECT {qn(pk)} FROM {qn(table)} WHERE {qn(column)} <> '' AND {qn(column)} NOT LIKE %s",  # noqa: S608 (quoted model identifiers; values are %s parameters)  # nosec B608
                     [active_prefix + "%"],
                 )
                 ids = [row[0] for row in cursor.fetchall()]

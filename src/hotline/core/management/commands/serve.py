@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404  # fixed argument lists, never a shell
 import sys
 import time
 from pathlib import Path
@@ -49,9 +49,9 @@ class Command(BaseCommand):
         # Hosting traces wait on DNS/RDAP timeouts: a worker of their own keeps them from
         # holding up intake, triage and mail.
         procs = [
-            subprocess.Popen(web_cmd),
-            subprocess.Popen([*worker, "--queue-name", "*", "--exclude-queues", "trace"]),
-            subprocess.Popen([*worker, "--queue-name", "trace", "--no-scheduler"]),
+            subprocess.Popen(web_cmd),  # nosec B603  # our own programs, no shell
+            subprocess.Popen([*worker, "--queue-name", "*", "--exclude-queues", "trace"]),  # nosec B603  # our own programs, no shell
+            subprocess.Popen([*worker, "--queue-name", "trace", "--no-scheduler"]),  # nosec B603  # our own programs, no shell
         ]
         time.sleep(1.0)
         self.stdout.write(self.style.SUCCESS(f"\nHotline is running on http://{host}:{port}/"))
@@ -60,6 +60,7 @@ class Command(BaseCommand):
         for lines in registry.serve_lines():
             self.stdout.write(lines)
         self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")
+        self.stdout.flush()  # to a pipe or file (make run | tee) stdout is block-buffered: show it now
 
         stopping = False
 
