@@ -250,7 +250,8 @@ def test_the_container_copies_files_that_exist_and_pins_every_runtime_package() 
     pinned = (ROOT / "requirements/lock.txt").read_text().split()
     lock = {line.split("==")[0].lower().replace("_", "-") for line in pinned}
     for line in (ROOT / "requirements/base.in").read_text().splitlines():
-        name = re.split(r"[\[<>=~! ]", line.strip(), maxsplit=1)[0].lower().replace("_", "-")
+        requirement = line.split("#", 1)[0].strip()  # comments are not packages
+        name = re.split(r"[\[<>=~! ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
         if name:
             assert name in lock, f"{name} (base.in) has no pin in lock.txt: the image would take any version"
     for env in containerfile_instruction("ENV"):
@@ -273,6 +274,7 @@ def test_the_health_check_passes_for_a_production_server_and_fails_otherwise(tmp
         HOTLINE_DATA_KEYS=f"k1:{base64.b64encode(os.urandom(32)).decode()}",
         HOTLINE_INDEX_KEY=secrets.token_urlsafe(32),
         HOTLINE_ALLOWED_HOSTS="hotline.example.org",
+        HOTLINE_PUBLIC_URL="https://hotline.example.org",
         HOTLINE_VAR_DIR=str(tmp_path),
         HOTLINE_STATIC_ROOT=str(tmp_path / "static"),
         DATABASE_URL=f"sqlite:///{tmp_path / 'hotline.sqlite3'}",
