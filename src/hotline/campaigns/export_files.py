@@ -1,11 +1,11 @@
-"""Hand-over files of a petition: a PDF (title page, summary by county, then names and municipalities)
-and a CSV guarded against formula injection. Never any email address. Written in the worker with
-progress on the PetitionExport row; 100,000 signatures take seconds (see bench/campaigns.py)."""
+"""The hand-over files of a petition on disk: a PDF (title page, summary by county, then names and
+municipalities) and a CSV guarded against formula injection, never any email address. Written, found
+and removed here; the PetitionExport rows, their progress and audit are services/exports.py's.
+100,000 signatures take seconds (see bench/campaigns.py)."""
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +25,6 @@ from hotline.campaigns.models import ExportKind, Petition, PetitionExport
 from hotline.core import csv as safe_csv
 
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu",)
-PROGRESS_EVERY_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -50,25 +49,12 @@ def remove_file(export: PetitionExport) -> None:
         candidate.unlink(missing_ok=True)
 
 
-class Progress:
-    """Writes progress to the export row at most twice a second (one small UPDATE, autocommit)."""
+def build(export: PetitionExport, *, progress: Callable[[int], None]) -> ExportResult:
+    """Write the file next to its final name, then rename (a crash never leaves half a file behind).
 
-    def __init__(self, export_id: int):
-        self.export_id = export_id
-        self.last = 0.0
-        self.value = -1
-
-    def __call__(self, percent: int) -> None:
-        now = time.monotonic()
-        if percent != self.value and (now - self.last >= PROGRESS_EVERY_SECONDS or percent >= 100):
-            PetitionExport.objects.filter(pk=self.export_id).update(progress=min(99, percent))
-            self.last, self.value = now, percent
-
-
-def build(export: PetitionExport) -> ExportResult:
-    """Write the file next to its final name, then rename (a crash never leaves half a file behind)."""
+    `progress` hears 0–100 as the work goes: reading the signers is the first 40 %, writing the rest.
+    """
     petition = Petition.objects.get(pk=export.petition_id)
-    progress = Progress(export.pk)
     language = export.language
     with translation.override(language):
         signers = load_signers(petition, total=petition.signature_count, progress=lambda p: progress(p * 40 // 100))
