@@ -1,11 +1,12 @@
-"""Hosting facts for referrals: the host's newest facts as the cases app keeps them (cases.HostFacts, written
-by tracing), falling back to the case's stored hosting country."""
+"""Where a case's material is hosted, as the referrals see it: the host's newest facts as the cases app keeps
+them (cases.HostFacts, written by tracing), falling back to the case's stored hosting country."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from hotline.cases.models import Case
 from hotline.cases.selectors import host_facts
 
 
@@ -26,13 +27,14 @@ class HostingFacts:
     traced: bool = False  # False: only the case's hosting_country (or nothing) was known
 
 
-def hosting_facts(*, host: str, fallback_country: str = "") -> HostingFacts:
-    """Latest hosting facts for a host name; falls back to the case's stored hosting country."""
-    stored = host_facts(host=host) if host else None
+def case_hosting(*, case: Case) -> HostingFacts:
+    """The latest hosting facts of the case's host; only the case's stored hosting country when none were found."""
+    fallback_country = case.hosting_country or ""
+    stored = host_facts(host=case.host) if case.host else None
     if stored is None:
-        return HostingFacts(country=(fallback_country or "").upper())
+        return HostingFacts(country=fallback_country.upper())
     return HostingFacts(
-        country=(stored.country or fallback_country or "").upper(),
+        country=(stored.country or fallback_country).upper(),
         asn=stored.asn,
         network_name=stored.network_name,
         abuse_email=stored.abuse_email.strip(),
