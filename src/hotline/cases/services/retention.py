@@ -10,7 +10,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from hotline.cases import conf
-from hotline.cases.models import Case, CaseState, Report, ReportedUrl, ReporterMessage
+from hotline.cases.models import Case, CaseState, Report, ReporterMessage
+from hotline.cases.selectors.links import cases_of_reports, reached_none_of
 from hotline.cases.services._shared import SYSTEM
 from hotline.core import audit
 
@@ -35,21 +36,13 @@ def erase_expired_report_texts(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(days=days)
     unfinished = Case.objects.exclude(state=CaseState.CLOSED, state_changed_at__lte=cutoff)
-    expired = (
-        Report.objects.filter(triaged_at__isnull=False, received_at__lte=cutoff)
-        .exclude(urls__case__in=unfinished)
-        .exclude(situation_case__in=unfinished)
-    )
+    expired = Report.objects.filter(reached_none_of(unfinished), triaged_at__isnull=False, received_at__lte=cutoff)
     # Reports not yet erased, and erased ones that got a message since (by the receipt code).
     due = expired.filter(Q(texts_erased_at=None) | Q(reporter_messages__isnull=False)).distinct().order_by("pk")
     erased = 0
     while candidates := list(due.values_list("pk", flat=True)[:ERASE_BATCH]):
         with transaction.atomic():
-            cases_of_batch = Case.objects.filter(
-                Q(pk__in=ReportedUrl.objects.filter(report_id__in=candidates).values("case_id"))
-                | Q(pk__in=Report.objects.filter(pk__in=candidates).values("situation_case_id"))
-            )
-            list(cases_of_batch.select_for_update().order_by("pk").values_list("pk", flat=True))
+            list(cases_of_reports(candidates).select_for_update().order_by("pk").values_list("pk", flat=True))
             ids = list(due.filter(pk__in=candidates).values_list("pk", flat=True))  # again, under the locks
             count = Report.objects.filter(pk__in=ids).update(
                 description="", where_seen="", contact="", texts_erased_at=Coalesce(F("texts_erased_at"), Value(now))

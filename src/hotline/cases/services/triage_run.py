@@ -16,6 +16,7 @@ from hotline.cases import hooks
 from hotline.cases.canonical import UnacceptableUrl, canonicalize_url, is_public_host
 from hotline.cases.models import Case, CaseEvent, CaseState, Channel, NexusHint, Report, ReportedUrl
 from hotline.cases.rules import add_channel
+from hotline.cases.selectors.links import cases_of_reports
 from hotline.cases.services._shared import SYSTEM
 from hotline.cases.services.priorities import compute_priority
 from hotline.cases.services.transitions import transition_case
@@ -175,10 +176,7 @@ class TriageRun:
             first.missing = True
         elif found[0].triaged_at is not None:
             first.already_done = True
-            first.case_ids = sorted(
-                set(found[0].urls.exclude(case=None).values_list("case_id", flat=True))
-                | ({found[0].situation_case_id} if found[0].situation_case_id else set())
-            )
+            first.case_ids = sorted(cases_of_reports(found[0]).values_list("pk", flat=True))
         else:
             reports.append(found[0])
         if self.limit > 1:
