@@ -15,7 +15,6 @@ from hotline.cases.selectors.case_page import (
     case_page,
     current_assessment,
     reporter_classifications,
-    reporter_messages,
 )
 from hotline.cases.selectors.hosts import host_facts
 from hotline.cases.selectors.links import cases_of_reports, reached_none_of, reports_of_cases
@@ -70,7 +69,6 @@ __all__ = [
     "queue_page",
     "reached_none_of",
     "reporter_classifications",
-    "reporter_messages",
     "reports_of_cases",
     "search_cases",
     "start_of_day",

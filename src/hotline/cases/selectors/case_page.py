@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
-
 from hotline.cases import hooks
 from hotline.cases.models import (
     Assessment,
@@ -20,7 +18,6 @@ from hotline.cases.models import (
     CaseState,
     Report,
     ReportedUrl,
-    ReporterMessage,
 )
 from hotline.cases.selectors.links import reports_of_cases
 from hotline.cases.selectors.queue import CaseRow, QueueItem, case_rows, queue_items
@@ -171,11 +168,6 @@ def case_page(*, case: Case) -> CasePage:
         related_domain_rows=case_rows(related_domain),
         related_host_rows=case_rows(related_host),
     )
-
-
-def reporter_messages(report_id: int) -> QuerySet[ReporterMessage]:
-    """Messages a reporter added with the receipt (for casework)."""
-    return ReporterMessage.objects.filter(report_id=report_id).order_by("received_at", "pk")
 
 
 def reporter_classifications(case: Case) -> list[tuple[str, str]]:
