@@ -1,4 +1,4 @@
-"""Forms of the public report pages and the staff pages; the rules themselves live in validation.py."""
+"""Forms of the public report pages and the staff pages; the rules themselves live in rules.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.cases.models import Channel, NexusHint, ReportKind
 from hotline.intake import conf
-from hotline.intake.validation import KINDS, MSG_EMPTY_REPORT, NEXUS_VALUES, ReportInput, report_problems
+from hotline.intake.rules import KINDS, MSG_EMPTY_REPORT, NEXUS_VALUES, ReportInput, report_problems
 
 INITIAL_URL_FIELDS = 3
 PUBLIC_CHANNELS = (Channel.WEB, Channel.BOOKMARK, Channel.SHARE)

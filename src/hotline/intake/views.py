@@ -35,8 +35,8 @@ from hotline.intake.forms import (
     quick_report_input,
 )
 from hotline.intake.receipts import format_receipt
+from hotline.intake.rules import CheckedReport, check_report
 from hotline.intake.status import EXPLANATIONS
-from hotline.intake.validation import CheckedReport, check_report
 
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from hotline.cases.blind_indexes import receipt_index, url_index
 from hotline.cases.canonical import UnacceptableUrl, canonicalize_url
-from hotline.cases.indexes import receipt_index, url_index
 from hotline.cases.models import Case, Report, ReportedUrl
 from hotline.cases.selectors.links import cases_of_reports
 from hotline.cases.selectors.queue import QueueItem, queue_items

@@ -33,7 +33,7 @@ def queue_triage(report_ids: Sequence[int]) -> int:
 
 
 def triage_run_row() -> taskqueue.QueuedRun | None:
-    """The run of triage_reports that intake's one-statement report write (intake.store) inserts together with
+    """The run of triage_reports that intake's one-statement report write (intake.report_sql) inserts together with
     the report, its argument the id the report's INSERT returns; None when tasks are not in the database."""
     return taskqueue.queued_run(triage_reports)
 

@@ -14,7 +14,7 @@ statements as the database allows. It is the hot path of every public and partne
 
 The statements are built once from the models' metadata. Each value is prepared by its own field
 (`get_db_prep_save`: encryption, UUIDs, dates, JSON), so a row written here is the row `Model.save()`
-would write; `intake/tests/test_store.py` compares them.
+would write; `intake/tests/test_report_sql.py` compares them.
 
 A refused event (over the limit) still counts, on both databases: a client over its limit stays
 refused until the window ends, whatever it sends.
