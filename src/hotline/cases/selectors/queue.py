@@ -166,6 +166,7 @@ class CaseRow:
 
 
 def case_rows(items: Iterable[QueueItem], *, now: datetime | None = None) -> list[CaseRow]:
+    """The rows of a case table, labels translated once per call (templatetags case_table_rows renders them)."""
     now = now or timezone.now()
     states = {value: str(label) for value, label in CaseState.choices}
     reasons = {value: str(label) for value, label in CloseReason.choices}
