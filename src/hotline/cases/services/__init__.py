@@ -2,7 +2,7 @@
 `from hotline.cases import services` and `services.<name>` keep working for callers in every app.
 
 - transitions.py: the state machine (transition_case)
-- triage.py, triage_run.py: reports into cases (queue_triage, triage_batch, triage_report, requeue)
+- triage.py, triage_steps.py: reports into cases (queue_triage, triage_batch, triage_report, requeue)
 - priorities.py: queue priority and its periodic refresh
 - claims.py: claim and release a case
 - assessment.py: assessments and four-eyes reviews
@@ -50,7 +50,7 @@ from hotline.cases.services.triage import (
     triage_report,
     triage_run_row,
 )
-from hotline.cases.services.triage_run import (
+from hotline.cases.services.triage_steps import (
     PARTNER_CHANNELS,
     SIBLING_WINDOW,
     TriageBatchResult,

@@ -1,5 +1,6 @@
-"""Triage, the entry points: the hand-off from intake (queueing a report's triage run), the batch that turns
-reports into cases (its work is triage_run.TriageRun), and the re-queueing of reports whose run was lost."""
+"""Triage, the entry points: the hand-off from intake (a queued run of the triage_reports task per report), the
+batch that turns reports into cases (its steps are triage_steps.TriageBatch), and the re-queueing of reports
+whose task run was lost."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from hotline.cases import conf
 from hotline.cases.models import Report
-from hotline.cases.services.triage_run import TriageBatchResult, TriageResult, TriageRun
+from hotline.cases.services.triage_steps import TriageBatch, TriageBatchResult, TriageResult
 from hotline.cases.tasks import triage_reports
 from hotline.core import taskqueue
 
@@ -74,7 +75,7 @@ def triage_batch(*, first_report_id: int, limit: int | None = None) -> TriageBat
     for attempt in range(TRIAGE_ATTEMPTS):
         try:
             with transaction.atomic():
-                return TriageRun(first_report_id, limit).run()
+                return TriageBatch(first_report_id, limit).run()
         except IntegrityError:
             if attempt == TRIAGE_ATTEMPTS - 1:
                 raise

@@ -1,5 +1,5 @@
-"""One run of triage_batch: the batch's reports read in a few queries, their cases decided in memory, and every
-row written in bulk (hotline.core.bulk: hundreds of rows per batch without bulk_create's per-value SQL
+"""The steps of one triage batch (services.triage_batch): the batch's reports read in a few queries, their cases
+decided in memory, and every row written in bulk (hotline.core.bulk: hundreds of rows per batch without bulk_create's per-value SQL
 compilation). The entry points are in triage.py."""
 
 from __future__ import annotations
@@ -129,8 +129,8 @@ def _created_events(case: Case, report: Report, now: datetime, events: list[Case
     )
 
 
-class TriageRun:
-    """One run of triage_batch: reads everything it needs in a few queries, decides in memory, writes in bulk."""
+class TriageBatch:
+    """One batch of triage_batch: reads everything it needs in a few queries, decides in memory, writes in bulk."""
 
     def __init__(self, first_report_id: int, limit: int):
         self.first_report_id = first_report_id
