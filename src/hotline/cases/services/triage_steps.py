@@ -1,6 +1,6 @@
 """The steps of one triage batch (services.triage_batch): the batch's reports read in a few queries, their cases
-decided in memory, and every row written in bulk (hotline.core.bulk: hundreds of rows per batch without bulk_create's per-value SQL
-compilation). The entry points are in triage.py."""
+decided in memory, and every row written in bulk (hotline.core.bulk: hundreds of rows per batch without
+bulk_create's per-value SQL compilation). The entry points are in triage.py."""
 
 from __future__ import annotations
 
