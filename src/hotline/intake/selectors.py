@@ -8,8 +8,8 @@ from uuid import UUID
 
 from hotline.cases.models import Report
 from hotline.cases.selectors import cases_of_reports
+from hotline.intake.public_status import PublicStatus, public_status
 from hotline.intake.receipts import is_well_formed, receipt_index
-from hotline.intake.status import PublicStatus, public_status
 
 
 @dataclass(frozen=True)

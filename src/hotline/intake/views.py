@@ -34,9 +34,9 @@ from hotline.intake.forms import (
     public_channel,
     quick_report_input,
 )
+from hotline.intake.public_status import EXPLANATIONS
 from hotline.intake.receipts import format_receipt
 from hotline.intake.rules import CheckedReport, check_report
-from hotline.intake.status import EXPLANATIONS
 
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
