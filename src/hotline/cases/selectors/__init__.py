@@ -13,6 +13,7 @@ from hotline.cases.selectors.case_page import (
     CasePage,
     TimelineEntry,
     case_page,
+    case_reports,
     current_assessment,
     reporter_classifications,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "analysts_for_filter",
     "awaiting_review",
     "case_page",
+    "case_reports",
     "case_rows",
     "case_staff",
     "cases_of_reports",

@@ -74,8 +74,8 @@ def current_assessment(case: Case) -> Assessment | None:
     )
 
 
-def _reports_on_page(case: Case) -> list[Report]:
-    """The case's reports as its page shows them (with the partner key), oldest first."""
+def case_reports(case: Case) -> list[Report]:
+    """The case's reports, oldest first, with their partner key (the case page; referrals' police package)."""
     return list(reports_of_cases(case).select_related("partner_key").order_by("received_at", "pk"))
 
 
@@ -104,7 +104,7 @@ def _state_label(state: str) -> str:
 
 
 def case_page(*, case: Case) -> CasePage:
-    reports = _reports_on_page(case)
+    reports = case_reports(case)
     urls: dict[int, list[ReportedUrl]] = defaultdict(list)
     for reported in ReportedUrl.objects.filter(report__in=[r.pk for r in reports], case=case).order_by(
         "report_id", "position"
