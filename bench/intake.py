@@ -254,7 +254,7 @@ def main() -> None:
         django.setup()
         from django.db import connection, transaction
 
-        from hotline.cases.indexes import url_index
+        from hotline.cases.blind_indexes import url_index
         from hotline.cases.models import Report, ReportedUrl
 
         def count(**filters: Any) -> int:

@@ -14,11 +14,12 @@ from django.utils import timezone
 
 from hotline.cases.models import Case
 from hotline.tracing import conf
+from hotline.tracing.cdn import CdnMatch
 from hotline.tracing.failures import FailureCode, TraceFailure
-from hotline.tracing.lookup import AddressFacts, TraceOutcome
 from hotline.tracing.models import OPEN_STATUSES, HostTrace
+from hotline.tracing.network_trace import AddressFacts, TraceOutcome
 from hotline.tracing.rdap import RdapNetwork
-from hotline.tracing.rules import CdnMatch, InvalidHost, is_ip_literal, normalise_host
+from hotline.tracing.rules import InvalidHost, is_ip_literal, normalise_host
 from hotline.tracing.services import record_outcome
 
 ACTOR = "demo_data"

@@ -15,9 +15,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from hotline.tracing import conf, geo, rdap
+from hotline.tracing.cdn import CdnMatch, load_catalogue
 from hotline.tracing.failures import FailureCode, TraceFailure
 from hotline.tracing.resolver import resolve_host
-from hotline.tracing.rules import CdnMatch, is_ip_literal, load_catalogue
+from hotline.tracing.rules import is_ip_literal
 
 RETRYABLE_RDAP = frozenset(
     {FailureCode.RDAP_UNAVAILABLE, FailureCode.RDAP_TIMEOUT, FailureCode.RDAP_MALFORMED, FailureCode.RDAP_BOOTSTRAP}

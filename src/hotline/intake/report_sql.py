@@ -1,5 +1,6 @@
 """The write of one report (report, its URLs, its triage task, and the rate-limit count) in as few
-statements as the database allows. It is the hot path of every public and partner report.
+statements as the database allows, as SQL built here. It is the hot path of every public and partner report
+(write_report: a measured fast path; the plain path is the ORM's save()).
 
 * PostgreSQL: **one statement** built from data-modifying CTEs. It counts the rate event, then inserts
   the report only if the count is within the limit (and, for a partner, only while its key is not
@@ -14,7 +15,7 @@ statements as the database allows. It is the hot path of every public and partne
 
 The statements are built once from the models' metadata. Each value is prepared by its own field
 (`get_db_prep_save`: encryption, UUIDs, dates, JSON), so a row written here is the row `Model.save()`
-would write; `intake/tests/test_store.py` compares them.
+would write; `intake/tests/test_report_sql.py` compares them.
 
 A refused event (over the limit) still counts, on both databases: a client over its limit stays
 refused until the window ends, whatever it sends.
@@ -219,6 +220,9 @@ def write_report(
     live_partner_key: int | None = None,
 ) -> Outcome:
     """Insert `report` (unsaved), its URLs (with their blind indexes) and its triage task, atomically.
+
+    A measured fast path (bench/intake.py): intake/tests/test_report_sql.py proves its rows equal to the ORM's
+    (save(), objects.create(), triage_reports.enqueue()), the plain path.
 
     With `rate`, first count the event, and write nothing else when the count is over the limit. With
     `live_partner_key`, write nothing when that key has been revoked. On success `report.pk` is set.

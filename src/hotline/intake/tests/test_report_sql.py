@@ -1,4 +1,4 @@
-"""The one-statement report write (intake.store) writes exactly the rows the ORM would, on both databases."""
+"""The one-statement report write (intake.report_sql) writes exactly the rows the ORM would, on both databases."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from django.utils import timezone
 from django_tasks import default_task_backend
 from django_tasks_db.models import DBTaskResult
 
-from hotline.cases.indexes import url_index
+from hotline.cases.blind_indexes import url_index
 from hotline.cases.models import Report, ReportedUrl
 from hotline.cases.tasks import triage_reports
 from hotline.core.models import RateCounter
 from hotline.core.ratelimit import RateEvent
-from hotline.intake import store
+from hotline.intake import report_sql
 from hotline.staff import services as staff_services
 from hotline.staff.models import PartnerKey
 
@@ -48,7 +48,7 @@ def new_report(**overrides: Any) -> Report:
 
 
 def orm_write(report: Report, urls: list[str]) -> None:
-    """The same write through the ORM: what store.write_report must be equal to."""
+    """The same write through the ORM: what report_sql.write_report must be equal to."""
     report.save(force_insert=True)
     for i, url in enumerate(urls):
         ReportedUrl.objects.create(report=report, position=i, url=url, url_index=url_index(url))
@@ -81,7 +81,7 @@ def test_rows_equal_the_orms(urls: list[str]) -> None:
     key, _ = staff_services.create_partner_key(partner="Operator", actor="test")
     for partner_key in (None, key):
         mine = new_report(partner_key=partner_key, channel="api" if partner_key else "web")
-        outcome = store.write_report(
+        outcome = report_sql.write_report(
             mine,
             urls,
             [url_index(u) for u in urls],
@@ -101,8 +101,8 @@ def test_rows_equal_the_orms(urls: list[str]) -> None:
 
 def test_over_the_limit_only_the_count_is_written() -> None:
     event = RateEvent(key="rl:test:1:limit", limit=1, ttl_seconds=60)
-    first = store.write_report(new_report(), ["https://one.example/"], ["x" * 64], rate=event)
-    second = store.write_report(new_report(), ["https://one.example/"], ["x" * 64], rate=event)
+    first = report_sql.write_report(new_report(), ["https://one.example/"], ["x" * 64], rate=event)
+    second = report_sql.write_report(new_report(), ["https://one.example/"], ["x" * 64], rate=event)
     assert (first.stored, first.count) == (True, 1)
     assert (second.stored, second.count, second.key_revoked) == (False, 2, False)
     assert Report.objects.count() == ReportedUrl.objects.count() == DBTaskResult.objects.count() == 1
@@ -112,7 +112,7 @@ def test_over_the_limit_only_the_count_is_written() -> None:
 def test_a_revoked_key_writes_nothing() -> None:
     key, _ = staff_services.create_partner_key(partner="Operator", actor="test")
     PartnerKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
-    outcome = store.write_report(new_report(partner_key=key, channel="api"), ["https://one.example/"], ["x" * 64],
+    outcome = report_sql.write_report(new_report(partner_key=key, channel="api"), ["https://one.example/"], ["x" * 64],
                                  live_partner_key=key.pk)  # fmt: skip
     assert not outcome.stored and outcome.key_revoked
     assert Report.objects.count() == ReportedUrl.objects.count() == DBTaskResult.objects.count() == 0
@@ -131,7 +131,7 @@ def test_one_statement_on_postgresql(monkeypatch: Any) -> None:
 
     monkeypatch.setattr(psycopg.Cursor, "execute", counting_execute)
     with CaptureQueriesContext(connection) as django_queries:
-        store.write_report(
+        report_sql.write_report(
             new_report(),
             ["https://one.example/a", "https://two.example/b"],
             ["x" * 64, "y" * 64],
@@ -151,7 +151,7 @@ def test_on_postgresql_the_write_is_prepared_once_and_planned_generically(monkey
     connection.close()  # reopened as production opens it: persistent (the tests' default is not)
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
     for i in range(8):  # PostgreSQL tries custom plans for the first five executions
-        store.write_report(
+        report_sql.write_report(
             new_report(receipt_index=f"{i:064d}"),
             ["https://one.example/a"],
             ["x" * 64],
