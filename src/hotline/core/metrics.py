@@ -145,7 +145,7 @@ def _upsert_sql() -> str:
     # SQLite (3.24+) and PostgreSQL alike: one statement adds to a row or creates it, so processes never
     # overwrite each other's counts.
     return (
-        f"INSERT INTO {table} ({name}, {labels}, {value}) VALUES (%s, %s, %s) "  # nosec B608  # quoted model identifiers; values are %s parameters
+        f"INSERT INTO {table} ({name}, {labels}, {value}) VALUES (%s, %s, %s) "  # noqa: S608  # nosec B608  # quoted model identifiers; values are %s parameters
         f"ON CONFLICT ({name}, {labels}) DO UPDATE SET {value} = {table}.{value} + excluded.{value}"
     )
 
@@ -158,7 +158,9 @@ def flush(*, force: bool = False) -> bool:
     pending = tally.take()
     if not pending:
         return True
-    rows = [(name, json.dumps(list(labels), separators=(",", ":")), amount) for (name, labels), amount in pending.items()]
+    rows = [
+        (name, json.dumps(list(labels), separators=(",", ":")), amount) for (name, labels), amount in pending.items()
+    ]
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(_upsert_sql(), rows)
@@ -195,7 +197,9 @@ class RequestMetricsMiddleware:
         start = time.perf_counter()
         response = self.get_response(request)
         match = request.resolver_match
-        tally.request(match.view_name if match is not None else UNRESOLVED, response.status_code, time.perf_counter() - start)
+        tally.request(
+            match.view_name if match is not None else UNRESOLVED, response.status_code, time.perf_counter() - start
+        )
         return response
 
 
@@ -225,8 +229,8 @@ def _stored_families() -> Iterator[Any]:
     from hotline.core.models import MetricCount
 
     rows: dict[str, list[tuple[tuple[str, ...], float]]] = {}
-    for name, labels, value in MetricCount.objects.values_list("name", "labels", "value"):
-        rows.setdefault(name, []).append((tuple(json.loads(labels)), value))
+    for name, raw_labels, value in MetricCount.objects.values_list("name", "labels", "value"):
+        rows.setdefault(name, []).append((tuple(json.loads(raw_labels)), value))
     for metric in STORED:
         if isinstance(metric, Counter):
             family = CounterMetricFamily(metric.name, metric.help, labels=metric.labels)
@@ -284,7 +288,9 @@ def core_figures() -> list[registry.Metric]:
     last_check = AuditCheck.objects.order_by("-checked_at").values_list("broken_at", "checked_at").first()
     last_ok_at = last_ok.first()
     figures = [
-        registry.Metric("hotline_tasks_ready", "Background tasks due and waiting for a worker.", samples=(((), backlog.ready),)),
+        registry.Metric(
+            "hotline_tasks_ready", "Background tasks due and waiting for a worker.", samples=(((), backlog.ready),)
+        ),
         registry.Metric("hotline_tasks_running", "Background tasks a worker is running.", samples=(((), running),)),
         registry.Metric(
             "hotline_task_oldest_ready_age_seconds",
@@ -334,14 +340,11 @@ class _Collector:
         failed = GaugeMetricFamily(
             "hotline_metrics_collector_failed", "1 for a part whose figures could not be read.", labels=["part"]
         )
-        parts: list[tuple[str, Callable[[], Iterable[Any]]]] = [
-            ("stored", _stored_families),
-            ("core", lambda: _families(core_figures())),
-        ]
-        parts += [(name, lambda collect=collect: _families(collect())) for name, collect in registry.metric_collectors()]
+        parts: list[tuple[str, Callable[[], Iterable[Any]]]] = [("stored", _stored_families), ("core", core_figures)]
+        parts += registry.metric_collectors()
         for name, part in parts:
             try:
-                families = list(part())
+                families = list(part()) if name == "stored" else list(_families(part()))
             except DatabaseError as exc:
                 logger.warning("Metrics of %s not read (%s).", name, type(exc).__name__)
                 failed.add_metric([name], 1.0)

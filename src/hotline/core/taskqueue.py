@@ -349,4 +349,6 @@ def ready_backlog(*, now: datetime | None = None) -> Backlog:
     delayed = ready.exclude(run_after=get_date_max()).aggregate(n=Count("pk"), oldest=Min("run_after"))
     due = [at for at in (queued["oldest"], delayed["oldest"]) if at is not None]
     oldest = (now - min(due)).total_seconds() if due else None
-    return Backlog(ready=queued["n"] + delayed["n"], oldest_age_seconds=max(oldest, 0.0) if oldest is not None else None)
+    return Backlog(
+        ready=queued["n"] + delayed["n"], oldest_age_seconds=max(oldest, 0.0) if oldest is not None else None
+    )

@@ -30,10 +30,17 @@ def collect() -> list[Metric]:
         .annotate(n=Count("pk"))
     )
     retrying = (
-        Referral.objects.filter(failures__gt=0).exclude(state=ReferralState.FAILED).exclude(next_attempt_at=None).count()
+        Referral.objects.filter(failures__gt=0)
+        .exclude(state=ReferralState.FAILED)
+        .exclude(next_attempt_at=None)
+        .count()
     )
     return [
-        Metric("hotline_referrals_failed", "Referrals whose delivery failed and waits for a person.", samples=(((), failed),)),
+        Metric(
+            "hotline_referrals_failed",
+            "Referrals whose delivery failed and waits for a person.",
+            samples=(((), failed),),
+        ),
         Metric(
             "hotline_referral_oldest_failed_age_seconds",
             "How long the oldest failed delivery has waited for a person (0: none).",

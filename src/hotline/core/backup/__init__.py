@@ -72,19 +72,22 @@ class _HashingFile:
 @contextlib.contextmanager
 def _extra_connection(**overrides: Any) -> Iterator[Any]:
     """A Django connection of its own to the live database (or, with NAME=..., another one), outside every
-    transaction of the caller; closed and forgotten afterwards."""
+    transaction of the caller; closed and forgotten afterwards. It is known to the ORM by its alias
+    (`.using(alias)`) but is not a configured database (not in settings.DATABASES)."""
+    from django.db.utils import load_backend
+
     alias = f"hotline_backup_{uuid.uuid4().hex[:12]}"
     settings_dict = copy.deepcopy(dict(connections[DEFAULT_DB_ALIAS].settings_dict))
     settings_dict.update(overrides)
-    connections.settings[alias] = settings_dict
+    wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, alias)
+    connections[alias] = wrapper
     try:
-        yield connections[alias]
+        yield wrapper
     finally:
         with contextlib.suppress(Exception):
-            connections[alias].close()
+            wrapper.close()
         with contextlib.suppress(AttributeError):
             del connections[alias]
-        connections.settings.pop(alias, None)
 
 
 def _stamp() -> str:
@@ -279,7 +282,7 @@ def restore_backup(
     live = connections[DEFAULT_DB_ALIAS]
     with open(path, "rb") as source:
         payload = PayloadReader(iter(EncryptedReader(source, keys)))
-        found = payload.manifest
+        found: dict[str, Any] = payload.manifest
         check_manifest(found, vendor=live.vendor)
         progress(
             f"Backup of {found.get('created_at')}: {len(found['tables'])} tables, schema and keys match; restoring."

@@ -84,7 +84,7 @@ def _encrypted_columns() -> dict[str, set[str]]:
 def _rows(connection: Any, table: str, columns: list[str], order: list[str]) -> Iterator[tuple[Any, ...]]:
     quote = connection.ops.quote_name
     sql = (
-        f"SELECT {', '.join(map(quote, columns))} FROM {quote(table)} "  # nosec B608  # quoted names read from the database's own catalogue
+        f"SELECT {', '.join(map(quote, columns))} FROM {quote(table)} "  # noqa: S608  # nosec B608  # quoted names read from the database's own catalogue
         f"ORDER BY {', '.join(map(quote, order))}"
     )
     # PostgreSQL: a server-side cursor (inside the caller's transaction), so a large table is never in memory.
@@ -102,9 +102,7 @@ def table_facts(connection: Any) -> tuple[dict[str, dict[str, Any]], dict[str, i
     tables: dict[str, dict[str, Any]] = {}
     key_ids: dict[str, int] = {}
     with connection.cursor() as cursor:
-        names = sorted(
-            info.name for info in connection.introspection.get_table_list(cursor) if info.type == "t"
-        )
+        names = sorted(info.name for info in connection.introspection.get_table_list(cursor) if info.type == "t")
         layout = {}
         for table in names:
             columns = [column.name for column in connection.introspection.get_table_description(cursor, table)]

@@ -148,11 +148,15 @@ class EncryptedReader:
         salt = header.get("salt")
         if not isinstance(chunk, int) or not 0 < chunk <= 1 << 26 or not isinstance(salt, str):
             raise BackupFileError("The backup file's header is damaged.")
+        try:
+            raw_salt = base64.b64decode(salt, validate=True)
+        except ValueError:  # binascii.Error included
+            raise BackupFileError("The backup file's header is damaged.") from None
         self.header = header
         self._source = source
         self._chunk = chunk
         self._aad = hashlib.sha256(prefix).digest()
-        self._cipher = _file_key(key, base64.b64decode(salt))
+        self._cipher = _file_key(key, raw_salt)
 
     def __iter__(self) -> Iterator[bytes]:
         size = self._chunk + TAG

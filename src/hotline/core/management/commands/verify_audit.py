@@ -37,8 +37,10 @@ class Command(BaseCommand):
             anchors.append((int(seq_text), digest.lower()))
         checked, broken = verify()
         head = AuditChainHead.objects.filter(pk=1).first()  # as checked: the check's own entry comes after it
-        message = "" if broken is None else (
-            f"BROKEN at entry {broken.seq}: {broken.reason} ({checked} entries before it are intact)."
+        message = (
+            ""
+            if broken is None
+            else (f"BROKEN at entry {broken.seq}: {broken.reason} ({checked} entries before it are intact).")
         )
         for anchor_seq, digest in anchors:
             if broken is not None:
