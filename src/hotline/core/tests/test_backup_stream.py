@@ -78,7 +78,7 @@ def test_a_file_larger_than_memory_would_allow_is_streamed(tmp_path: os.PathLike
 
 def test_a_wrong_key_is_named_as_such() -> None:
     blob = sealed(b"data")
-    with pytest.raises(BackupFileError, match="Wrong key: this backup was made with the backup key 'bk1'"):
+    with pytest.raises(BackupFileError, match=r"Wrong key: this backup was made with the backup key 'bk1'"):
         opened(blob, (OTHER,))
     assert opened(blob, (OTHER, KEY)) == b"data"  # an older key still in the list opens it
 
@@ -87,7 +87,7 @@ def test_a_file_cut_off_anywhere_is_refused() -> None:
     blob = sealed(os.urandom(2 * CHUNK + 100))
     start = header_length(blob)
     for cut in [10, start - 1, start, start + 5, start + CHUNK + TAG, start + CHUNK + TAG + 1, len(blob) - 1]:
-        with pytest.raises(BackupFileError, match="cut off|no data after its header|not a Hotline backup"):
+        with pytest.raises(BackupFileError, match=r"cut off|no data after its header|not a Hotline backup"):
             opened(blob[:cut])
 
 
@@ -103,7 +103,7 @@ def test_a_changed_byte_is_refused(where: str) -> None:
     start = header_length(blob)
     index = {"header": start - 3, "first chunk": start + 10, "last chunk": len(blob) - 100, "tag": len(blob) - 1}
     blob[index[where]] ^= 0x01
-    with pytest.raises(BackupFileError, match="damaged|altered|Wrong key"):
+    with pytest.raises(BackupFileError, match=r"damaged|altered|Wrong key"):
         opened(bytes(blob))
 
 
