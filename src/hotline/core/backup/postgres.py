@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
+import subprocess  # nosec B404  # runs pg_dump/pg_restore by absolute path, argument lists, no shell
 import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -55,7 +55,7 @@ def dump(settings_dict: dict[str, Any], snapshot_id: str, write: Callable[[bytes
     command = [_tool("pg_dump"), "--format=custom", "--no-password", f"--snapshot={snapshot_id}"]
     env = environment(settings_dict, settings_dict["NAME"])
     with tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=env)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=env)  # nosec B603  # fixed argv, no shell
         assert process.stdout is not None
         try:
             while block := process.stdout.read(READ):
@@ -75,7 +75,7 @@ def load(settings_dict: dict[str, Any], database: str, role: str, pieces: Iterat
         "--no-password", f"--role={role}", f"--dbname={database}",
     ]  # fmt: skip
     with tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # nosec B603  # fixed argv (database name from settings), no shell
             command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
             env=environment(settings_dict, database),
         )  # fmt: skip

@@ -24,7 +24,7 @@ from conftest import free_port
 from hotline.core import metrics
 from hotline.core.models import MetricCount
 
-ROOT = Path(__file__).resolve().parents[4]
+ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "metrics-" + "0f1e2d3c" * 5
 
 
