@@ -255,3 +255,18 @@ def test_two_web_workers_count_into_one_sum_that_survives_a_restart(tmp_path: Pa
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=60)
     assert value(text, "hotline_http_requests_total", view="core:home", status="200") == 40
+
+
+@pytest.mark.django_db
+def test_a_due_store_never_writes_or_closes_inside_a_transaction(token: str, monkeypatch: Any) -> None:
+    """The test runs inside a transaction, as a task may: a due store waits, and the connection stays open."""
+    from django.db import connection
+
+    metrics.tally.request("core:home", 200, 0.01)
+    monkeypatch.setattr(metrics.tally, "_next_flush", 0.0)
+    connection.ensure_connection()
+    raw = connection.connection
+    metrics.flush_when_due()
+    assert connection.connection is raw and connection.in_atomic_block
+    assert not MetricCount.objects.exists()
+    assert metrics.tally.take()  # still pending

@@ -173,7 +173,8 @@ def flush(*, force: bool = False) -> bool:
 
 def flush_when_due(**kwargs: Any) -> None:
     """Receiver of request_finished (after the response went out) and of the worker's task_finished."""
-    if tally.due() and enabled():
+    # Never inside a transaction (a task's or a test's): the counts wait for the next chance.
+    if tally.due() and enabled() and not connection.in_atomic_block:
         flush()
         # With HOTLINE_CONN_MAX_AGE=0 (PgBouncer) the connection this may have opened is closed at once.
         connection.close_if_unusable_or_obsolete()
