@@ -199,32 +199,78 @@ def pytest_runtest_setup(item: Any) -> None:
         require_chromium()
 
 
-@pytest.fixture
-def browser_context(tmp_path: Any) -> Iterator[Any]:
-    """A fresh Chromium profile driven by Playwright (Debian's chromium; never a downloaded browser)."""
+def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -> None:
+    """Browser tests run last (in their collected order), on every pytest-xdist worker too.
+
+    The session's browser keeps Playwright's event loop running in the main thread from its first test
+    on; while it runs, Django keeps the test's database connections apart from the thread's own
+    (asgiref sees a running loop) and never closes them. Running every other test first keeps that
+    state away from them; the browser fixtures close the connections after each test."""
+    uses_browser = {id(item) for item in items if _uses_browser(item)}
+    items[:] = [item for item in items if id(item) not in uses_browser] + [
+        item for item in items if id(item) in uses_browser
+    ]
+
+
+def _uses_browser(item: Any) -> bool:
+    fixtures = getattr(item, "fixturenames", ())
+    return item.get_closest_marker("browser") is not None or "browser" in fixtures
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium (Debian's; never a downloaded browser) for the whole session: tests get their own
+    context (`new_browser_context`, `browser_context`, `page`), so no cookie, storage or permission
+    leaks from one test to the next. Started at the first browser test, closed at the end."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            java_script_enabled=True,
-        )
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            yield context
+            yield chromium
         finally:
-            context.close()
-            # While Playwright's event loop runs in this thread, Django keeps the test's database
-            # connections apart from the thread's own (asgiref sees a running loop), and never closes
-            # them: PostgreSQL would then refuse to drop the test database at the end of the run.
-            from django.db import connections
+            chromium.close()
+    finally:
+        playwright.stop()
+        _close_test_connections()
 
-            connections.close_all()
+
+@pytest.fixture
+def new_browser_context(browser: Any) -> Iterator[Callable[..., Any]]:
+    """new_browser_context(java_script_enabled=False, locale="sv-SE", ...) -> a fresh browser context
+    (Playwright's `Browser.new_context` options), closed with everything in it after the test."""
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        context = browser.new_context(**options)
+        contexts.append(context)
+        return context
+
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
+        _close_test_connections()
+
+
+def _close_test_connections() -> None:
+    # While Playwright's event loop runs in this thread, Django keeps the test's database connections
+    # apart from the thread's own (asgiref sees a running loop), and never closes them: PostgreSQL would
+    # then refuse to drop the test database at the end of the run.
+    from django.db import connections
+
+    connections.close_all()
+
+
+@pytest.fixture
+def browser_context(new_browser_context: Callable[..., Any]) -> Any:
+    """A fresh context with JavaScript on, as most visitors have it."""
+    return new_browser_context(java_script_enabled=True)
 
 
 @pytest.fixture
 def page(browser_context: Any) -> Any:
-    return browser_context.pages[0] if browser_context.pages else browser_context.new_page()
+    return browser_context.new_page()
