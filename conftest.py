@@ -42,35 +42,17 @@ def free_port() -> int:
 # --- staff --------------------------------------------------------------------------------
 @pytest.fixture
 def make_staff(db: Any) -> Callable[..., Any]:
-    """make_staff("analyst", "supervisor", email=...) -> StaffUser with a confirmed TOTP device."""
-    from django.contrib.auth.models import Group
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from hotline.staff.models import StaffUser
+    """make_staff("analyst", "supervisor", email=...) -> StaffUser with a confirmed TOTP device
+    (hotline.staff.factories.staff_user; addresses staff1@, staff2@... in each test unless given)."""
+    from hotline.staff.factories import TEST_PASSWORD, staff_user
 
     counter = {"n": 0}
 
-    def make(*roles: str, email: str | None = None, password: str = "correct horse battery staple") -> Any:
+    def make(*roles: str, email: str | None = None, password: str = TEST_PASSWORD) -> Any:
         counter["n"] += 1
-        user = StaffUser.objects.create_user(email=email or f"staff{counter['n']}@hotline.example", password=password)
-        # get_or_create: transactional tests flush the groups that the data migration created.
-        user.groups.set([Group.objects.get_or_create(name=role)[0] for role in roles])
-        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-        return user
+        return staff_user(*roles, email=email or f"staff{counter['n']}@hotline.example", password=password)
 
     return make
-
-
-def login_verified(client: Any, user: Any) -> Any:
-    """Sign `user` in on a test client with the second factor verified (as after a TOTP step)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-
-    device = user.totpdevice_set.filter(confirmed=True).first()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
 
 
 @pytest.fixture
@@ -80,6 +62,8 @@ def staff_client(make_staff: Callable[..., Any], client: Any) -> Callable[..., A
     def make(*roles: str, **kwargs: Any) -> Any:
         from django.test import Client
 
+        from hotline.staff.factories import login_verified
+
         c = Client()
         user = make_staff(*roles, **kwargs)
         login_verified(c, user)
@@ -87,13 +71,6 @@ def staff_client(make_staff: Callable[..., Any], client: Any) -> Callable[..., A
         return c
 
     return make
-
-
-def current_totp(user: Any) -> str:
-    from django_otp.oath import totp
-
-    device = user.totpdevice_set.filter(confirmed=True).first()
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
 # --- tasks --------------------------------------------------------------------------------
