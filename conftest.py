@@ -176,6 +176,7 @@ def pytest_runtest_setup(item: Any) -> None:
         require_chromium()
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: a test that uses the browser is marked `browser`
 def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -> None:
     """Browser tests run last (in their collected order), on every pytest-xdist worker too.
 
@@ -183,15 +184,14 @@ def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -
     on; while it runs, Django keeps the test's database connections apart from the thread's own
     (asgiref sees a running loop) and never closes them. Running every other test first keeps that
     state away from them; the browser fixtures close the connections after each test."""
-    uses_browser = {id(item) for item in items if _uses_browser(item)}
-    items[:] = [item for item in items if id(item) not in uses_browser] + [
-        item for item in items if id(item) in uses_browser
-    ]
-
-
-def _uses_browser(item: Any) -> bool:
-    fixtures = getattr(item, "fixturenames", ())
-    return item.get_closest_marker("browser") is not None or "browser" in fixtures
+    browser_tests = []
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("browser") is not None:
+            browser_tests.append(item)
+    chosen = {id(item) for item in browser_tests}
+    items[:] = [item for item in items if id(item) not in chosen] + browser_tests
 
 
 @pytest.fixture(scope="session")
