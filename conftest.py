@@ -39,6 +39,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# --- figures printed after the run ---------------------------------------------------------------
+_FIGURES: list[str] = []
+
+
+def pytest_runtest_logreport(report: Any) -> None:
+    # In the main process, also under pytest-xdist (workers send their reports here).
+    _FIGURES.extend(value for name, value in report.user_properties if name == "conformance_figure")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _FIGURES:
+        terminalreporter.section("conformance suites")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
+
+
 # --- staff --------------------------------------------------------------------------------
 @pytest.fixture
 def make_staff(db: Any) -> Callable[..., Any]:

@@ -130,4 +130,3 @@ def blind_index(value: str, *, purpose: IndexPurpose, qualifier: str = "") -> st
         raise TypeError("blind_index() takes an IndexPurpose, so every purpose is written down once")
     key = _purpose_key(settings.HOTLINE_INDEX_KEY, f"{purpose.value}:{qualifier}" if qualifier else purpose.value)
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
-

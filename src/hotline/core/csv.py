@@ -34,4 +34,3 @@ def _quoted(text: str) -> str:
 def format_row(values: Iterable[object]) -> str:
     """One CSV line (with its line end) of safe, and where needed quoted, cells."""
     return ",".join(_quoted(safe_cell(v)) for v in values) + LINE_END
-
