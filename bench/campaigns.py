@@ -63,7 +63,7 @@ def main() -> int:
 
     from django.db import connection
 
-    from hotline.campaigns import exports, services, tokens
+    from hotline.campaigns import export_files, services, tokens
     from hotline.campaigns.models import Petition, Signature, SignatureState
     from hotline.campaigns.places import municipalities
 
@@ -147,7 +147,7 @@ def main() -> int:
         result = services.run_export(export_id=export.pk)
         seconds = time.perf_counter() - t0
         assert result is not None
-        size = exports.path_of(result).stat().st_size
+        size = export_files.path_of(result).stat().st_size
         export_figures[kind] = {"seconds": round(seconds, 2), "bytes": size, "rows": result.rows, "state": result.state}
         print(f"  {kind.upper()} export: {seconds:.1f} s, {size / 1e6:.1f} MB, {result.rows:,} rows, {result.state}")
 

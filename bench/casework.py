@@ -364,7 +364,7 @@ def direct_batches(report_ids: list[int], budget: float) -> Run:
 def fake_trace_network(host: str) -> Any:
     """The local fake of hosting lookups (no DNS, no RDAP, nothing leaves this process): one documentation
     address in a country, so the real record_outcome writes what a successful trace writes."""
-    from hotline.tracing.lookup import AddressFacts, TraceOutcome
+    from hotline.tracing.network_trace import AddressFacts, TraceOutcome
 
     now = timezone.now()
     return TraceOutcome(

@@ -118,6 +118,7 @@ def production_env(database_url: str, tmp: Path) -> dict[str, str]:
         HOTLINE_DATA_KEYS=f"bench1:{base64.b64encode(os.urandom(32)).decode()}",
         HOTLINE_INDEX_KEY=secrets.token_urlsafe(32),
         HOTLINE_ALLOWED_HOSTS="127.0.0.1,localhost",
+        HOTLINE_PUBLIC_URL="https://hotline.example.org",  # production refuses to start without an https one
         HOTLINE_SSL_REDIRECT="0",
         HOTLINE_VAR_DIR=str(tmp),
         HOTLINE_STATIC_ROOT=str(tmp / "static"),
@@ -254,7 +255,7 @@ def main() -> None:
         django.setup()
         from django.db import connection, transaction
 
-        from hotline.cases.indexes import url_index
+        from hotline.cases.blind_indexes import url_index
         from hotline.cases.models import Report, ReportedUrl
 
         def count(**filters: Any) -> int:

@@ -6,7 +6,7 @@ Runs on its own fresh SQLite database in a temporary directory (or, when DATABAS
 PostgreSQL server, a fresh database "<name>_bench_referrals" on it, dropped afterwards), with a
 real SMTP server (aiosmtpd) on 127.0.0.1. In the same run it measures:
 
-  (a) worker code, direct: `hotline.referrals.delivery.deliver(id)` for N planned notices (claim,
+  (a) worker code, direct: `hotline.referrals.services.deliver(id)` for N planned notices (claim,
       snapshot, X-ARF v4 built and schema-validated, email rendered, SMTP, result recorded + audited);
   (b) worker code, through the task queue: the same for another N notices, enqueued by the real
       confirm service and run by the django-tasks-db worker loop (`run_pending_tasks`);
@@ -151,7 +151,7 @@ def main() -> int:
         from django.core.mail import send_mail
 
         from hotline.core.taskqueue import run_pending_tasks
-        from hotline.referrals import delivery
+        from hotline.referrals import services
         from hotline.referrals.models import Referral
         from hotline.testing import staff_user
 
@@ -171,7 +171,7 @@ def main() -> int:
         # (a) the worker's delivery code, called directly. The tasks enqueued for these ids then find
         # nothing due (their claim moved next_attempt_at): run them off before (b) so (b) measures only its own.
         t0 = time.perf_counter()
-        results = [delivery.deliver(rid) for rid in direct_ids]
+        results = [services.deliver(rid) for rid in direct_ids]
         direct = N / (time.perf_counter() - t0)
         assert results.count("sent") == N, results[:5]
 

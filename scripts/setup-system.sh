@@ -5,7 +5,8 @@
 #   run    what `make run` needs: gettext (compiles the catalogues), fonts for PDF exports, CA certificates
 #   test   run + Debian's chromium, and libatomic1 for Playwright's driver (browser tests)
 #   bench  run + wrk (HTTP benchmarks)
-#   ci     everything .ci/run needs, PostgreSQL included; fails when it cannot install
+#   ci     everything .ci/run needs, PostgreSQL (server, and pg_dump/pg_restore for the backup tests) included;
+#          fails when it cannot install
 #
 # Checks files only, so it takes milliseconds when everything is there (no apt-get update).
 # As root on a machine with apt-get it installs what is missing (--no-install-recommends).
@@ -28,6 +29,7 @@ declare -A probe=(
   [chromium-driver]=/usr/bin/chromedriver
   [libatomic1]='/usr/lib/*/libatomic.so.1'
   [postgresql]='/usr/lib/postgresql/*/bin/initdb'
+  [postgresql-client]=pg_dump
   [wrk]=wrk
   [g++]=g++
   [python3.11-dev]=/usr/include/python3.11/Python.h
@@ -41,6 +43,7 @@ declare -A without=(
   [chromium-driver]='CI is incomplete'
   [libatomic1]='browser tests are skipped'
   [postgresql]='no local PostgreSQL for tests'
+  [postgresql-client]='PostgreSQL backups cannot be made or restored'
   [wrk]='HTTP benchmarks cannot run'
   [g++]="pip cannot build $BUILT_FROM_SOURCE"
   [python3.11-dev]="pip cannot build $BUILT_FROM_SOURCE"
@@ -51,7 +54,7 @@ case "$purpose" in
   run) ;;
   test) packages+=(chromium libatomic1) ;;
   bench) packages+=(wrk) ;;
-  ci) packages+=(chromium libatomic1 chromium-driver postgresql wrk) ;;
+  ci) packages+=(chromium libatomic1 chromium-driver postgresql postgresql-client wrk) ;;
   *) echo "usage: $0 run|test|bench|ci" >&2; exit 2 ;;
 esac
 if grep -qiE "^(${BUILT_FROM_SOURCE//,/|})==" requirements/lock.txt; then

@@ -205,6 +205,14 @@ def test_the_housekeeping_unit_runs_commands_that_exist() -> None:
     assert {"clearsessions", "verify_audit"} <= set(get_commands())
 
 
+def test_the_backup_unit_runs_the_backup_command() -> None:
+    from django.core.management import get_commands
+
+    (command,) = exec_starts(UNITS / "hotline-backup.service")
+    assert command == ["/opt/hotline/.venv/bin/python", "manage.py", "backup"]
+    assert "backup" in get_commands()
+
+
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze is not installed (Debian: systemd)")
 def test_the_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     # Installed where this checkout is, so every executable and file they name exists.
@@ -214,6 +222,7 @@ def test_the_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     shutil.copy(tmp_path / "hotline-worker@.service", tmp_path / "hotline-worker@trace.service")
     names = ["hotline-web.service", "hotline-worker.service", "hotline-worker@trace.service"]
     names += ["hotline-housekeeping.service", "hotline-housekeeping.timer"]
+    names += ["hotline-backup.service", "hotline-backup.timer"]
     result = subprocess.run(
         ["systemd-analyze", "verify", "--man=no", *(f"./{n}" for n in names)],
         capture_output=True, text=True, cwd=tmp_path, timeout=120,

@@ -9,7 +9,6 @@ urlpatterns = [
     path("", include("hotline.core.urls")),
     path("", include("hotline.staff.urls")),
     path("", include("hotline.cases.urls")),
-    path("", include("hotline.tracing.urls")),
     path("", include("hotline.referrals.urls")),
     path("", include("hotline.campaigns.urls")),
 ]

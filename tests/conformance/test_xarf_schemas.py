@@ -12,8 +12,7 @@ import pytest
 import xarf
 
 from hotline.referrals import notices
-from hotline.referrals.hosting import HostingFacts
-from hotline.referrals.selectors import ReferralSnapshot
+from hotline.referrals.selectors import HostingFacts, ReferralSnapshot
 from tests.conformance import FIGURES, xarf_schemas
 
 FIRST_SEEN = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from hotline.core import errors
-from hotline.core.errors import Conflict, DomainError, Message
+from hotline.core.errors import Conflict, DomainError
 
 
 class CampaignError(DomainError):
     """A refused change; the message is for people (translated). 400 unless a subclass says otherwise."""
-
-    def __init__(self, message: Message, *, field: str = ""):
-        super().__init__(message)
-        self.field = field
 
 
 class InvalidInput(CampaignError):
@@ -44,8 +40,3 @@ class NotAllowed(CampaignError, Conflict):
 
 class RateLimited(CampaignError, errors.RateLimited):
     """429, with Retry-After when `retry_after` is given."""
-
-    def __init__(self, message: Message, *, retry_after: int | None = None):
-        super().__init__(message)
-        if retry_after is not None:
-            self.retry_after = retry_after

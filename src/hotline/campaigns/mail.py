@@ -1,4 +1,5 @@
-"""The mails campaigns send, built in the recipient's language. Sending happens in tasks (tasks.py)."""
+"""The mails campaigns send, built in the recipient's language, and the links in them. Handing them to SMTP
+is services/delivery.py's (confirmations) and services/newsletter.py's (issues)."""
 
 from __future__ import annotations
 

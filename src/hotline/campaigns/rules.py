@@ -1,5 +1,5 @@
-"""Business rules of campaigns as plain functions (no database): email normalisation, CSV guarding,
-network prefixes, bursts, retention dates, mail back-off. Tested without a database."""
+"""Business rules of campaigns as plain functions (no database): email normalisation, network prefixes,
+bursts, retention dates, mail back-off, the languages mail is written in. Tested without a database."""
 
 from __future__ import annotations
 
@@ -123,6 +123,15 @@ def normalise_email(email: str) -> str:
 
 def is_large_provider(domain: str) -> bool:
     return domain in LARGE_PROVIDERS
+
+
+# --- languages --------------------------------------------------------------------------------
+LANGUAGES = ("sv", "en")
+
+
+def supported_language(value: str) -> str:
+    """The language a signer, subscriber or export gets: one campaigns writes in, else Swedish."""
+    return value if value in LANGUAGES else "sv"
 
 
 # --- networks -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from hotline.campaigns import places, rules, tokens
 from hotline.campaigns.errors import LinkExpired, LinkInvalid, LinkUsed, PetitionNotOpen
 from hotline.campaigns.models import (
+    DeliveryState,
     ExportState,
     IssueDelivery,
     NewsletterIssue,
@@ -262,6 +263,20 @@ def signatures_per_window(
     return [WindowRow(start=b.start, end=b.start + length, count=b.count, burst=b.burst) for b in reversed(buckets)]
 
 
+def signatures_to_invalidate(
+    petition: Petition, *, domain: str = "", window_start: datetime | None = None, window_end: datetime | None = None
+) -> QuerySet[Signature]:
+    """Countable (pending or confirmed) signatures of `petition` at `domain` and/or made in
+    [window_start, window_end): what an invalidation takes, so its preview counts exactly those."""
+    query = Q(petition=petition, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED])
+    domain = domain.strip().lower()
+    if domain:
+        query &= Q(email_domain=domain)
+    if window_start and window_end:
+        query &= Q(created_at__gte=window_start, created_at__lt=window_end)
+    return Signature.objects.filter(query)
+
+
 def invalidations(petition: Petition) -> QuerySet[SignatureInvalidation]:
     return SignatureInvalidation.objects.filter(petition=petition).select_related("actor")
 
@@ -311,9 +326,16 @@ def issues() -> QuerySet[NewsletterIssue]:
     return NewsletterIssue.objects.all()
 
 
+def delivery_counts(issue_id: int) -> dict[str, int]:
+    """Deliveries of one issue per state, every state present (0 when none)."""
+    rows = IssueDelivery.objects.filter(issue_id=issue_id).values("state").annotate(n=Count("pk"))
+    counts = dict.fromkeys(DeliveryState.values, 0)
+    counts.update({row["state"]: row["n"] for row in rows})
+    return counts
+
+
 def issue_progress(issue: NewsletterIssue) -> tuple[dict[str, int], int]:
     """(deliveries per state, percent done)."""
-    rows = IssueDelivery.objects.filter(issue=issue).values("state").annotate(n=Count("pk"))
-    counts = {row["state"]: row["n"] for row in rows}
-    done = sum(counts.get(s, 0) for s in ("sent", "skipped", "failed"))
+    counts = delivery_counts(issue.pk)
+    done = sum(counts[s] for s in (DeliveryState.SENT, DeliveryState.SKIPPED, DeliveryState.FAILED))
     return counts, rules.percent(done, issue.recipients)

@@ -7,13 +7,21 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from hotline.campaigns import conf, exports, mail, rules, selectors, services
+from hotline.campaigns import conf, export_files, mail, rules, selectors, services
 from hotline.campaigns.errors import CampaignError, InvalidInput
 from hotline.campaigns.forms import ExportForm, InvalidateForm, IssueForm, PetitionForm
 from hotline.campaigns.models import (
@@ -23,7 +31,6 @@ from hotline.campaigns.models import (
     Petition,
     PetitionExport,
     PetitionState,
-    Signature,
     SignatureState,
 )
 from hotline.core import csv as safe_csv
@@ -209,14 +216,9 @@ def petition_invalidate(request: HttpRequest, petition_id: int) -> HttpResponse:
         return render(request, "campaigns/staff/invalidate.html", {"petition": petition, "form": form}, status=400)
     data = form.cleaned_data
     if request.POST.get("confirm") != "yes":
-        domain = (data["domain"] or "").strip().lower()
-        preview = Signature.objects.filter(
-            petition=petition, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED]
+        preview = selectors.signatures_to_invalidate(
+            petition, domain=data["domain"] or "", window_start=data["window_start"], window_end=data["window_end"]
         )
-        if domain:
-            preview = preview.filter(email_domain=domain)
-        if data["window_start"] and data["window_end"]:
-            preview = preview.filter(created_at__gte=data["window_start"], created_at__lt=data["window_end"])
         return render(
             request,
             "campaigns/staff/invalidate.html",
@@ -288,7 +290,7 @@ def export_status(request: HttpRequest, export_id: int) -> JsonResponse:
 @require_GET
 def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
     export = get_object_or_404(PetitionExport.objects.select_related("petition"), pk=export_id)
-    path = exports.path_of(export)
+    path = export_files.path_of(export)
     if export.state != ExportState.DONE or not path.exists():
         raise Http404
     services.record_export_download(export=export, actor=request.user)  # type: ignore[arg-type]
@@ -323,8 +325,6 @@ def newsletter(request: HttpRequest) -> HttpResponse:
 @require_GET
 def subscribers_csv(request: HttpRequest) -> HttpResponse:
     """Confirmed subscribers for an external mailing tool (guarded against formula injection)."""
-    from django.http import StreamingHttpResponse
-
     subscribers = list(selectors.confirmed_subscribers().only("email", "language", "confirmed_at"))
     services.record_subscriber_export(actor=request.user, rows=len(subscribers))  # type: ignore[arg-type]
 

@@ -13,6 +13,8 @@ from django.core import signing
 
 from hotline.campaigns import conf
 
+# django.core.signing's namespace of each kind of link (its `salt` argument, passed here as `purpose`), not
+# the per-row random salt that a token carries inside it.
 SIGNATURE_SALT = "hotline.campaigns.signature-confirm"
 SUBSCRIBER_SALT = "hotline.campaigns.subscriber-confirm"
 

@@ -91,7 +91,7 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             data = form.cleaned_data
             try:
                 domain = rules.email_domain(services.clean_email(data["email"]))
-            except (InvalidInput, rules.InvalidEmail):
+            except InvalidInput:  # sign_petition below says what is wrong with it
                 domain = ""
             if domain and not ratelimit.check_domain(domain).allowed:
                 return _rate_limited(request)

@@ -25,6 +25,7 @@ class CasesConfig(AppConfig):
         core_conf.register_accessors("cases.E001", conf.ACCESSORS)
         registry.register_demo_step(name="cases", order=30, load=_load_demo)
         registry.register_privacy_facts(name="cases", facts=_privacy_facts)
+        registry.register_metrics(name="cases", collect=_metrics)
         registry.register_staff_links(
             registry.StaffLink("cases:queue", _("Case queue"), CASE_ROLES, order=10),
             registry.StaffLink("cases:supervision", _("Supervision"), frozenset({SUPERVISOR}), order=40),
@@ -35,6 +36,12 @@ def _load_demo(stdout: Output) -> None:
     from hotline.cases import demo
 
     demo.load(stdout)
+
+
+def _metrics() -> Any:
+    from hotline.cases import metrics
+
+    return metrics.collect()
 
 
 def _privacy_facts() -> Mapping[str, Any]:

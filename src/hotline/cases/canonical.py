@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 from hotline.cases import conf, suffixes
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # Longer input is refused rather than stored: real links stay far below this, and a cap keeps
 # the worst case of every step (and of the blind index) bounded.
@@ -132,10 +131,6 @@ class CanonicalUrl:
     port: int | None
     registered_domain: str
     is_ip: bool
-
-    @property
-    def is_public(self) -> bool:
-        return is_public_host(self.host)
 
     def __str__(self) -> str:
         return self.url
@@ -247,11 +242,6 @@ def _tracking_matcher(names: tuple[str, ...]) -> tuple[frozenset[str], tuple[str
         if len(_matcher_cache) < 64:
             _matcher_cache[names] = matcher
     return matcher
-
-
-def configured_tracking_params() -> tuple[str, ...]:
-    """The defaults plus HOTLINE_TRACKING_PARAMS (a list, or a comma-separated string)."""
-    return DEFAULT_TRACKING_PARAMS + conf.tracking_params()
 
 
 _default_matchers: dict[tuple[str, ...], tuple[frozenset[str], tuple[str, ...]]] = {}

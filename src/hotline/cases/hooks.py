@@ -8,7 +8,7 @@ and whoever is installed answers. A receiver connects in its app's AppConfig.rea
   are ignored. tracing: queue hosting traces.
 * `case_page_panels(case: Case)`: sent while the case page is built. A receiver returns a CasePanel, a list
   of them, or None; each is rendered as a section of the page at its `order` (see CASE_PAGE_SECTIONS).
-  tracing: the host's hosting facts; referrals: the case's referrals.
+  tracing: the host's hosting history; referrals: the case's referrals.
 * `timeline_labels()`: sent when the case page labels its timeline. A receiver returns TimelineLabels (or a
   list) for the event kinds its app writes through services.record_case_event. referrals: its delivery steps.
 """

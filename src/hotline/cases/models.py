@@ -205,10 +205,6 @@ class Case(models.Model):
 
         return channel_list(self.channels)
 
-    @property
-    def channel_labels(self) -> list[str]:
-        return [str(Channel(c).label) if c in Channel.values else c for c in self.channel_list]
-
     def claim_holder(self, now: datetime | None = None) -> Any:
         """The analyst holding an unexpired claim, or None."""
         now = now or timezone.now()

@@ -49,11 +49,6 @@ def needs_four_eyes(verdict: str, four_eyes: frozenset[str]) -> bool:
     return verdict in four_eyes
 
 
-def is_overdue(*, state: str, state_changed_at: datetime, now: datetime, hours: dict[str, int]) -> bool:
-    limit = hours.get(state)
-    return limit is not None and now - state_changed_at > timedelta(hours=limit)
-
-
 @dataclass(frozen=True)
 class Interval:
     started_at: datetime

@@ -1,4 +1,5 @@
-"""URLs of the cases app (paths carry their own prefix; see DESIGN.md 'staff pages')."""
+"""URLs of the cases app: the staff pages of casework (queue, case page, assessment, supervision); each path
+carries its own prefix."""
 
 from django.urls import path
 

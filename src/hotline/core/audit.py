@@ -1,4 +1,5 @@
-"""The audit log: append an entry in the caller's transaction (record), check the whole chain (verify)."""
+"""The audit log: append an entry in the caller's transaction (record), check the whole chain (verify) and keep
+the result of a check (record_check)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from hotline.core.models import AuditChainHead, AuditEntry
+from hotline.core.models import AuditChainHead, AuditCheck, AuditEntry
 
 SYSTEM = "system"
 
@@ -102,12 +103,13 @@ class ChainBreak:
     reason: str
 
 
-def verify(*, batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
-    """Walk the whole chain in order. Returns (entries checked, first break or None)."""
+def verify(*, batch_size: int = 5000, using: str = "default") -> tuple[int, ChainBreak | None]:
+    """Walk the whole chain in order (of the database `using`: restore checks a database before it is put in
+    place). Returns (entries checked, first break or None)."""
     prev_hash = "0" * 64
     expected_seq = 1
     checked = 0
-    for entry in _iter_entries(batch_size):
+    for entry in _iter_entries(batch_size, using):
         if entry.seq != expected_seq:
             return checked, ChainBreak(expected_seq, f"entry {expected_seq} is missing (next is {entry.seq})")
         if entry.prev_hash != prev_hash:
@@ -117,17 +119,31 @@ def verify(*, batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
         prev_hash = entry.hash
         expected_seq += 1
         checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
+    head = AuditChainHead.objects.using(using).filter(pk=1).first()
     if head is not None and head.last_seq != checked:
         return checked, ChainBreak(checked + 1, f"the chain head says {head.last_seq} entries, found {checked}")
     return checked, None
 
 
-def _iter_entries(batch_size: int) -> Iterator[AuditEntry]:
+def _iter_entries(batch_size: int, using: str) -> Iterator[AuditEntry]:
     last = 0
     while True:
-        batch = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:batch_size])
+        batch = list(AuditEntry.objects.using(using).filter(seq__gt=last).order_by("seq")[:batch_size])
         if not batch:
             return
         yield from batch
         last = batch[-1].seq
+
+
+def record_check(*, actor: str, checked: int, broken: ChainBreak | None) -> AuditCheck:
+    """Keep the result of a full check: a row /metrics reads (time of the newest intact check) and an audit
+    entry `audit.chain_verified`, as the staff page's check writes, so the audit log shows nightly checks too."""
+    with transaction.atomic():
+        check = AuditCheck.objects.create(
+            checked_at=timezone.now(), entries=checked, broken_at=broken.seq if broken else None
+        )
+        record(
+            actor=actor, action="audit.chain_verified", object_type="audit",
+            details={"checked": checked, "broken_at": broken.seq if broken else None},
+        )  # fmt: skip
+    return check

@@ -238,7 +238,81 @@ def trusted_proxy_count() -> int:
     return integer("HOTLINE_TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 
-ACCESSORS: tuple[Accessor, ...] = (public_url, trusted_proxy_count)
+METRICS_TOKEN_MIN_LENGTH = 32
+
+
+def _as_metrics_token(value: Any) -> str:
+    token = _as_text(value).strip()
+    if len(token) < METRICS_TOKEN_MIN_LENGTH:
+        raise ValueError("too short")
+    return token
+
+
+def metrics_token() -> str:
+    """HOTLINE_METRICS_TOKEN: the bearer token /metrics (and the figures of /readyz) ask for; empty: /metrics is
+    off (404) and nothing is counted."""
+    return parsed(
+        "HOTLINE_METRICS_TOKEN",
+        "",
+        _as_metrics_token,
+        expects=f"a random token of at least {METRICS_TOKEN_MIN_LENGTH} characters",
+    )
+
+
+BackupKey = tuple[str, bytes]
+
+
+def _as_backup_keys(value: Any) -> tuple[BackupKey, ...]:
+    """'id:base64key,id:base64key' (32-byte keys; the first encrypts, every one decrypts)."""
+    import base64
+    import binascii
+
+    keys: list[BackupKey] = []
+    for part in (p.strip() for p in _as_text(value).split(",")):
+        if not part:
+            continue
+        kid, sep, b64 = part.partition(":")
+        if not sep or not kid.isalnum() or not kid.isascii() or len(kid) > 32:
+            raise ValueError("not id:base64key")
+        try:
+            key = base64.b64decode(b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("not base64") from None
+        if len(key) != 32 or any(kid == known for known, _ in keys):
+            raise ValueError("not a 32-byte key, or an id twice")
+        keys.append((kid, key))
+    return tuple(keys)
+
+
+def backup_keys() -> tuple[BackupKey, ...]:
+    """HOTLINE_BACKUP_KEY: the keys of `manage.py backup`/`restore` as (id, 32 bytes); the first encrypts new
+    backups, every one opens old ones. Empty: backups cannot be made."""
+    return parsed(
+        "HOTLINE_BACKUP_KEY",
+        (),
+        _as_backup_keys,
+        expects="id:base64key entries (32 random bytes each, ids of letters and digits), comma-separated",
+    )
+
+
+def backup_dir() -> Path:
+    """HOTLINE_BACKUP_DIR: where `manage.py backup` writes (and prunes) when it is given no file name."""
+    return path("HOTLINE_BACKUP_DIR", Path(getattr(settings, "VAR_DIR", "var")) / "backups")
+
+
+def backup_keep() -> int:
+    """HOTLINE_BACKUP_KEEP: backups `manage.py backup` keeps in HOTLINE_BACKUP_DIR (older ones are deleted)."""
+    return integer("HOTLINE_BACKUP_KEEP", 14, minimum=1)
+
+
+ACCESSORS: tuple[Accessor, ...] = (
+    public_url,
+    trusted_proxy_count,
+    metrics_token,
+    backup_keys,
+    backup_dir,
+    backup_keep,
+)
 
 
 # --- the start-up check ----------------------------------------------------------------------------

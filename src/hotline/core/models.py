@@ -1,4 +1,5 @@
-"""Platform tables: the scheduler's bookkeeping, rate-limit counters and the hash-chained audit log."""
+"""Platform tables: the scheduler's bookkeeping, rate-limit counters, the hash-chained audit log and its checks,
+and the counters of /metrics."""
 
 from __future__ import annotations
 
@@ -73,3 +74,25 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("Audit entries are append-only.")
+
+
+class MetricCount(models.Model):
+    """One counter of /metrics, summed over every process: each web and worker process adds what it counted
+    every few seconds (hotline.core.metrics). Labels are fixed words (view names, statuses, task names), never
+    data from a request."""
+
+    name = models.CharField(max_length=100)
+    labels = models.CharField(max_length=400)  # the label values as canonical JSON
+    value = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "labels"], name="metric_count_unique")]
+
+
+class AuditCheck(models.Model):
+    """One run of `manage.py verify_audit`: when, how many entries it checked, and the first broken entry (None:
+    the chain was intact). /metrics shows the time of the newest intact run."""
+
+    checked_at = models.DateTimeField(db_index=True)
+    entries = models.BigIntegerField()
+    broken_at = models.BigIntegerField(null=True, blank=True)

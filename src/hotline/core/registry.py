@@ -1,5 +1,6 @@
 """What each app contributes to the whole, registered in its AppConfig.ready(): demo data steps, facts of the
-public privacy page, staff navigation links and the lines `manage.py serve` prints at start-up.
+public privacy page, staff navigation links, the lines `manage.py serve` prints at start-up, and the figures of
+/metrics and /readyz.
 
 Core imports no app: the apps come to it. Each registration has a key, so running ready() twice (tests that
 reload the app registry) replaces an entry instead of adding it again.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -105,3 +106,46 @@ def register_serve_lines(*, name: str, lines: Callable[[], str]) -> None:
 
 def serve_lines() -> list[str]:
     return [text for name in sorted(_serve_lines) if (text := _serve_lines[name]())]
+
+
+# --- /metrics and /readyz ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Metric:
+    """A figure of /metrics read from the database when Prometheus asks (hotline.core.metrics renders it).
+
+    `name` starts with `hotline_`; a counter's name has no `_total` (the exposition adds it). Each sample is
+    (label values in the order of `labels`, value). Label values are fixed words of the code (channels,
+    states, targets), never data: no URL, host name, receipt or email ever goes into a label.
+    """
+
+    name: str
+    help: str
+    kind: Literal["gauge", "counter"] = "gauge"
+    labels: tuple[str, ...] = ()
+    samples: tuple[tuple[tuple[str, ...], float], ...] = ()
+
+
+_metric_collectors: dict[str, Callable[[], Iterable[Metric]]] = {}
+
+
+def register_metrics(*, name: str, collect: Callable[[], Iterable[Metric]]) -> None:
+    """`collect()` reads the app's figures for one scrape of /metrics (a few indexed queries: it runs every
+    time Prometheus asks, typically every 15 to 60 seconds)."""
+    _metric_collectors[name] = collect
+
+
+def metric_collectors() -> list[tuple[str, Callable[[], Iterable[Metric]]]]:
+    return sorted(_metric_collectors.items())
+
+
+_ready_facts: dict[str, Callable[[], Mapping[str, int | float | None]]] = {}
+
+
+def register_ready_facts(*, name: str, facts: Callable[[], Mapping[str, int | float | None]]) -> None:
+    """`facts()` gives figures shown under `name` in /readyz to a caller holding the metrics token (counts and
+    ages in seconds; None when there is nothing to measure). They inform; they never make /readyz fail."""
+    _ready_facts[name] = facts
+
+
+def ready_facts() -> list[tuple[str, Callable[[], Mapping[str, int | float | None]]]]:
+    return sorted(_ready_facts.items())

@@ -328,3 +328,27 @@ def run_pending_tasks(*, max_tasks: int = 10_000) -> int:
         worker.run_task(result)
         ran += 1
     return ran
+
+
+# --- health and metrics ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Backlog:
+    ready: int  # runs due now and not yet claimed
+    oldest_age_seconds: float | None  # how long the longest-waiting of them has been due (None: none waits)
+
+
+def ready_backlog(*, now: datetime | None = None) -> Backlog:
+    """The runs waiting for a worker and the wait of the oldest, counted from when each was due: its retry
+    time when it has one, else when it was queued (two aggregates over the queue's partial index)."""
+    from django.db.models import Count, Min
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    now = now or timezone.now()
+    ready = DBTaskResult.objects.ready()
+    queued = ready.filter(run_after=get_date_max()).aggregate(n=Count("pk"), oldest=Min("enqueued_at"))
+    delayed = ready.exclude(run_after=get_date_max()).aggregate(n=Count("pk"), oldest=Min("run_after"))
+    due = [at for at in (queued["oldest"], delayed["oldest"]) if at is not None]
+    oldest = (now - min(due)).total_seconds() if due else None
+    return Backlog(
+        ready=queued["n"] + delayed["n"], oldest_age_seconds=max(oldest, 0.0) if oldest is not None else None
+    )

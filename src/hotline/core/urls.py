@@ -1,4 +1,4 @@
-"""Home page, language switch and health check."""
+"""Home page, privacy page, language switch, health and readiness checks, metrics."""
 
 from django.urls import path
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("language/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics_view, name="metrics"),
 ]

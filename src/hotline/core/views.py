@@ -1,15 +1,14 @@
-"""Public home page, privacy page, language switch, health check and error pages."""
+"""Public home page, privacy page, language switch, health and readiness checks, metrics and error pages."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from hotline.core import registry
+from hotline.core import conf, health, metrics, registry
 from hotline.core.authz import public
 
 
@@ -49,10 +48,41 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: this process answers. No database: a database outage must not get every web process
+    restarted by its supervisor (that is what /readyz tells a load balancer)."""
     return JsonResponse({"status": "ok"})
+
+
+@public
+@require_safe
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: 200 when the database answers and every migration is applied, else 503. The body names the
+    checks; the figures behind them (task backlog, failed deliveries) only for a caller with the metrics token.
+    It never names a host, URL or receipt."""
+    detail = health.holds_metrics_token(request)
+    state = health.readiness(detail=detail)
+    response = JsonResponse(state.body(detail=detail), status=200 if state.ready else 503)
+    if not state.ready:
+        response["Retry-After"] = "30"
+    return response
+
+
+@public  # no staff login: the view asks for HOTLINE_METRICS_TOKEN itself
+@require_safe
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for a bearer of HOTLINE_METRICS_TOKEN; 404 while that setting is unset (metrics off:
+    nothing says they exist), 401 without the right token."""
+    if not conf.metrics_token():
+        raise Http404
+    if not health.holds_metrics_token(request):
+        response = HttpResponse(b"401 Unauthorized: send Authorization: Bearer <HOTLINE_METRICS_TOKEN>\n", status=401)
+        response["Content-Type"] = "text/plain; charset=utf-8"
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    body, content_type = metrics.exposition()
+    return HttpResponse(body, content_type=content_type)
 
 
 def _error(request: HttpRequest, status: int) -> HttpResponse:

@@ -8,7 +8,7 @@ import threading
 
 from django.db import connection
 
-from hotline.core import scheduler
+from hotline.core import metrics, scheduler
 from hotline.core.taskqueue import requeue_stale_tasks
 
 logger = logging.getLogger("hotline.worker")
@@ -28,6 +28,7 @@ class SchedulerThread(threading.Thread):
             try:
                 requeue_stale_tasks()
                 scheduler.enqueue_due_jobs()
+                metrics.flush_when_due()  # counts of task runs while the queue is idle
             except Exception:
                 logger.exception("Scheduler round failed; trying again next round.")
             finally:

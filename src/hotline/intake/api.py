@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from hotline.core.errors import DomainError, NotFound, PermissionRefused, RateLimited
 from hotline.intake import conf, selectors, services
-from hotline.intake.validation import ReportInput
+from hotline.intake.rules import ReportInput
 from hotline.staff import selectors as staff_selectors
 from hotline.staff.models import SCOPE_CREATE, SCOPE_READ, PartnerKey
 

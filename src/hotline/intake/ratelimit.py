@@ -45,7 +45,7 @@ def client_address(request: HttpRequest) -> str:
 
 @dataclass(frozen=True)
 class RateCount:
-    """An event to count together with a write (hotline.intake.store), and how to read its count."""
+    """An event to count together with a write (hotline.intake.report_sql), and how to read its count."""
 
     event: counters.RateEvent
     retry_after: int

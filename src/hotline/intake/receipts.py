@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from hotline.cases import indexes
+from hotline.cases import blind_indexes
 
 DIGITS = 16
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—]+")
@@ -39,4 +39,4 @@ def is_well_formed(code: str) -> bool:
 
 def receipt_index(code: str) -> str:
     """Keyed hash of the normalised receipt: what Report.receipt_index holds and what lookups compare."""
-    return indexes.receipt_index(normalise(code))
+    return blind_indexes.receipt_index(normalise(code))

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Q
-
-from hotline.cases.models import Case, Report
+from hotline.cases.models import Report
+from hotline.cases.selectors import cases_of_reports
+from hotline.intake.public_status import PublicStatus, public_status
 from hotline.intake.receipts import is_well_formed, receipt_index
-from hotline.intake.status import PublicStatus, public_status
 
 
 @dataclass(frozen=True)
@@ -29,11 +28,7 @@ def report_by_receipt(code: str) -> Report | None:
 
 def case_states_of(report: Report) -> list[str]:
     """States of every case the report reached: its URLs' cases and its situation case."""
-    return list(
-        Case.objects.filter(Q(reported_urls__report_id=report.pk) | Q(situation_reports__pk=report.pk))
-        .distinct()
-        .values_list("state", flat=True)
-    )
+    return list(cases_of_reports(report).values_list("state", flat=True))
 
 
 def status_of(report: Report) -> ReportStatus:

@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.cases import services as cases_services
-from hotline.cases.indexes import url_index
+from hotline.cases.blind_indexes import url_index
 from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl, ReporterMessage
 from hotline.core import audit
 from hotline.core.bulk import insert_rows
-from hotline.intake import conf, ratelimit, store
+from hotline.intake import conf, ratelimit, report_sql
 from hotline.intake.errors import (
     BatchRejected,
     IdempotencyConflict,
@@ -34,7 +34,7 @@ from hotline.intake.errors import (
 from hotline.intake.models import IdempotencyRecord
 from hotline.intake.ratelimit import RateCount
 from hotline.intake.receipts import new_receipt, receipt_index
-from hotline.intake.validation import CheckedReport, ReportInput, report_problems, text_problem
+from hotline.intake.rules import CheckedReport, ReportInput, report_problems, text_problem
 from hotline.staff.models import PartnerKey, StaffUser
 
 PUBLIC_ACTOR = "public"
@@ -151,7 +151,7 @@ def submit_checked_report(
     partner_key: PartnerKey | None = None,
     rate: RateCount | None = None,
 ) -> SubmittedReport:
-    """Store a report its caller already validated with `validation.check_report` (no second validation).
+    """Store a report its caller already validated with `rules.check_report` (no second validation).
 
     Anything that is not a CheckedReport is refused (TypeError); `submit_report` is for raw input.
     """
@@ -205,7 +205,7 @@ def _store_report(
         received_at=timezone.now(),
     )
     with transaction.atomic(savepoint=False) if isinstance(actor, StaffUser) else nullcontext():
-        outcome = store.write_report(
+        outcome = report_sql.write_report(
             report,
             data.urls,
             [url_index(url) for url in data.urls],
@@ -238,10 +238,10 @@ def submit_public_report(*, client: str, checked: CheckedReport | None = None, *
     `client` is the client's address: it only becomes a short-lived keyed hash of the counter. The count
     is written with the report (one statement on PostgreSQL, one transaction on SQLite).
     Raises TooManyRequests or ReportRejected; in both cases no report is stored. `checked` (with only
-    `channel` in `report`) stores a report the caller already validated with validation.check_report.
+    `channel` in `report`) stores a report the caller already validated with rules.check_report.
     """
     rate = ratelimit.submissions().count(client)
-    if checked is not None:  # validated by the caller (validation.check_report); only channel may come along
+    if checked is not None:  # validated by the caller (rules.check_report); only channel may come along
         return submit_checked_report(report=checked, rate=rate, **report)
     return submit_report(**report, rate=rate)
 
@@ -444,5 +444,5 @@ def add_reporter_message(*, report: Report, text: str) -> ReporterMessage:
 
 def _ensure_live(partner_key: PartnerKey) -> None:
     """KeyRevoked unless the key is live now (for writes whose key may come from the per-process cache)."""
-    if not store.partner_key_is_live(partner_key.pk):
+    if not report_sql.partner_key_is_live(partner_key.pk):
         raise KeyRevoked()

@@ -1,4 +1,5 @@
-"""URLs of the intake app (paths carry their own prefix; see DESIGN.md 'public pages' and 'staff pages')."""
+"""URLs of the intake app: the public report pages, the staff report form and the partner API (docs/api.md);
+each path carries its own prefix."""
 
 from django.urls import URLPattern, path, re_path
 

@@ -43,6 +43,8 @@ class ReferralsConfig(AppConfig):
 
         core_conf.register_accessors("referrals.E001", conf.ACCESSORS)
         registry.register_demo_step(name="referrals", order=50, load=_load_demo)
+        registry.register_metrics(name="referrals", collect=_metrics)
+        registry.register_ready_facts(name="referrals", facts=_ready_facts)
         registry.register_staff_links(
             registry.StaffLink("referrals:list", _("Referrals"), CASE_ROLES, order=30),
             registry.StaffLink("referrals:failed", _("Failed deliveries"), frozenset({SUPERVISOR}), order=50),
@@ -73,6 +75,18 @@ def _timeline_labels(sender: Any, **kwargs: Any) -> Any:
     from hotline.cases.hooks import TimelineLabels
 
     return TimelineLabels(kind="referral", label=_("Referral:"), actions=TIMELINE_ACTIONS)
+
+
+def _metrics() -> Any:
+    from hotline.referrals import metrics
+
+    return metrics.collect()
+
+
+def _ready_facts() -> Any:
+    from hotline.referrals import metrics
+
+    return metrics.ready_facts()
 
 
 def _load_demo(stdout: Output) -> None:

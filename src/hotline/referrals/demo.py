@@ -23,7 +23,7 @@ from hotline.cases.models import Case, CaseState
 from hotline.core import audit
 from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.core.models import AuditEntry
-from hotline.referrals import conf, delivery, selectors, services
+from hotline.referrals import conf, selectors, services
 from hotline.referrals.factories import partner_hotline
 from hotline.referrals.models import PartnerHotline, Referral
 from hotline.staff.models import StaffUser
@@ -108,7 +108,7 @@ def _existing_candidates() -> list[Case]:
     """Assessed demo cases with a URL, a confirmed illegal assessment and no referral yet."""
     out = []
     for case in Case.objects.filter(state=CaseState.ASSESSED, url_index__isnull=False).order_by("pk")[:50]:
-        assessment = selectors.current_assessment(case=case)
+        assessment = selectors.confirmed_assessment(case=case)
         if assessment is not None and assessment.is_illegal and not case.referrals.exists():
             out.append(case)
     return out
@@ -168,9 +168,9 @@ def _play(
     dummy = get_connection("django.core.mail.backends.dummy.EmailBackend")
     for referral in referrals:
         if slot.outcome == "failed" and referral.target == "host_notice":
-            delivery.deliver(referral.pk, connection=RefusingBackend())
+            services.deliver(referral.pk, connection=RefusingBackend())
         elif not referral.awaiting_clearance:
-            delivery.deliver(referral.pk, connection=dummy)
+            services.deliver(referral.pk, connection=dummy)
     referrals = [Referral.objects.get(pk=r.pk) for r in referrals]
     if slot.outcome == "downloaded":
         for referral in referrals:
@@ -184,8 +184,8 @@ def _play(
         (notice,) = referrals
         for _ in range(conf.escalate_after()):  # repeated notices, as the worker sends them each interval
             Referral.objects.filter(pk=notice.pk).update(next_attempt_at=timezone.now())
-            delivery.deliver(notice.pk, connection=dummy)
-        delivery.send_escalation(notice.pk, connection=dummy)
+            services.deliver(notice.pk, connection=dummy)
+        services.send_escalation(notice.pk, connection=dummy)
         services.mark_not_removed(referral_id=notice.pk, actor=supervisor, reason="Demo: the host does not answer.")
     elif slot.outcome in {"removed", "closed"}:
         services.mark_content_removed(case_id=case.pk, actor=analyst, method="reported_by_host")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from hotline.referrals import conf
-from hotline.referrals.selectors import ReferralSnapshot
+from hotline.referrals.selectors.snapshots import ReferralSnapshot
 
 CSEM_KINDS = {"grooming": "grooming", "trafficking": "trafficking", "sextortion": "sextortion"}
 MEDIA_TYPES = {"image": "image", "video": "video", "text": "text", "live_stream": "video"}

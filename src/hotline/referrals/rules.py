@@ -1,6 +1,6 @@
 """Referral rules as data, and the pure function that turns case facts into a referral plan.
 
-The rules are an ordered list of records (DESIGN.md "Referral rules"). Every rule whose
+The rules are an ordered list of records (docs/referrals.md "Referral rules"). Every rule whose
 conditions hold adds its targets; a `final` rule stops the walk; a `fallback` rule applies only
 when nothing else proposed a target. Policy (HOTLINE_REFERRAL_POLICY) and a JSON rules file
 (HOTLINE_REFERRAL_RULES_FILE) change the data, never this code. No database access here.
@@ -189,7 +189,7 @@ class ProposedReferral:
 
     @property
     def key(self) -> str:
-        """Stable key of a target within a case ("police", "host_notice", "partner:3")."""
+        """Stable key of a target within a case ("police", "host_notice", "partner_hotline:3")."""
         if self.target == PARTNER_HOTLINE:
             return f"{PARTNER_HOTLINE}:{self.partner_id}"
         return self.target

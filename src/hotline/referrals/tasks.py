@@ -13,17 +13,17 @@ from hotline.core.scheduler import periodic
 @task(queue_name="mail")
 def deliver_referral(referral_id: int) -> str:
     """Send whatever is due for one referral: first delivery, retry, or repeated notice."""
-    from hotline.referrals import delivery
+    from hotline.referrals import services
 
-    return delivery.deliver(referral_id)
+    return services.deliver(referral_id)
 
 
 @task(queue_name="mail")
 def send_escalation_email(referral_id: int) -> int:
     """Tell the supervisors about a notice repeated too often without removal (once)."""
-    from hotline.referrals import delivery
+    from hotline.referrals import services
 
-    return delivery.send_escalation(referral_id)
+    return services.send_escalation(referral_id)
 
 
 @task()

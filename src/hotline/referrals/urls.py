@@ -1,4 +1,4 @@
-"""URLs of the referrals app (paths carry their own prefix; see DESIGN.md 'staff pages')."""
+"""URLs of the referrals app (paths carry their own prefix: /cases/<id>/referrals/, /referrals/; docs/referrals.md)."""
 
 from django.urls import path
 
@@ -6,7 +6,7 @@ from hotline.referrals import views
 
 app_name = "referrals"
 urlpatterns = [
-    path("cases/<int:case_id>/referrals/", views.case_plan, name="case_plan"),
+    path("cases/<int:case_id>/referrals/", views.plan_page, name="case_plan"),
     path("cases/<int:case_id>/referrals/removed/", views.case_removed, name="case_removed"),
     path("referrals/", views.referral_list, name="list"),
     path("referrals/failed/", views.failed_list, name="failed"),

@@ -69,7 +69,8 @@ def _plan_form(state: selectors.CasePlan, data: Any = None) -> ConfirmPlanForm:
 
 @staff_required(*CASE_ROLES)
 @require_http_methods(["GET", "POST"])
-def case_plan(request: HttpRequest, case_id: int) -> HttpResponse:
+def plan_page(request: HttpRequest, case_id: int) -> HttpResponse:
+    """A case's referral plan: shown (audited) and confirmed."""
     case = selectors.get_case(case_id=case_id)
     if case is None:
         raise Http404(_("No such case."))

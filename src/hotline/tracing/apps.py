@@ -41,15 +41,15 @@ def _trace_found_hosts(sender: Any, hosts: list[str], **kwargs: Any) -> None:
 def _hosting_panel(sender: Any, case: Any, **kwargs: Any) -> Any:
     """The host's hosting history on the case page, right after its URL."""
     from hotline.cases.hooks import CasePanel
-    from hotline.tracing.selectors import hosting_facts
+    from hotline.tracing.selectors import hosting_history
 
     if not case.host:
         return None
     return CasePanel(
         key="hosting",
         title=_("Hosting"),
-        template="tracing/_hosting_facts.html",
-        context={"hosting_facts": hosting_facts(host=case.host)},
+        template="tracing/_hosting_history.html",
+        context={"hosting_history": hosting_history(host=case.host)},
         order=150,
     )
 
@@ -64,7 +64,7 @@ def check_tracing_settings(app_configs: Any = None, **kwargs: Any) -> list[check
     """Misconfigured tracing shows at start-up, not as a failed trace days later. Values that do not
     parse are reported by the settings check (tracing.E001); this one looks at the files they name."""
     from hotline.tracing import conf
-    from hotline.tracing.rules import load_catalogue
+    from hotline.tracing.cdn import load_catalogue
 
     problems: list[checks.CheckMessage] = []
     try:

@@ -17,8 +17,8 @@ from hotline.cases.models import Case
 from hotline.tracing import conf
 from hotline.tracing.factories import address_facts, record_trace
 from hotline.tracing.failures import FailureCode, TraceFailure
-from hotline.tracing.lookup import AddressFacts, TraceOutcome
 from hotline.tracing.models import OPEN_STATUSES, HostTrace
+from hotline.tracing.network_trace import AddressFacts, TraceOutcome
 from hotline.tracing.rules import InvalidHost, is_ip_literal, normalise_host
 
 ACTOR = "demo_data"

@@ -12,10 +12,11 @@ from datetime import datetime
 from django.utils import timezone
 
 from hotline.core.audit import SYSTEM
-from hotline.tracing.lookup import AddressFacts, TraceOutcome
+from hotline.tracing.cdn import CdnMatch
 from hotline.tracing.models import OPEN_STATUSES, HostTrace
+from hotline.tracing.network_trace import AddressFacts, TraceOutcome
 from hotline.tracing.rdap import RdapNetwork
-from hotline.tracing.rules import CdnMatch, is_ip_literal
+from hotline.tracing.rules import is_ip_literal
 from hotline.tracing.services import record_outcome
 
 

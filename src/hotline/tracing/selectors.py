@@ -10,13 +10,13 @@ from hotline.tracing.failures import FailureCode
 from hotline.tracing.models import HostingObservation, HostTrace, TraceStatus
 from hotline.tracing.rules import InvalidHost, normalise_host
 
-__all__ = ["HostingFact", "HostingSummary", "hosting_facts", "hosting_summary", "latest_trace", "summary_of"]
+__all__ = ["HostingHistoryEntry", "HostingSummary", "hosting_history", "hosting_summary", "latest_trace", "summary_of"]
 
 OBSERVATION, FAILURE, PENDING = "observation", "failure", "pending"
 
 
 @dataclass(frozen=True)
-class HostingFact:
+class HostingHistoryEntry:
     """One line of a host's hosting history: an address as a trace saw it, a failed trace, or a queued one."""
 
     kind: str  # "observation", "failure" or "pending"
@@ -101,9 +101,9 @@ def latest_trace(*, host: str) -> HostTrace | None:
     return HostTrace.objects.filter(host=clean).first() if clean else None
 
 
-def _observation_fact(obs: HostingObservation, trace: HostTrace, ips: tuple[str, ...]) -> HostingFact:
+def _observation_fact(obs: HostingObservation, trace: HostTrace, ips: tuple[str, ...]) -> HostingHistoryEntry:
     sources: dict[str, Any] = obs.sources if isinstance(obs.sources, dict) else {}
-    return HostingFact(
+    return HostingHistoryEntry(
         kind=OBSERVATION,
         host=obs.host,
         trace_id=trace.pk,
@@ -131,7 +131,7 @@ def _observation_fact(obs: HostingObservation, trace: HostTrace, ips: tuple[str,
     )
 
 
-def hosting_facts(*, host: str, limit: int = 30) -> list[HostingFact]:
+def hosting_history(*, host: str, limit: int = 30) -> list[HostingHistoryEntry]:
     """The host's hosting history, newest first: per trace, its queued/failed state, then its addresses.
 
     `limit` bounds the number of traces read (a daily re-check of a long-open case adds one a day).
@@ -139,13 +139,13 @@ def hosting_facts(*, host: str, limit: int = 30) -> list[HostingFact]:
     clean = _host(host)
     if not clean:
         return []
-    facts: list[HostingFact] = []
+    facts: list[HostingHistoryEntry] = []
     traces = HostTrace.objects.filter(host=clean).prefetch_related("observations")[:limit]
     for trace in traces:
         observations = sorted(trace.observations.all(), key=lambda o: (-o.found_at.timestamp(), o.position))
         if trace.status in (TraceStatus.PENDING, TraceStatus.RETRYING):
             facts.append(
-                HostingFact(
+                HostingHistoryEntry(
                     kind=PENDING,
                     host=clean,
                     trace_id=trace.pk,
@@ -160,7 +160,7 @@ def hosting_facts(*, host: str, limit: int = 30) -> list[HostingFact]:
             )
         elif trace.status == TraceStatus.FAILED or (trace.failure_code and not observations):
             facts.append(
-                HostingFact(
+                HostingHistoryEntry(
                     kind=FAILURE,
                     host=clean,
                     trace_id=trace.pk,

@@ -23,8 +23,8 @@ from hotline.core.taskqueue import enqueue_many
 from hotline.staff.models import StaffUser
 from hotline.tracing import conf
 from hotline.tracing.failures import FINAL_FAILURES, FailureCode, TraceFailure
-from hotline.tracing.lookup import AddressFacts, TraceOutcome, trace_network
 from hotline.tracing.models import OPEN_STATUSES, HostingObservation, HostTrace, TraceStatus
+from hotline.tracing.network_trace import AddressFacts, TraceOutcome, trace_network
 from hotline.tracing.rules import (
     InvalidHost,
     is_fresh,

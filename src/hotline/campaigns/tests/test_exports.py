@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from hotline.campaigns import exports, services
+from hotline.campaigns import export_files, services
 from hotline.campaigns.models import ExportState, Petition, PetitionExport
 from hotline.core.models import AuditEntry
 
@@ -75,7 +75,7 @@ def test_pdf_export_title_page_and_names(
     run_tasks()
     export.refresh_from_db()
     assert export.state == ExportState.DONE
-    reader = PdfReader(str(exports.path_of(export)))
+    reader = PdfReader(str(export_files.path_of(export)))
     title_page = reader.pages[0].extract_text()
     assert "Utbildning om barnets rättigheter" in title_page
     assert "Till: Utbildningsministern" in title_page
@@ -100,7 +100,7 @@ def test_only_campaigners_download_and_deleted_files_are_gone(
         assert staff_client(role).get(f"/campaigns/exports/{export.pk}/download/").status_code == 403
     with django_capture_on_commit_callbacks(execute=True):  # the file goes once the deletion is committed
         assert campaigner.post(f"/campaigns/exports/{export.pk}/delete/").status_code == 302
-    assert not exports.path_of(export).exists()
+    assert not export_files.path_of(export).exists()
     assert campaigner.get(f"/campaigns/exports/{export.pk}/download/").status_code == 404
 
 
@@ -109,7 +109,7 @@ def test_export_of_an_empty_petition(petition: Petition, make_staff: Any, run_ta
     run_tasks()
     pdf.refresh_from_db()
     assert pdf.state == ExportState.DONE and pdf.rows == 0
-    assert "0 bekräftade underskrifter" in PdfReader(str(exports.path_of(pdf))).pages[0].extract_text()
+    assert "0 bekräftade underskrifter" in PdfReader(str(export_files.path_of(pdf))).pages[0].extract_text()
 
 
 def test_a_finished_export_is_not_redone(petition: Petition, make_staff: Any, run_tasks: Any, export_dir: Any) -> None:

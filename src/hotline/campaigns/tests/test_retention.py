@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from hotline.campaigns import exports, selectors, services, tasks
+from hotline.campaigns import export_files, selectors, services, tasks
 from hotline.campaigns.models import ExportState, Petition, PetitionExport, Signature, SignatureState
 from hotline.core import scheduler
 from hotline.core.models import AuditEntry
@@ -66,7 +66,7 @@ def test_erased_six_months_after_closing_by_the_periodic_task(
         assert (signature.name, signature.email, signature.email_index, signature.email_domain) == ("", "", "", "")
     assert [(p.label, p.count) for p in selectors.counts_by_place(petition)] == before
     assert PetitionExport.objects.get().state == ExportState.DELETED
-    assert not exports.path_of(export).exists()
+    assert not export_files.path_of(export).exists()
     assert AuditEntry.objects.get(action="petition.personal_data_erased").details["signatures_blanked"] == 4
 
 
@@ -117,7 +117,7 @@ def test_old_export_files_are_deleted(
     settings.HOTLINE_CAMPAIGN_EXPORT_DIR = str(tmp_path)
     export = services.request_export(petition=petition, kind="csv", actor=make_staff("campaigner"))
     run_tasks()
-    assert exports.path_of(export).exists()
+    assert export_files.path_of(export).exists()
     with time_machine.travel(timezone.now() + timedelta(days=31)), django_capture_on_commit_callbacks(execute=True):
         assert services.delete_old_exports() == 1
-    assert not exports.path_of(export).exists()
+    assert not export_files.path_of(export).exists()

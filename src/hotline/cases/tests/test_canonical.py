@@ -307,11 +307,11 @@ def test_is_public_host(host: str, expected: bool) -> None:
 
 
 def test_is_public_on_canonical_urls() -> None:
-    assert canonicalize_url("http://0x7f.1/").is_public is False
-    assert canonicalize_url("http://2130706433/").is_public is False
-    assert canonicalize_url("http://[::1]:8000/").is_public is False
-    assert canonicalize_url("http://LOCALHOST./").is_public is False
-    assert canonicalize_url("http://example.test/").is_public is True
+    assert is_public_host(canonicalize_url("http://0x7f.1/").host) is False
+    assert is_public_host(canonicalize_url("http://2130706433/").host) is False
+    assert is_public_host(canonicalize_url("http://[::1]:8000/").host) is False
+    assert is_public_host(canonicalize_url("http://LOCALHOST./").host) is False
+    assert is_public_host(canonicalize_url("http://example.test/").host) is True
 
 
 # --- properties -----------------------------------------------------------------------------

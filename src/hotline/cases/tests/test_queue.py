@@ -89,7 +89,7 @@ def test_sqlite_reads_the_queue_from_case_queue_idx_without_sorting() -> None:
     make_cases(5)
     qs = (
         Case.objects.filter(state=CaseState.TRIAGED)
-        .filter(selectors._after(QueueKey(-3, timezone.now(), 5)))
+        .filter(selectors.queue._after(QueueKey(-3, timezone.now(), 5)))
         .order_by("-priority", "created_at", "pk")[:51]
     )
     plan = qs.explain()

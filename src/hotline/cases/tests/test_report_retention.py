@@ -14,6 +14,7 @@ from django.utils import timezone
 from hotline.cases import services
 from hotline.cases.factories import store_report
 from hotline.cases.models import Case, CaseState, CloseReason, Report, ReporterMessage
+from hotline.cases.services import retention
 from hotline.core import scheduler
 from hotline.core.models import AuditEntry
 
@@ -90,7 +91,7 @@ def test_a_situation_report_follows_its_case(settings: Any) -> None:
 
 def test_in_batches_each_with_its_audit_entry(settings: Any, monkeypatch: Any) -> None:
     settings.HOTLINE_REPORT_TEXT_RETENTION_DAYS = 1
-    monkeypatch.setattr(services, "ERASE_BATCH", 2)
+    monkeypatch.setattr(retention, "ERASE_BATCH", 2)
     for i in range(5):
         close(reported(f"https://many.example.test/{i}")[1][0])
     with time_machine.travel(timezone.now() + timedelta(days=2)):

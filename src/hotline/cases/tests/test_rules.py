@@ -17,7 +17,6 @@ from hotline.cases.rules import (
     decode_cursor,
     exposure_level,
     exposure_seconds,
-    is_overdue,
     needs_four_eyes,
     parse_overdue_hours,
     parse_verdict_list,
@@ -69,10 +68,6 @@ def test_overdue_hours() -> None:
     for bad in ["closed=1", "triaged", "triaged=x", "triaged=0", "nothing=3"]:
         with pytest.raises(ImproperlyConfigured):
             parse_overdue_hours(bad)
-    hours = {"triaged": 72}
-    assert is_overdue(state="triaged", state_changed_at=T0, now=T0 + timedelta(hours=73), hours=hours)
-    assert not is_overdue(state="triaged", state_changed_at=T0, now=T0 + timedelta(hours=71), hours=hours)
-    assert not is_overdue(state="closed", state_changed_at=T0, now=T0 + timedelta(days=900), hours=hours)
 
 
 def test_channels() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hotline.intake.validation import MSG_PRIVATE, MSG_UNKNOWN_TOP_LEVEL, UrlProblem, clean_reported_url
+from hotline.intake.rules import MSG_PRIVATE, MSG_UNKNOWN_TOP_LEVEL, UrlProblem, clean_reported_url
 
 
 @pytest.mark.parametrize(

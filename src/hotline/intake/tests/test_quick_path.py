@@ -15,7 +15,7 @@ from django.http import QueryDict
 
 from hotline.intake import services
 from hotline.intake.forms import ReportForm, public_channel, quick_report_input
-from hotline.intake.validation import CheckedReport, ReportInput, check_report
+from hotline.intake.rules import CheckedReport, ReportInput, check_report
 
 
 def body(**fields: Any) -> QueryDict:

@@ -8,10 +8,10 @@ import pytest
 from django.test import RequestFactory, override_settings
 
 from hotline.cases.models import CaseState
+from hotline.intake.public_status import PublicStatus, public_status
 from hotline.intake.ratelimit import client_address
 from hotline.intake.receipts import format_receipt, is_well_formed, new_receipt, normalise, receipt_index
-from hotline.intake.status import PublicStatus, public_status
-from hotline.intake.validation import ReportInput, UrlProblem, clean_reported_url, report_problems
+from hotline.intake.rules import ReportInput, UrlProblem, clean_reported_url, report_problems
 
 ACCEPTED = [
     ("https://host.example/path", "https://host.example/path"),

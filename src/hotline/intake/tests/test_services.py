@@ -22,7 +22,7 @@ from hotline.intake import demo, services, tasks
 from hotline.intake.models import IdempotencyRecord
 from hotline.intake.ratelimit import RateLimiter
 from hotline.intake.receipts import receipt_index
-from hotline.intake.validation import ReportInput
+from hotline.intake.rules import ReportInput
 from hotline.staff import services as staff_services
 from hotline.staff.models import PartnerKey
 

@@ -191,7 +191,7 @@ def test_an_erased_package_is_never_mailed_empty(
 ) -> None:
     from django.utils import timezone
 
-    from hotline.referrals import delivery
+    from hotline.referrals import services
 
     _case, referral = mailed_to_police(staff_client, run_tasks, settings)
     assert len(smtp_server.messages) == 1
@@ -200,7 +200,7 @@ def test_an_erased_package_is_never_mailed_empty(
     Referral.objects.filter(pk=referral.pk).update(
         package="", state=ReferralState.FAILED, last_error="bounced", failed_at=now, next_attempt_at=now
     )
-    assert delivery.deliver(referral.pk) == "failed"
+    assert services.deliver(referral.pk) == "failed"
     assert len(smtp_server.messages) == 1  # no empty zip went out
     referral.refresh_from_db()
     assert referral.state == ReferralState.FAILED

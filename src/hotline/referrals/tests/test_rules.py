@@ -9,7 +9,7 @@ import pytest
 from django.utils import translation
 
 from hotline.core.backoff import backoff
-from hotline.referrals import lifecycle
+from hotline.referrals import delivery_states
 from hotline.referrals.rules import (
     DEFAULT_RULES,
     HOST_NOTICE,
@@ -184,7 +184,7 @@ TRANSITIONS = [
 
 @pytest.mark.parametrize(("a", "b", "allowed"), TRANSITIONS)
 def test_state_machine(a: str, b: str, allowed: bool) -> None:
-    assert lifecycle.can_move(a, b) is allowed
+    assert delivery_states.can_move(a, b) is allowed
 
 
 def test_retry_backoff_doubles_and_is_capped() -> None:
@@ -195,10 +195,12 @@ def test_retry_backoff_doubles_and_is_capped() -> None:
     assert delays[:4] == [timedelta(minutes=m) for m in (5, 10, 20, 40)]
     assert delays[4:] == [cap, cap]
     assert backoff(500, base=base, cap=cap) == cap
-    assert lifecycle.should_retry(failures=7, max_failures=8) and not lifecycle.should_retry(failures=8, max_failures=8)
+    assert delivery_states.should_retry(failures=7, max_failures=8) and not delivery_states.should_retry(
+        failures=8, max_failures=8
+    )
 
 
 def test_success_after_failure_returns_to_the_furthest_state() -> None:
-    assert lifecycle.state_after_success(delivered=False, acknowledged=False) == "sent"
-    assert lifecycle.state_after_success(delivered=True, acknowledged=False) == "delivered"
-    assert lifecycle.state_after_success(delivered=True, acknowledged=True) == "acknowledged"
+    assert delivery_states.state_after_success(delivered=False, acknowledged=False) == "sent"
+    assert delivery_states.state_after_success(delivered=True, acknowledged=False) == "delivered"
+    assert delivery_states.state_after_success(delivered=True, acknowledged=True) == "acknowledged"

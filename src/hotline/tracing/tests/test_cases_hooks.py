@@ -38,8 +38,8 @@ def case() -> Case:
 def test_hosting_facts_are_shown_when_tracing_provides_them(case: Case, staff_client: Any) -> None:
     page = case_page(case=case)
     panel = next(panel for panel in page.panels if panel.key == "hosting")
-    assert panel.context["hosting_facts"] is not None
-    assert panel.template == "tracing/_hosting_facts.html"
+    assert panel.context["hosting_history"] is not None
+    assert panel.template == "tracing/_hosting_history.html"
     assert page.panels_after["url"] == [panel]  # right after the case's URL, as before the hooks
     assert staff_client("analyst").get(f"/cases/{case.pk}/").status_code == 200
 

@@ -15,7 +15,7 @@ from hotline.core.models import AuditEntry
 from hotline.tracing import demo
 from hotline.tracing.apps import check_tracing_settings
 from hotline.tracing.models import HostingObservation, HostTrace, TraceStatus
-from hotline.tracing.selectors import hosting_facts, hosting_summary
+from hotline.tracing.selectors import hosting_history, hosting_summary
 from hotline.tracing.tests.test_services import trace
 
 HOSTS = [f"site{i}.example.test" for i in range(8)]
@@ -33,11 +33,11 @@ def test_demo_gives_every_case_host_hosting_facts_and_is_idempotent(run_tasks):
     countries = dict(Case.objects.exclude(host="").values_list("host", "hosting_country"))
     assert countries["site0.example.test"] == "NL"
     assert countries["site6.example.test"] == ""  # the one whose trace failed (NXDOMAIN)
-    assert hosting_facts(host="site6.example.test")[0].failure_code == "nxdomain"
+    assert hosting_history(host="site6.example.test")[0].failure_code == "nxdomain"
     assert len({h.hosting_country for h in Case.objects.exclude(host="")}) >= 5
     assert hosting_summary(host="site2.example.test").origin_hidden
     assert hosting_summary(host="site4.example.test").abuse_email == ""  # a host without abuse contact
-    assert [f.country for f in hosting_facts(host="site1.example.test")] == ["US", "BZ"]  # moved
+    assert [f.country for f in hosting_history(host="site1.example.test")] == ["US", "BZ"]  # moved
     assert (
         AuditEntry.objects.filter(action="case.hosting_country", actor_label="demo_data").count() == 8
     )  # site1 moved: two changes
@@ -56,10 +56,10 @@ def test_template_shows_each_observation_with_how_and_when(world, mmdb, run_task
     trace("shop.customer.example.test", run_tasks)
     with translation.override("en"):
         html = render_to_string(
-            "tracing/_hosting_facts.html", {"hosting_facts": hosting_facts(host="plain.example.test")}
+            "tracing/_hosting_history.html", {"hosting_history": hosting_history(host="plain.example.test")}
         )
         cdn = render_to_string(
-            "tracing/_hosting_facts.html", {"hosting_facts": hosting_facts(host="shop.customer.example.test")}
+            "tracing/_hosting_history.html", {"hosting_history": hosting_history(host="shop.customer.example.test")}
         )
     for text in ("192.0.2.10", "2001:db8::10", "NL", "AS64501", "EXAMPLE-HOSTING-NL", "abuse@hosting-nl.example",
                  "Example Hosting B.V.", "dns+mmdb+rdap", "country: mmdb", "RDAP server:"):  # fmt: skip
@@ -74,9 +74,9 @@ def test_template_shows_failures_and_queued_lookups_with_the_reason(world, run_t
     trace("nothing.example.test", run_tasks)
     with translation.override("en"):
         html = render_to_string(
-            "tracing/_hosting_facts.html", {"hosting_facts": hosting_facts(host="nothing.example.test")}
+            "tracing/_hosting_history.html", {"hosting_history": hosting_history(host="nothing.example.test")}
         )
-        empty = render_to_string("tracing/_hosting_facts.html", {"hosting_facts": []})
+        empty = render_to_string("tracing/_hosting_history.html", {"hosting_history": []})
     assert "NXDOMAIN" in html and "nothing.example.test does not exist" in html and "tried again" in html
     assert "No hosting lookup yet." in empty
 
@@ -86,7 +86,7 @@ def test_template_in_swedish(world, run_tasks):
     trace("nothing.example.test", run_tasks)
     with translation.override("sv"):
         html = render_to_string(
-            "tracing/_hosting_facts.html", {"hosting_facts": hosting_facts(host="nothing.example.test")}
+            "tracing/_hosting_history.html", {"hosting_history": hosting_history(host="nothing.example.test")}
         )
     assert "Namnet finns inte (NXDOMAIN)" in html
     assert "Abuse contact" not in html

@@ -8,11 +8,10 @@ import pytest
 
 from hotline.core.backoff import backoff
 from hotline.tracing import conf
+from hotline.tracing.cdn import CdnCatalogue, load_catalogue
 from hotline.tracing.rules import (
-    CdnCatalogue,
     InvalidHost,
     is_fresh,
-    load_catalogue,
     normalise_host,
     primary_country,
     should_retry,

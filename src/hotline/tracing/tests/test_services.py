@@ -19,7 +19,7 @@ from hotline.tracing import services
 from hotline.tracing.failures import FailureCode
 from hotline.tracing.models import HostingObservation, HostTrace, TraceStatus
 from hotline.tracing.rules import InvalidHost
-from hotline.tracing.selectors import hosting_facts, hosting_summary, latest_trace
+from hotline.tracing.selectors import hosting_history, hosting_summary, latest_trace
 
 pytestmark = pytest.mark.django_db
 
@@ -212,7 +212,7 @@ def test_hosting_moves_history_is_kept_and_the_case_follows(world, mmdb, run_tas
         traveller.shift(timedelta(hours=25))
         assert services.refresh_stale_traces() == 1
         run_tasks()
-    facts = hosting_facts(host="moved.example.test")
+    facts = hosting_history(host="moved.example.test")
     assert [(f.ip, f.country) for f in facts] == [("198.51.100.30", "CA"), ("192.0.2.30", "NL")]
     assert facts[0].at > facts[1].at
     case.refresh_from_db()
@@ -287,7 +287,7 @@ def test_nxdomain_is_recorded_and_retried_with_backoff_until_it_gives_up(world, 
     assert trace_tasks().count() == 3 and not DBTaskResult.objects.ready().exists()
     assert HostTrace.objects.count() == 1 and not HostingObservation.objects.exists()
     assert Case.objects.get().hosting_country == ""
-    fact = hosting_facts(host="nothing.example.test")[0]
+    fact = hosting_history(host="nothing.example.test")[0]
     assert (fact.kind, fact.failure_code, fact.attempts) == ("failure", "nxdomain", 3)
     assert "NXDOMAIN" in fact.failure_label
     assert AuditEntry.objects.filter(action="tracing.trace_failed").count() == 3
@@ -322,7 +322,7 @@ def test_rdap_down_keeps_what_dns_found_and_a_retry_fills_in_the_abuse_contact(w
         assert case.hosting_country == "NL"  # the country is known even without RDAP
         partial = hosting_summary(host="plain.example.test")
         assert partial is not None and (partial.country, partial.abuse_email) == ("NL", "")
-        facts = hosting_facts(host="plain.example.test")
+        facts = hosting_history(host="plain.example.test")
         assert facts[0].is_pending and facts[1].rdap_failed and "RDAP" in facts[1].rdap_label
         world.rdap.down = False
         traveller.shift(timedelta(seconds=61))

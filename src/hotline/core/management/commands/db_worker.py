@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 from typing import Any
 
 from django_tasks_db.management.commands import db_worker
 
+from hotline.core.metrics import flush_at_exit
 from hotline.core.taskqueue import make_worker_id, requeue_stale_tasks
 from hotline.core.worker import SchedulerThread
 
@@ -20,6 +22,7 @@ class Command(db_worker.Command):
 
     def handle(self, *args: Any, **options: Any) -> None:
         requeue_stale_tasks()
+        atexit.register(flush_at_exit)  # the counts of the last tasks, for /metrics
         if not options.pop("no_scheduler", False) and not options.get("batch"):
             SchedulerThread().start()
         super().handle(*args, **options)

@@ -1,4 +1,5 @@
-"""`manage.py verify_audit`: check the audit log's hash chain; exit 1 at the first broken entry."""
+"""`manage.py verify_audit`: check the audit log's hash chain; exit 1 at the first broken entry. Each run is kept
+(core.AuditCheck and an audit entry): /metrics shows when the chain was last found intact."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hotline.core.audit import verify
+from hotline.core.audit import ChainBreak, record_check, verify
 from hotline.core.models import AuditChainHead, AuditEntry
 
 
@@ -35,17 +36,24 @@ class Command(BaseCommand):
                 raise CommandError(f"--anchor must look like SEQ:HASH (64 hex digits), not {value!r}.")
             anchors.append((int(seq_text), digest.lower()))
         checked, broken = verify()
-        if broken is not None:
-            self.stderr.write(
-                f"BROKEN at entry {broken.seq}: {broken.reason} ({checked} entries before it are intact)."
-            )
-            sys.exit(1)
+        head = AuditChainHead.objects.filter(pk=1).first()  # as checked: the check's own entry comes after it
+        message = (
+            ""
+            if broken is None
+            else (f"BROKEN at entry {broken.seq}: {broken.reason} ({checked} entries before it are intact).")
+        )
         for anchor_seq, digest in anchors:
+            if broken is not None:
+                break
             stored = AuditEntry.objects.filter(seq=anchor_seq).values_list("hash", flat=True).first()
             if stored != digest:
-                self.stderr.write(f"BROKEN at entry {anchor_seq}: its hash differs from the anchor kept elsewhere.")
-                sys.exit(1)
-        head = AuditChainHead.objects.filter(pk=1).first()
+                broken = ChainBreak(anchor_seq, "its hash differs from the anchor kept elsewhere")
+                message = f"BROKEN at entry {anchor_seq}: its hash differs from the anchor kept elsewhere."
+        # Every run is kept, broken or not (/metrics shows when the chain was last found intact).
+        record_check(actor="cli:verify_audit", checked=checked, broken=broken)
+        if broken is not None:
+            self.stderr.write(message)
+            sys.exit(1)
         if head is None or not head.last_seq:
             self.stdout.write(f"OK: {checked} audit entries, chain intact. Newest hash: -")
             return

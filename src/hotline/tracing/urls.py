@@ -1,6 +1,0 @@
-"""URLs of the tracing app (paths carry their own prefix; see DESIGN.md 'public pages' and 'staff pages')."""
-
-from django.urls import path  # noqa: F401
-
-app_name = "tracing"
-urlpatterns: list = []
