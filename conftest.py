@@ -44,9 +44,8 @@ def free_port() -> int:
 def make_staff(db: Any) -> Callable[..., Any]:
     """make_staff("analyst", "supervisor", email=...) -> StaffUser with a confirmed TOTP device."""
     from django.contrib.auth.models import Group
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from hotline.staff.models import StaffUser
+    from hotline.staff.models import StaffUser, TOTPDevice
 
     counter = {"n": 0}
 

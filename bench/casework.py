@@ -582,9 +582,8 @@ CHANNEL_SET_WEIGHTS = [60, 12, 8, 4, 4, 2, 6, 4]
 
 def make_analysts(count: int) -> list[Any]:
     from django.contrib.auth.models import Group
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from hotline.staff.models import StaffUser
+    from hotline.staff.models import StaffUser, TOTPDevice
 
     group = Group.objects.get(name=ANALYST)
     users = []

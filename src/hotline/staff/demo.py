@@ -7,10 +7,9 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.core import audit
-from hotline.staff.models import StaffUser
+from hotline.staff.models import StaffUser, TOTPDevice
 
 DEMO_PASSWORD = "demo-hotline-2026"  # nosec B105  # demo accounts only; demo_data refuses production
 # (email, roles, TOTP key as hex). Made-up, for the demo only; demo_data refuses production.
