@@ -140,7 +140,8 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     user, next_url = pending
     credentials = {settings.AXES_USERNAME_FORM_FIELD: user.email}
     if AxesProxyHandler.is_locked(request, credentials):
-        services.note_failed_sign_in(email=user.email, refused=True)
+        if request.method == "POST":  # a refused code counts; showing the page (a GET) writes nothing
+            services.note_failed_sign_in(email=user.email, refused=True)
         return lockout_response(request, credentials=credentials)
     error = ""
     if request.method == "POST":

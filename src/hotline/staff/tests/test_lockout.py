@@ -128,6 +128,21 @@ def test_the_lock_page_says_how_long_and_ends_on_time(make_staff: Any, settings:
     assert password_step(attacker, user.email).status_code == 302
 
 
+def test_showing_the_code_page_while_locked_counts_nothing(make_staff: Any, settings: Any) -> None:
+    """A GET changes nothing: only a code sent while locked is counted as refused."""
+    user = make_staff("analyst")
+    pending = browser(ATTACKER)
+    assert password_step(pending, user.email)["Location"] == "/staff/login/verify/"
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        password_step(browser(ATTACKER), user.email, WRONG)
+    counters = StaffUser.objects.filter(pk=user.pk).values_list("failed_sign_ins", "refused_sign_ins")
+    assert counters.get() == (settings.AXES_FAILURE_LIMIT, 0)
+    assert pending.get("/staff/login/verify/").status_code == 429
+    assert counters.get() == (settings.AXES_FAILURE_LIMIT, 0)
+    assert password_step(pending, user.email).status_code == 429
+    assert counters.get() == (settings.AXES_FAILURE_LIMIT + 1, 1)  # a refused attempt counts among the failed
+
+
 # --- many networks: a delay, never a lock --------------------------------------------------------------------
 def _fail_from_networks(email: str, count: int) -> None:
     """One wrong password from each of `count` networks (IPv6 /64s of the documentation range)."""
