@@ -59,7 +59,7 @@ def test_check_deploy_is_clean(tmp_path: Path) -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues" in output
-    # The one silenced check is axes.W006 (lockout by username only: staff IP addresses are not tracked).
+    # No check is silenced (axes.W006 is met: the lockout counts per account and client network).
     assert "WARNINGS" not in output and "?:" not in output
 
 

@@ -15,12 +15,14 @@ from hotline.cases import conf as cases_conf
 from hotline.core import conf as core_conf
 from hotline.intake import conf as intake_conf
 from hotline.referrals import conf as referrals_conf
+from hotline.staff import conf as staff_conf
 from hotline.tracing import conf as tracing_conf
 from tests.test_production_settings import manage, production_env
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF_MODULES: tuple[ModuleType, ...] = (
     core_conf,
+    staff_conf,
     intake_conf,
     cases_conf,
     tracing_conf,

@@ -1,5 +1,6 @@
-"""The audit log: append an entry in the caller's transaction (record), check the whole chain (verify) and keep
-the result of a check (record_check)."""
+"""The audit log: append an entry in the caller's transaction (record), check the whole chain (verify,
+check_chain) and keep the result of a check (record_check). Each entry's hash is over a versioned canonical
+form; version 2 covers every column."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -19,7 +20,9 @@ from hotline.core.models import AuditChainHead, AuditCheck, AuditEntry
 SYSTEM = "system"
 
 
-def _canonical(
+# Version 1 (entries written before core/0005): SHA-256 over the previous hash, a newline and this JSON. It
+# leaves out actor_id: entries of that version keep their hash, so anchors kept elsewhere still check.
+def _canonical_v1(
     *, seq: int, at: datetime, actor_label: str, action: str, object_type: str, object_id: str, details: Any
 ) -> bytes:
     return json.dumps(
@@ -39,17 +42,56 @@ def _canonical(
     ).encode()
 
 
+HASH_VERSION = 2  # what record() writes
+# Every column of AuditEntry that version 2's hash covers (the test edits each one in the database). The row id is
+# left out: the database assigns it after the hash is made, and nothing reads it (order and links use seq).
+V2_COLUMNS = (
+    "seq", "at", "actor_id", "actor_label", "action", "object_type", "object_id", "details", "prev_hash",
+    "hash_version",
+)  # fmt: skip
+
+
+def canonical_v2(entry: AuditEntry, *, prev_hash: str) -> bytes:
+    """Version 2's canonical form (docs/security.md, "Audit log"): one JSON object of every column but the id
+    and the hash itself, keys sorted, no spaces, ASCII only, the time in UTC with microseconds. SHA-256 of it
+    is the entry's hash."""
+    return json.dumps(
+        {
+            "v": 2,  # hash_version
+            "seq": entry.seq,
+            "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor_id": entry.actor_id,
+            "actor_label": entry.actor_label,
+            "action": entry.action,
+            "object_type": entry.object_type,
+            "object_id": entry.object_id,
+            "details": entry.details,
+            "prev_hash": prev_hash,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+        allow_nan=False,
+    ).encode()
+
+
 def compute_hash(prev_hash: str, entry: AuditEntry) -> str:
-    body = _canonical(
-        seq=entry.seq,
-        at=entry.at,
-        actor_label=entry.actor_label,
-        action=entry.action,
-        object_type=entry.object_type,
-        object_id=entry.object_id,
-        details=entry.details,
-    )
-    return hashlib.sha256(prev_hash.encode() + b"\n" + body).hexdigest()
+    """The hash `entry` must carry after an entry whose hash is `prev_hash`, in the entry's own version."""
+    version = entry.hash_version
+    if version == 2:
+        return hashlib.sha256(canonical_v2(entry, prev_hash=prev_hash)).hexdigest()
+    if version == 1:
+        body = _canonical_v1(
+            seq=entry.seq,
+            at=entry.at,
+            actor_label=entry.actor_label,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=entry.object_id,
+            details=entry.details,
+        )
+        return hashlib.sha256(prev_hash.encode() + b"\n" + body).hexdigest()
+    raise ValueError(f"unknown audit hash version {version!r}")
 
 
 def _actor_label(actor: AbstractBaseUser | str | None) -> tuple[AbstractBaseUser | None, str]:
@@ -90,6 +132,7 @@ def record(
         object_id=str(object_id),
         details=json.loads(json.dumps(details or {}, default=str)),
         prev_hash=head.last_hash,
+        hash_version=HASH_VERSION,
     )
     entry.hash = compute_hash(head.last_hash, entry)
     entry.save()
@@ -103,26 +146,57 @@ class ChainBreak:
     reason: str
 
 
+@dataclass(frozen=True)
+class ChainCheck:
+    """The result of walking the chain: entries checked, the first break (or None), and the hash versions met."""
+
+    checked: int
+    broken: ChainBreak | None
+    v1_entries: int  # hashed before version 2 existed: their actor_id is not covered
+    first_v2_seq: int | None
+
+
 def verify(*, batch_size: int = 5000, using: str = "default") -> tuple[int, ChainBreak | None]:
     """Walk the whole chain in order (of the database `using`: restore checks a database before it is put in
     place). Returns (entries checked, first break or None)."""
+    result = check_chain(batch_size=batch_size, using=using)
+    return result.checked, result.broken
+
+
+def check_chain(*, batch_size: int = 5000, using: str = "default") -> ChainCheck:
+    """Walk the whole chain in order, each entry checked in its own hash version."""
     prev_hash = "0" * 64
     expected_seq = 1
-    checked = 0
+    checked = v1_entries = 0
+    first_v2: int | None = None
+
+    def result(broken: ChainBreak | None) -> ChainCheck:
+        return ChainCheck(checked=checked, broken=broken, v1_entries=v1_entries, first_v2_seq=first_v2)
+
     for entry in _iter_entries(batch_size, using):
         if entry.seq != expected_seq:
-            return checked, ChainBreak(expected_seq, f"entry {expected_seq} is missing (next is {entry.seq})")
+            return result(ChainBreak(expected_seq, f"entry {expected_seq} is missing (next is {entry.seq})"))
         if entry.prev_hash != prev_hash:
-            return checked, ChainBreak(entry.seq, "prev_hash does not match the previous entry")
-        if compute_hash(prev_hash, entry) != entry.hash:
-            return checked, ChainBreak(entry.seq, "content does not match its hash (edited)")
+            return result(ChainBreak(entry.seq, "prev_hash does not match the previous entry"))
+        if entry.hash_version not in (1, 2):
+            return result(ChainBreak(entry.seq, f"hash version {entry.hash_version!r} is not one Hotline writes"))
+        try:
+            expected_hash = compute_hash(prev_hash, entry)
+        except (ValueError, TypeError):  # details that JSON cannot hold (NaN): not what record() wrote
+            return result(ChainBreak(entry.seq, "content cannot be put in canonical form (edited)"))
+        if expected_hash != entry.hash:
+            return result(ChainBreak(entry.seq, "content does not match its hash (edited)"))
+        if entry.hash_version == 1:
+            v1_entries += 1
+        elif first_v2 is None:
+            first_v2 = entry.seq
         prev_hash = entry.hash
         expected_seq += 1
         checked += 1
     head = AuditChainHead.objects.using(using).filter(pk=1).first()
     if head is not None and head.last_seq != checked:
-        return checked, ChainBreak(checked + 1, f"the chain head says {head.last_seq} entries, found {checked}")
-    return checked, None
+        return result(ChainBreak(checked + 1, f"the chain head says {head.last_seq} entries, found {checked}"))
+    return result(None)
 
 
 def _iter_entries(batch_size: int, using: str) -> Iterator[AuditEntry]:

@@ -38,7 +38,8 @@ class AuditChainHead(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Append-only. `hash` = SHA-256 over the previous hash and this entry's canonical content."""
+    """Append-only. `hash` = SHA-256 of this entry's canonical form (hotline.core.audit, docs/security.md):
+    version 2 covers every column but the row id; entries written before version 2 keep their version 1 hash."""
 
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField(db_index=True)
@@ -54,6 +55,9 @@ class AuditEntry(models.Model):
     details = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Which canonical form `hash` is over. The database default 1 also serves a process of an earlier release
+    # still writing during an upgrade: it knows no other form.
+    hash_version = models.PositiveSmallIntegerField(db_default=1)
 
     class Meta:
         db_table = "staff_auditentry"  # created by the staff app, where the audit log began

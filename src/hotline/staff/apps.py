@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -14,9 +17,13 @@ class StaffConfig(AppConfig):
     verbose_name = "Staff"
 
     def ready(self) -> None:
+        from hotline.core import conf as core_conf
         from hotline.core import registry
         from hotline.core.authz import ADMIN, SUPERVISOR
+        from hotline.staff import conf
 
+        core_conf.register_accessors("staff.E001", conf.ACCESSORS)
+        registry.register_privacy_facts(name="staff", facts=_privacy_facts)
         registry.register_demo_step(name="staff", order=10, load=_load_demo)
         registry.register_serve_lines(name="staff", lines=_demo_logins)
         registry.register_staff_links(
@@ -24,6 +31,12 @@ class StaffConfig(AppConfig):
             registry.StaffLink("staff:users", _("Staff accounts"), frozenset({ADMIN}), order=100),
             registry.StaffLink("staff:partner_keys", _("API keys"), frozenset({ADMIN}), order=110),
         )
+
+
+def _privacy_facts() -> Mapping[str, Any]:
+    from hotline.staff import conf
+
+    return {"staff_sign_in_record_days": conf.sign_in_record_days()}
 
 
 def _load_demo(stdout: Output) -> None:

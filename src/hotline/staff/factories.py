@@ -13,10 +13,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.core import audit
-from hotline.staff.models import DEFAULT_SCOPES, PartnerKey, StaffUser
+from hotline.staff.models import DEFAULT_SCOPES, PartnerKey, StaffUser, TOTPDevice
 from hotline.staff.services import hash_partner_key
 
 TEST_PASSWORD = "correct horse battery staple"  # nosec B105  # tests and factories only

@@ -1,6 +1,9 @@
-"""Staff business rules as plain functions: codes, role labels, admin safety."""
+"""Staff business rules as plain functions: codes, role labels, admin safety, the sign-in lockout's network and
+per-account delay."""
 
 from __future__ import annotations
+
+import ipaddress
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +21,9 @@ from hotline.core.authz import (
 
 RECOVERY_CODE_COUNT = 10
 LOGIN_STEP_SECONDS = 300  # between the password step and the code step
+KNOWN_BROWSER_DAYS = 90  # a browser that signed in to an account skips that account's delay this long
+IPV4_NETWORK_PREFIX = 24
+IPV6_NETWORK_PREFIX = 64
 
 ROLE_LABELS: dict[str, Promise] = {
     ANALYST: _("Analyst"),
@@ -68,3 +74,37 @@ def admin_change_problem(
     if is_active_admin and not (keeps_admin and stays_active) and other_active_admins == 0:
         return "last_admin"
     return None
+
+
+def client_network(address: str) -> str | None:
+    """The network a sign-in attempt comes from, as its first address: the /24 of an IPv4 address, the /64 of
+    an IPv6 one (an IPv4-mapped IPv6 address counts as IPv4). None for anything that is not an address.
+
+    The lockout counts failures per account *and* network: an IPv6 client owns a whole /64, and an attacker
+    hopping within one IPv4 block stays one network, while colleagues elsewhere are never locked with them.
+    """
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = IPV4_NETWORK_PREFIX if ip.version == 4 else IPV6_NETWORK_PREFIX
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def network_label(network: str | None) -> str:
+    """'192.0.2.0/24' for the network client_network() gave: how people and log lines name it."""
+    if not network:
+        return "-"
+    prefix = IPV6_NETWORK_PREFIX if ":" in network else IPV4_NETWORK_PREFIX
+    return f"{network}/{prefix}"
+
+
+def account_delay_seconds(failures: int, *, free: int, maximum: int) -> int:
+    """How long after an account's last failed sign-in the next attempt must wait, given `failures` recent
+    failures of that account from every network together: none for the first `free`, then 1 s, 2 s, 4 s, …
+    up to `maximum`. A delay, never a lock: it runs out on its own, and waiting attempts are not counted."""
+    if failures < free:
+        return 0
+    return int(min(2 ** min(failures - free, 62), maximum))

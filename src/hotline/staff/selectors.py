@@ -42,7 +42,7 @@ def staff_member(*, user_id: int) -> StaffUser | None:
 
 
 def has_confirmed_totp(user: StaffUser) -> bool:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from hotline.staff.models import TOTPDevice
 
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 

@@ -1,5 +1,5 @@
-"""Writes about who may act: staff accounts, roles, enrolment links, partner API keys. Each one audited in its
-transaction.
+"""Writes about who may act: staff accounts, roles, enrolment links, sign-in protection, partner API keys. Each
+one audited in its transaction (except the failed-sign-in counter: see note_failed_sign_in).
 
 The errors raised live in staff.errors (imported here, so `services.StaffError` keeps working).
 """
@@ -10,24 +10,27 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.core import audit, crypto
 from hotline.core.authz import ADMIN, ROLES
 from hotline.core.text import text_problem
-from hotline.staff import rules
+from hotline.staff import conf, lockout, rules
 from hotline.staff.errors import EnrolmentLinkNotValid, StaffError
-from hotline.staff.models import DEFAULT_SCOPES, EnrolmentLink, PartnerKey, StaffUser
+from hotline.staff.models import DEFAULT_SCOPES, EnrolmentLink, PartnerKey, StaffUser, TOTPDevice
 
 
 def _validate_roles(roles: Iterable[str]) -> list[str]:
@@ -45,6 +48,13 @@ def _validate_roles(roles: Iterable[str]) -> list[str]:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _end_sessions(user: StaffUser) -> None:
+    """Every session `user` signed in before now is refused on its next request (StaffUser.session_epoch is
+    part of the session hash); the caller's view keeps its own session if it changed its own account."""
+    StaffUser.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
 
 
 @transaction.atomic
@@ -110,6 +120,8 @@ def set_roles(*, user: StaffUser, roles: Iterable[str], actor: StaffUser | str |
     before = sorted(user.role_names)
     user.groups.set([Group.objects.get_or_create(name=role)[0] for role in role_list])
     user.__dict__.pop("role_names", None)
+    if set(before) - set(role_list):  # access that ends ends the sessions; a role added needs no new sign-in
+        _end_sessions(user)
     audit.record(
         actor=actor,
         action="staff.roles_changed",
@@ -125,6 +137,8 @@ def set_active(*, user: StaffUser, active: bool, actor: StaffUser | str | None) 
     _check_admin_change(user=user, actor=actor, keeps_admin=user.has_role(ADMIN), stays_active=active)
     user.is_active = active
     user.save(update_fields=["is_active"])
+    # Deactivation ends the sessions for good: reactivating later never revives one.
+    _end_sessions(user)
     audit.record(
         actor=actor, action="staff.activated" if active else "staff.deactivated", object_type="staff", object_id=user.pk
     )
@@ -142,12 +156,12 @@ def _delete_devices(user: StaffUser) -> None:
 def reset_two_factor(*, user: StaffUser, actor: StaffUser | str | None) -> str:
     """Remove the password and every two-factor device, and issue a new enrolment link (returned).
 
-    Open sessions of the user end at once: the session's device no longer exists, and the
-    password hash they were bound to has changed.
+    Open sessions of the user end at once (session epoch raised; their device and password are gone too).
     """
     _delete_devices(user)
     user.set_unusable_password()
     user.save(update_fields=["password"])
+    _end_sessions(user)
     audit.record(actor=actor, action="staff.two_factor_reset", object_type="staff", object_id=user.pk)
     return issue_enrolment_link(user=user, actor=actor)
 
@@ -249,6 +263,9 @@ class SecondFactor:
     device: Device | None  # the device that accepted the code, None if refused
     throttled: bool = False  # django-otp asks to wait before the next try; the code was not checked
     method: str = ""
+    failed_before: int = 0  # failed attempts on the account since its previous sign-in (shown, then reset)
+    refused_before: int = 0  # of those, refused without a check (locked network, per-account delay)
+    last_failed_at: datetime | None = None
 
 
 def verify_second_factor(*, user: StaffUser, code: str) -> SecondFactor:
@@ -271,6 +288,10 @@ def verify_second_factor(*, user: StaffUser, code: str) -> SecondFactor:
         details: dict[str, Any] = {"method": method}
         if result.device is not None and method == "recovery_code":
             details["recovery_codes_left"] = StaticToken.objects.filter(device=result.device).count()
+        if result.device is not None:
+            result = _take_failed_sign_ins(user, result)
+            if result.failed_before:
+                details["failed_attempts_before"] = result.failed_before
         audit.record(
             actor=user,
             action="staff.signed_in" if result.device is not None else "staff.second_factor_refused",
@@ -279,6 +300,72 @@ def verify_second_factor(*, user: StaffUser, code: str) -> SecondFactor:
             details=details,
         )
     return result
+
+
+def _take_failed_sign_ins(user: StaffUser, result: SecondFactor) -> SecondFactor:
+    """Read the account's failed-attempt counters for the sign-in page to show, and start them again at zero."""
+    failed, refused, last_at = (
+        StaffUser.objects.select_for_update()
+        .filter(pk=user.pk)
+        .values_list("failed_sign_ins", "refused_sign_ins", "last_failed_sign_in_at")
+        .get()
+    )
+    if failed:
+        StaffUser.objects.filter(pk=user.pk).update(failed_sign_ins=0, refused_sign_ins=0)
+    return SecondFactor(
+        device=result.device,
+        method=result.method,
+        failed_before=failed,
+        refused_before=refused,
+        last_failed_at=last_at,
+    )
+
+
+# --- sign-in protection ---------------------------------------------------------------------------------
+def note_failed_sign_in(*, email: str, refused: bool) -> None:
+    """Count a failed attempt on the account `email` names (nothing for an unknown email), to be shown at its
+    next sign-in. `refused`: turned away without a check (locked network or per-account delay).
+
+    Deliberately not audited: anyone on the internet can fail to sign in, and one audit entry each would let
+    them write to the audit chain (one lock for every audited write) at will. django-axes keeps the security
+    record of failures; this is one counter per account that no attack makes bigger than a row."""
+    changes: dict[str, Any] = {"failed_sign_ins": F("failed_sign_ins") + 1, "last_failed_sign_in_at": timezone.now()}
+    if refused:
+        changes["refused_sign_ins"] = F("refused_sign_ins") + 1
+    StaffUser.objects.filter(email=email).update(**changes)
+
+
+@transaction.atomic
+def unlock_sign_in(*, user: StaffUser, actor: StaffUser | str) -> lockout.AccountFailures:
+    """An admin lifts the lockout of an account from every network (and its per-account delay) at once.
+    Returns what was cleared. The failures of an attacker are cleared too: they may try again."""
+    state = lockout.account_failures(user.email)
+    AxesProxyHandler.reset_attempts(username=user.email)
+    audit.record(
+        actor=actor, action="staff.sign_in_unlocked", object_type="staff", object_id=user.pk,
+        details={"failures": state.failures, "networks": state.networks, "locked_networks": state.locked_networks},
+    )  # fmt: skip
+    return state
+
+
+@transaction.atomic
+def prune_sign_in_records(*, now: datetime | None = None) -> int:
+    """Delete django-axes' sign-in records (account, network, user agent, time) older than
+    HOTLINE_STAFF_SIGN_IN_RECORD_DAYS, and failed attempts older than the cool-off (they no longer count toward
+    any lock). Audited (numbers only) when something was deleted. Returns how many rows went."""
+    now = now or timezone.now()
+    days = conf.sign_in_record_days()
+    cutoff = now - timedelta(days=days)
+    sign_ins, _ = AccessLog.objects.filter(attempt_time__lt=cutoff).delete()
+    failure_log, _ = AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()
+    attempts, _ = AccessAttempt.objects.filter(attempt_time__lt=max(cutoff, now - settings.AXES_COOLOFF_TIME)).delete()
+    total = sign_ins + failure_log + attempts
+    if total:
+        audit.record(
+            actor=audit.SYSTEM, action="staff.sign_in_records_pruned", object_type="staff",
+            details={"sign_ins": sign_ins, "failure_log": failure_log, "attempts": attempts, "older_than_days": days},
+        )  # fmt: skip
+    return total
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/users/<int:user_id>/roles/", views.user_roles, name="user_roles"),
     path("staff/users/<int:user_id>/active/", views.user_active, name="user_active"),
     path("staff/users/<int:user_id>/enrolment-link/", views.user_enrolment_link, name="user_enrolment_link"),
+    path("staff/users/<int:user_id>/unlock/", views.user_unlock, name="user_unlock"),
     path("staff/audit/", views.audit_log, name="audit"),
     path("staff/audit/verify/", views.audit_verify, name="audit_verify"),
     path("staff/partner-keys/", views.partner_keys, name="partner_keys"),

@@ -12,13 +12,14 @@ import segno
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ from django_otp import login as otp_login
 
 from hotline.core import registry
 from hotline.core.authz import ADMIN, ANY_STAFF, SUPERVISOR, login_flow, staff_required
-from hotline.staff import rules, selectors, services
+from hotline.staff import lockout, rules, selectors, services
 from hotline.staff.forms import (
     AuditFilterForm,
     CodeForm,
@@ -73,11 +74,21 @@ def login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = LoginForm(request.POST)
         if form.is_valid():
+            email = form.cleaned_data["email"]
+            credentials = {settings.AXES_USERNAME_FORM_FIELD: email}
+            # Refused before the password is checked: a locked account-and-network, or the account's delay
+            # (which the staff member's own browser skips). Neither refusal counts as a failure.
+            if AxesProxyHandler.is_locked(request, credentials):
+                services.note_failed_sign_in(email=email, refused=True)
+                return lockout_response(request, credentials=credentials)
+            wait = 0 if lockout.is_known_browser(request, email) else lockout.account_wait_seconds(email)
+            if wait:
+                services.note_failed_sign_in(email=email, refused=True)
+                return _wait_response(request, wait)
             # Through authenticate() so that django-axes counts failures and refuses locked accounts.
-            user = authenticate(
-                request=request, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
-            )
+            user = authenticate(request=request, email=email, password=form.cleaned_data["password"])
             if not isinstance(user, StaffUser):
+                services.note_failed_sign_in(email=email, refused=False)
                 error = _("Wrong email or password.")
             elif not selectors.has_confirmed_totp(user):
                 # Only someone who knows the password learns this; they need their enrolment link.
@@ -129,7 +140,9 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     user, next_url = pending
     credentials = {settings.AXES_USERNAME_FORM_FIELD: user.email}
     if AxesProxyHandler.is_locked(request, credentials):
-        return lockout_response(request)
+        if request.method == "POST":  # a refused code counts; showing the page (a GET) writes nothing
+            services.note_failed_sign_in(email=user.email, refused=True)
+        return lockout_response(request, credentials=credentials)
     error = ""
     if request.method == "POST":
         form = CodeForm(request.POST)
@@ -137,8 +150,10 @@ def login_verify(request: HttpRequest) -> HttpResponse:
             result = services.verify_second_factor(user=user, code=form.cleaned_data["otp_token"])
             if result.device is not None:
                 request.session.pop(PENDING_KEY, None)
-                auth_login(request, user, backend=MODEL_BACKEND)  # axes resets the failure count here
+                auth_login(request, user, backend=MODEL_BACKEND)  # axes resets this network's failures here
                 otp_login(request, result.device)
+                if result.failed_before:
+                    messages.warning(request, _failed_attempts_message(result))
                 if result.method == "recovery_code":
                     left = selectors.recovery_codes_left(user)
                     messages.warning(
@@ -152,11 +167,14 @@ def login_verify(request: HttpRequest) -> HttpResponse:
                         )
                         % {"left": left},
                     )
-                return HttpResponseRedirect(next_url or HOME)
+                response = HttpResponseRedirect(next_url or HOME)
+                lockout.remember_browser(response, user)
+                return response
             if result.throttled:
                 error = _("Too many attempts in a short time. Wait a few seconds and try again.")
             else:
                 error = _("Wrong code.")
+                services.note_failed_sign_in(email=user.email, refused=False)
                 # A wrong second factor counts toward the lockout exactly like a wrong password.
                 user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         else:
@@ -175,15 +193,44 @@ def logout(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect("/staff/login/")
 
 
+def _failed_attempts_message(result: services.SecondFactor) -> str:
+    when = formats.date_format(timezone.localtime(result.last_failed_at), "Y-m-d H:i") if result.last_failed_at else ""
+    text = ngettext(
+        "Since your last sign-in there was %(n)d failed attempt to sign in to your account (the last at %(when)s).",
+        "Since your last sign-in there were %(n)d failed attempts to sign in to your account (the last at %(when)s).",
+        result.failed_before,
+    ) % {"n": result.failed_before, "when": when}
+    if result.refused_before:
+        text += " " + ngettext(
+            "%(n)d of them was refused without a check, because of the lockout.",
+            "%(n)d of them were refused without a check, because of the lockout.",
+            result.refused_before,
+        ) % {"n": result.refused_before}
+    return text + " " + _("If they were not yours, tell an administrator.")
+
+
 def lockout_response(
     request: HttpRequest, original_response: Any = None, credentials: Any = None, *args: Any, **kwargs: Any
 ) -> HttpResponse:
-    """django-axes calls this for a locked account (AXES_LOCKOUT_CALLABLE); the code step calls it too."""
+    """django-axes calls this when a failure locks the account from this network (AXES_LOCKOUT_CALLABLE); the
+    sign-in steps call it for an attempt from a network already locked."""
     if hasattr(request, "session"):
         request.session.pop(PENDING_KEY, None)
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60) if settings.AXES_COOLOFF_TIME else 0
-    response = render(request, "staff/locked.html", {"minutes": minutes}, status=429)
+    email = (credentials or getattr(request, "axes_credentials", None) or {}).get(settings.AXES_USERNAME_FORM_FIELD)
+    seconds = lockout.lock_seconds_left(request, email) if email else 0
+    seconds = seconds or int(settings.AXES_COOLOFF_TIME.total_seconds())
+    context = {"minutes": max(1, round(seconds / 60)), "seconds": 0}
+    response = render(request, "staff/locked.html", context, status=429)
     response["Cache-Control"] = "no-store"
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def _wait_response(request: HttpRequest, seconds: int) -> HttpResponse:
+    """The per-account delay: the attempt was not checked; the same page, with the seconds to wait."""
+    response = render(request, "staff/locked.html", {"minutes": 0, "seconds": seconds}, status=429)
+    response["Cache-Control"] = "no-store"
+    response["Retry-After"] = str(seconds)
     return response
 
 
@@ -326,6 +373,8 @@ def _detail(
         "has_totp": selectors.has_confirmed_totp(member),
         "recovery_codes_left": selectors.recovery_codes_left(member),
         "is_self": member.pk == request.user.pk,
+        "sign_in": lockout.account_failures(member.email),
+        "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
         "error": error,
     }
     return render(request, "staff/user_detail.html", context, status=400 if error or roles_form else 200)
@@ -348,6 +397,8 @@ def user_roles(request: HttpRequest, user_id: int) -> HttpResponse:
         services.set_roles(user=member, roles=form.cleaned_data["roles"], actor=_actor(request))
     except services.StaffError as exc:
         return _detail(request, member, error=str(exc))
+    if member.pk == request.user.pk:  # an admin changing their own roles keeps this session (only this one)
+        update_session_auth_hash(request, member)
     messages.success(request, _("Roles saved."))
     return HttpResponseRedirect(f"/staff/users/{member.pk}/")
 
@@ -373,6 +424,26 @@ def user_enrolment_link(request: HttpRequest, user_id: int) -> HttpResponse:
         return _detail(request, member, error=_("Reactivate the account before issuing an enrolment link."))
     link = services.reset_two_factor(user=member, actor=_actor(request))
     return _show_link(request, member, link, created=False)
+
+
+@staff_required(ADMIN)
+@require_POST
+def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Lift the sign-in lockout of an account (every network, and its delay): audited, after a confirmation."""
+    member = _member_or_404(user_id)
+    if request.POST.get("confirm") != "1":
+        return _detail(request, member, error=_("Tick the box to confirm that the lockout is to be lifted."))
+    cleared = services.unlock_sign_in(user=member, actor=_actor(request))
+    messages.success(
+        request,
+        ngettext(
+            "Sign-in is unlocked: %(n)d failed attempt was cleared.",
+            "Sign-in is unlocked: %(n)d failed attempts were cleared.",
+            cleared.failures,
+        )
+        % {"n": cleared.failures},
+    )
+    return HttpResponseRedirect(f"/staff/users/{member.pk}/")
 
 
 # --- audit log (supervisors and admins) ----------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
+from conftest import login_verified
 from hotline.core.authz import ADMIN, ROLES
 from hotline.core.models import AuditEntry
 from hotline.staff.models import StaffUser
@@ -121,6 +122,10 @@ def test_a_role_change_takes_effect_on_the_next_request(staff_client: Any) -> No
     assert supervisor.get("/staff/audit/").status_code == 200
     admin = staff_client("admin")
     admin.post(f"/staff/users/{supervisor.user.pk}/roles/", {"roles": ["campaigner"]})
+    # Since issue 19 a removed role also ends the sessions (test_sessions_end.py); signed in again, it is 403.
+    refused = supervisor.get("/staff/audit/")
+    assert refused.status_code == 302 and refused["Location"].startswith("/staff/login/")
+    login_verified(supervisor, StaffUser.objects.get(pk=supervisor.user.pk))
     assert supervisor.get("/staff/audit/").status_code == 403
 
 

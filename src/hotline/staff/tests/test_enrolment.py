@@ -15,12 +15,11 @@ from django.test import Client
 from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.core.models import AuditEntry
 from hotline.staff import services
 from hotline.staff.factories import current_totp
-from hotline.staff.models import EnrolmentLink, StaffUser
+from hotline.staff.models import EnrolmentLink, StaffUser, TOTPDevice
 from hotline.staff.services import create_staff_user, reset_two_factor
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hotline.core.audit import ChainBreak, record_check, verify
+from hotline.core.audit import ChainBreak, ChainCheck, check_chain, record_check
 from hotline.core.models import AuditChainHead, AuditEntry
 
 
@@ -35,7 +35,8 @@ class Command(BaseCommand):
             if not seq_text.isdigit() or len(digest) != 64:
                 raise CommandError(f"--anchor must look like SEQ:HASH (64 hex digits), not {value!r}.")
             anchors.append((int(seq_text), digest.lower()))
-        checked, broken = verify()
+        result = check_chain()
+        checked, broken = result.checked, result.broken
         head = AuditChainHead.objects.filter(pk=1).first()  # as checked: the check's own entry comes after it
         message = (
             ""
@@ -54,6 +55,7 @@ class Command(BaseCommand):
         if broken is not None:
             self.stderr.write(message)
             sys.exit(1)
+        self.stdout.write(_versions(result))
         if head is None or not head.last_seq:
             self.stdout.write(f"OK: {checked} audit entries, chain intact. Newest hash: -")
             return
@@ -62,3 +64,15 @@ class Command(BaseCommand):
             f"(entry {head.last_seq}; keep it outside the database, check later with "
             f"--anchor {head.last_seq}:{head.last_hash})"
         )
+
+
+def _versions(result: ChainCheck) -> str:
+    """Where hash version 2 (every column) starts; version 1 entries do not cover the actor_id column."""
+    if not result.v1_entries:
+        return "Hash version 2 (every column) for every entry."
+    if result.first_v2_seq is None:
+        return f"Hash version 1 for all {result.v1_entries} entries (written before version 2: actor_id not covered)."
+    return (
+        f"Hash version 1 for {result.v1_entries} entries written before version 2 (actor_id not covered); "
+        f"version 2 (every column) from entry {result.first_v2_seq}."
+    )
