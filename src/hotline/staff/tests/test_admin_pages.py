@@ -10,9 +10,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from conftest import login_verified
 from hotline.core.authz import ADMIN, ROLES
 from hotline.core.models import AuditEntry
+from hotline.staff.factories import login_verified
 from hotline.staff.models import StaffUser
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from conftest import current_totp
 from hotline.core.models import AuditEntry
 from hotline.staff import lockout, rules
+from hotline.staff.factories import current_totp
 from hotline.staff.models import StaffUser
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from conftest import login_verified
+from hotline.staff.factories import login_verified
 from hotline.staff.models import StaffUser
 
 pytestmark = pytest.mark.django_db

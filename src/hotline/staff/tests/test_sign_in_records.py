@@ -15,11 +15,11 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from conftest import current_totp
 from hotline.core import conf as core_conf
 from hotline.core import scheduler
 from hotline.core.models import AuditEntry
 from hotline.staff import conf as staff_conf
+from hotline.staff.factories import current_totp
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import importlib
+import os
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -18,7 +19,7 @@ from django.db import connection
 from django.test import Client
 from django_otp.oath import totp
 
-from conftest import current_totp
+from hotline.staff.factories import current_totp
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
@@ -85,11 +86,11 @@ def test_sign_in_works_and_a_code_verifies_once(make_staff: Any, clock: Any) -> 
 
 
 def test_rotate_data_key_reencrypts_the_secrets(make_staff: Any, settings: Any, clock: Any) -> None:
-    from hotline.core import crypto
 
     user = make_staff("analyst")
     device = user.totpdevice_set.get()
-    settings.HOTLINE_DATA_KEYS = f"{crypto.generate_key_spec('k2027')},{settings.HOTLINE_DATA_KEYS}"
+    new_key = base64.b64encode(os.urandom(32)).decode()
+    settings.HOTLINE_DATA_KEYS = f"k2027:{new_key},{settings.HOTLINE_DATA_KEYS}"
     call_command("rotate_data_key", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert _stored_key(device).startswith("enc1:k2027:")
     assert _sign_in(Client(), user.email, current_totp(user)) == 302
