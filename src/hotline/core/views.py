@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from hotline.core import registry
+from hotline.core import conf, languages, registry
 from hotline.core.authz import public
 
 
@@ -36,13 +36,15 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
-    if code in dict(settings.LANGUAGES):
+    # Any public language, and Swedish and English always (staff pages offer those two).
+    if code in conf.public_languages() or code in languages.STAFF_LANGUAGES:
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             code,
             max_age=365 * 24 * 3600,
             samesite="Lax",
-            secure=settings.PRODUCTION,
+            # Secure on https (production), not on the onion service's http (docs/onion.md).
+            secure=request.is_secure(),
             httponly=True,
         )
     return response
