@@ -17,7 +17,8 @@ from tests.test_public_resources import PAGES
 pytestmark = pytest.mark.django_db
 
 LINK = re.compile(
-    r'<a class="quick-exit-button" href="([^"]+)" rel="noreferrer noopener" referrerpolicy="no-referrer" data-quick-exit>([^<]+)</a>'
+    r'<a class="quick-exit-button" href="([^"]+)" rel="noreferrer noopener" referrerpolicy="no-referrer" '
+    r"data-quick-exit>([^<]+)</a>"
 )
 SCRIPT = '<script src="/static/hotline/quick-exit.js" defer></script>'
 
