@@ -3,9 +3,11 @@
 #
 # Usage: scripts/setup-system.sh run|test|bench|ci
 #   run    what `make run` needs: gettext (compiles the catalogues), fonts for PDF exports, CA certificates
-#   test   run + Debian's chromium, and libatomic1 for Playwright's driver (browser tests)
+#   test   run + Debian's chromium, and libatomic1 for Playwright's driver (browser tests), and an Ethiopic
+#          font (the Tigrinya screenshots)
 #   bench  run + wrk (HTTP benchmarks)
-#   ci     everything .ci/run needs, PostgreSQL included; fails when it cannot install
+#   ci     everything .ci/run needs, PostgreSQL and tor (its --verify-config checks deploy/tor/torrc:
+#          two Debian packages, about 8 s) included; fails when it cannot install
 #
 # Checks files only, so it takes milliseconds when everything is there (no apt-get update).
 # As root on a machine with apt-get it installs what is missing (--no-install-recommends).
@@ -31,6 +33,8 @@ declare -A probe=(
   [wrk]=wrk
   [g++]=g++
   [python3.11-dev]=/usr/include/python3.11/Python.h
+  [fonts-sil-abyssinica]=/usr/share/fonts/truetype/abyssinica/AbyssinicaSIL-Regular.ttf
+  [tor]=/usr/sbin/tor
 )
 # what goes without a package (for the one line printed when it cannot be installed)
 declare -A without=(
@@ -44,14 +48,16 @@ declare -A without=(
   [wrk]='HTTP benchmarks cannot run'
   [g++]="pip cannot build $BUILT_FROM_SOURCE"
   [python3.11-dev]="pip cannot build $BUILT_FROM_SOURCE"
+  [fonts-sil-abyssinica]='Tigrinya shows as empty boxes in the screenshots of the browser tests'
+  [tor]='the torrc check is skipped'
 )
 
 packages=(ca-certificates fonts-dejavu-core gettext)
 case "$purpose" in
   run) ;;
-  test) packages+=(chromium libatomic1) ;;
+  test) packages+=(chromium libatomic1 fonts-sil-abyssinica) ;;
   bench) packages+=(wrk) ;;
-  ci) packages+=(chromium libatomic1 chromium-driver postgresql wrk) ;;
+  ci) packages+=(chromium libatomic1 fonts-sil-abyssinica chromium-driver postgresql wrk tor) ;;
   *) echo "usage: $0 run|test|bench|ci" >&2; exit 2 ;;
 esac
 if grep -qiE "^(${BUILT_FROM_SOURCE//,/|})==" requirements/lock.txt; then
