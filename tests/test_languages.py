@@ -272,3 +272,10 @@ PHYSICAL = re.compile(
 def test_public_stylesheets_use_logical_properties_only(css: str) -> None:
     text = (Path(languages.__file__).resolve().parent.parent / css).read_text()
     assert not PHYSICAL.findall(text), "use margin-inline-start/end, inset-inline-start, text-align: start/end"
+
+
+def test_the_manifest_speaks_the_language_and_direction_of_the_page() -> None:
+    manifest = in_language("prs").get("/manifest.webmanifest").json()
+    assert (manifest["lang"], manifest["dir"]) == ("fa-AF", "rtl")
+    assert manifest["description"] == "محتوای آزار جنسی اطفال در انترنت را بدون ذکر نام گزارش دهید."
+    assert (Client().get("/manifest.webmanifest").json()["dir"]) == "ltr"

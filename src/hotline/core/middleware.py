@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.encoding import escape_uri_path
 
 from hotline.core import conf, languages
+from hotline.core.authz import PUBLIC, declared_access
 
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()"
@@ -177,8 +178,6 @@ class LanguageMiddleware:
         if not languages.is_reporter_view(view):
             self._activate(request, reporter_page=False)
             # Public all the same (petitions, newsletter, the API's contract): Onion-Location still applies.
-            from hotline.core.authz import PUBLIC, declared_access
-
             request.hotline_public_page = PUBLIC in (declared_access(view) or ())  # type: ignore[attr-defined]
 
     @staticmethod
