@@ -279,3 +279,13 @@ def test_the_manifest_speaks_the_language_and_direction_of_the_page() -> None:
     assert (manifest["lang"], manifest["dir"]) == ("fa-AF", "rtl")
     assert manifest["description"] == "محتوای آزار جنسی اطفال در انترنت را بدون ذکر نام گزارش دهید."
     assert (Client().get("/manifest.webmanifest").json()["dir"]) == "ltr"
+
+
+def test_a_form_refused_by_the_csrf_check_says_what_to_do_in_the_visitors_language() -> None:
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies["hotline_language"] = "uk"
+    response = strict.post("/report/", form_data(url_1="https://csrf.example.test/"))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "<h1>Не вдалося надіслати форму</h1>" in page and 'lang="uk"' in html_tag(page)
+    assert "CSRF" not in page  # Django's own page (English, technical) is not shown

@@ -5,9 +5,7 @@ public pages, and the files in deploy/tor/ checked by Tor and nginx themselves w
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, RequestFactory
 
+from conftest import SYSTEM_PACKAGES
 from hotline.core import conf
 from hotline.core.onion import address_for, parse_onion_address
 from tests.test_production_settings import manage, production_env
@@ -201,21 +200,17 @@ def test_each_tor_circuit_is_its_own_client_for_the_rate_limits(settings: Any) -
 
 
 # --- the deployment files, checked by the programs that read them ---------------------------------------
-TOR = shutil.which("tor") or ("/usr/sbin/tor" if os.path.exists("/usr/sbin/tor") else None)
-needs_tor = pytest.mark.skipif(
-    TOR is None,
-    reason="Debian's tor is not installed: sudo apt-get install --no-install-recommends tor (CI installs it)",
-)
+TOR = SYSTEM_PACKAGES["tor"]
 
 
-@needs_tor
+@pytest.mark.system_package("tor")
 def test_tor_accepts_the_torrc(tmp_path: Path) -> None:
-    result = subprocess.run([TOR, "--verify-config", "-f", str(TORRC)], capture_output=True, text=True, timeout=60)  # type: ignore[list-item]
+    result = subprocess.run([TOR, "--verify-config", "-f", str(TORRC)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "Configuration was valid" in result.stdout, result.stdout + result.stderr
     # And it would say so if it were not: the same file with one misspelt option.
     broken = tmp_path / "torrc"
     broken.write_text(TORRC.read_text().replace("HiddenServicePort 80", "HiddenServicePorts 80"))
-    refused = subprocess.run([TOR, "--verify-config", "-f", str(broken)], capture_output=True, text=True, timeout=60)  # type: ignore[list-item]
+    refused = subprocess.run([TOR, "--verify-config", "-f", str(broken)], capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0
 
 
@@ -231,17 +226,17 @@ def test_the_torrc_is_a_v3_service_in_front_of_the_nginx_onion_listener() -> Non
     assert parse_onion_address(re.search(r"server_name (\S+\.onion);", nginx).group(1))  # type: ignore[union-attr]
 
 
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+NGINX = SYSTEM_PACKAGES["nginx"]
 
 
-@pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install --no-install-recommends nginx)")
+@pytest.mark.system_package("nginx")
 def test_nginx_accepts_the_onion_server_block(tmp_path: Path) -> None:
     conf_file = tmp_path / "nginx.conf"
     conf_file.write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
         f"http {{\n upstream hotline_web {{ server 127.0.0.1:8000; }}\n include {NGINX_ONION};\n}}\n"
     )
-    result = subprocess.run([NGINX, "-t", "-c", str(conf_file), "-p", str(tmp_path)],  # type: ignore[list-item]
+    result = subprocess.run([NGINX, "-t", "-c", str(conf_file), "-p", str(tmp_path)],
                             capture_output=True, text=True, timeout=60)  # fmt: skip
     # nginx -t writes to its prefix's log and may warn about it; the verdict is the exit code.
     assert result.returncode == 0, result.stderr

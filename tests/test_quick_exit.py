@@ -45,6 +45,8 @@ def test_every_public_page_has_the_quick_exit(path: str, settings: Any) -> None:
 
 def test_the_error_pages_have_it_too(client: Any) -> None:
     assert LINK.search(client.get("/no-such-page/").content.decode())
+    refused = Client(enforce_csrf_checks=True).post("/report/", {})  # the form's cookie missing
+    assert refused.status_code == 403 and LINK.search(refused.content.decode())
     from django.db import OperationalError, connection
 
     def refuse(*args: Any, **kwargs: Any) -> Any:

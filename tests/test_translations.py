@@ -197,7 +197,7 @@ class FallbackRecorder:
 def render_every_reporter_page(client: Any) -> list[str]:
     """GET and POST the reporter's pages in their states; returns the HTML of each."""
     from django.core.cache import cache
-    from django.test import RequestFactory
+    from django.test import Client, RequestFactory
     from django.utils import translation
 
     from hotline.core import views as core_views
@@ -230,6 +230,9 @@ def render_every_reporter_page(client: Any) -> list[str]:
     keep(client.post("/report/status/", {"receipt": ""}), 400)
     keep(client.post("/report/status/", {"receipt": "1234 5678 9012 3456"}), 404)
     keep(client.post("/share/", {"text": "Look https://shared.example.test/p"}), 200)
+    strict = Client(enforce_csrf_checks=True)  # a form posted without its cookie: the CSRF refusal page
+    strict.cookies["hotline_language"] = client.cookies["hotline_language"].value
+    keep(strict.post("/report/", report), 403)
     request = RequestFactory().get("/")
     request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
     for view in (core_views.bad_request, core_views.permission_denied, core_views.server_error):

@@ -75,3 +75,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error(request, 500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form posted without its CSRF cookie or token (settings.CSRF_FAILURE_VIEW): Django's own page is in
+    English and knows nothing of the site; this one says what to do, in the visitor's language."""
+    return render(request, "403_csrf.html", status=403)
