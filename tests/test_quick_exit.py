@@ -74,6 +74,8 @@ def test_the_quick_exit_speaks_the_pages_language() -> None:
 def test_staff_pages_have_no_quick_exit(staff_client: Any) -> None:
     page = staff_client("analyst").get("/staff/").content.decode()
     assert not LINK.search(page) and "quick-exit.js" not in page
+    sign_in = Client().get("/staff/login/").content.decode()  # the sign-in pages, which extend base.html
+    assert not LINK.search(sign_in) and "quick-exit.js" not in sign_in
 
 
 def test_the_quick_exit_address_is_a_setting_with_a_neutral_default(settings: Any) -> None:
