@@ -56,11 +56,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Swedish and English catalogues of every app; the other public languages for the reporter's pages only
+# (scripts/messages.py says which strings those are; docs/translating.md is the translators' guide).
 messages: install
-	for app in src/hotline/*/; do \
-	  if [ -f $$app/apps.py ]; then mkdir -p $$app/locale && (cd $$app && ../../../$(PY) ../../../manage.py makemessages -l sv -l en --no-obsolete --ignore='tests/*' -v 0); fi; \
-	done
-	$(PY) manage.py compilemessages -v 0 --ignore='.venv/*'
+	$(PY) scripts/messages.py
 
 bench-%: system-bench install
 	$(PY) bench/$*.py

@@ -186,10 +186,35 @@ def require_chromium() -> None:
     pytest.skip(reason)
 
 
+# Debian packages that single tests need besides chromium -> the file each test uses (the same probes as
+# scripts/setup-system.sh, whose `ci` purpose installs every one: tests/test_setup.py checks both agree).
+SYSTEM_PACKAGES = {
+    "tor": "/usr/sbin/tor",
+    "nginx": "/usr/sbin/nginx",
+    "fonts-sil-abyssinica": "/usr/share/fonts/truetype/abyssinica/AbyssinicaSIL-Regular.ttf",
+}
+
+
+def require_package(package: str) -> None:
+    """Skip a test whose Debian package is missing, with the one-line reason; fail instead where
+    HOTLINE_REQUIRE_TOOLS=1 (CI), so a check that CI installs for never passes there by skipping."""
+    if os.path.exists(SYSTEM_PACKAGES[package]):
+        return
+    reason = (
+        f"Debian's {package} is not installed ({SYSTEM_PACKAGES[package]}): sudo apt-get install "
+        f"--no-install-recommends {package} (scripts/setup-system.sh ci installs it)"
+    )
+    if os.environ.get("HOTLINE_REQUIRE_TOOLS") == "1":
+        pytest.fail(f"{reason}; HOTLINE_REQUIRE_TOOLS=1 makes this an error.")
+    pytest.skip(reason)
+
+
 def pytest_runtest_setup(item: Any) -> None:
     # Every test marked `browser` needs chromium, also those that launch it without the fixtures below.
     if item.get_closest_marker("browser"):
         require_chromium()
+    for marker in item.iter_markers("system_package"):
+        require_package(*marker.args)
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects: a test that uses the browser is marked `browser`

@@ -3,10 +3,14 @@
 #
 # Usage: scripts/setup-system.sh run|test|bench|ci
 #   run    what `make run` needs: gettext (compiles the catalogues), fonts for PDF exports, CA certificates
-#   test   run + Debian's chromium, and libatomic1 for Playwright's driver (browser tests)
+#   test   run + Debian's chromium, and libatomic1 for Playwright's driver (browser tests), and an Ethiopic
+#          font (the Tigrinya screenshots)
 #   bench  run + wrk (HTTP benchmarks)
-#   ci     everything .ci/run needs, PostgreSQL (server, and pg_dump/pg_restore for the backup tests) included;
-#          fails when it cannot install
+#   ci     everything .ci/run needs, PostgreSQL (server, and pg_dump/pg_restore for the backup tests), tor (its
+#          --verify-config checks deploy/tor/torrc: two Debian packages, about 8 s) and nginx (nginx -t checks
+#          deploy/tor/nginx-onion.conf) included; fails when it cannot install. Tests needing tor, nginx or the
+#          Ethiopic font skip without them, but not in CI (HOTLINE_REQUIRE_TOOLS=1; their probes are
+#          conftest.SYSTEM_PACKAGES)
 #
 # Checks files only, so it takes milliseconds when everything is there (no apt-get update).
 # As root on a machine with apt-get it installs what is missing (--no-install-recommends).
@@ -33,6 +37,9 @@ declare -A probe=(
   [wrk]=wrk
   [g++]=g++
   [python3.11-dev]=/usr/include/python3.11/Python.h
+  [fonts-sil-abyssinica]=/usr/share/fonts/truetype/abyssinica/AbyssinicaSIL-Regular.ttf
+  [tor]=/usr/sbin/tor
+  [nginx]=/usr/sbin/nginx
 )
 # what goes without a package (for the one line printed when it cannot be installed)
 declare -A without=(
@@ -47,14 +54,17 @@ declare -A without=(
   [wrk]='HTTP benchmarks cannot run'
   [g++]="pip cannot build $BUILT_FROM_SOURCE"
   [python3.11-dev]="pip cannot build $BUILT_FROM_SOURCE"
+  [fonts-sil-abyssinica]='Tigrinya shows as empty boxes in the screenshots of the browser tests'
+  [tor]='the torrc check is skipped'
+  [nginx]='the check of deploy/tor/nginx-onion.conf is skipped'
 )
 
 packages=(ca-certificates fonts-dejavu-core gettext)
 case "$purpose" in
   run) ;;
-  test) packages+=(chromium libatomic1) ;;
+  test) packages+=(chromium libatomic1 fonts-sil-abyssinica) ;;
   bench) packages+=(wrk) ;;
-  ci) packages+=(chromium libatomic1 chromium-driver postgresql postgresql-client wrk) ;;
+  ci) packages+=(chromium libatomic1 fonts-sil-abyssinica chromium-driver postgresql postgresql-client wrk tor nginx) ;;
   *) echo "usage: $0 run|test|bench|ci" >&2; exit 2 ;;
 esac
 if grep -qiE "^(${BUILT_FROM_SOURCE//,/|})==" requirements/lock.txt; then

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gettext
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -86,6 +87,28 @@ def test_browser_tests_are_skipped_with_the_reason_when_chromium_is_missing(monk
     monkeypatch.setenv("HOTLINE_REQUIRE_BROWSER", "1")
     with pytest.raises(pytest.fail.Exception, match="HOTLINE_REQUIRE_BROWSER=1"):
         conftest.require_chromium()
+
+
+# --- other Debian packages single tests need (tor, nginx, the Ethiopic font) ---------------------------------
+def test_a_test_needing_a_missing_package_is_skipped_with_the_reason_and_fails_in_ci(monkeypatch: Any) -> None:
+    monkeypatch.setitem(conftest.SYSTEM_PACKAGES, "tor", "/nonexistent/tor")
+    monkeypatch.delenv("HOTLINE_REQUIRE_TOOLS", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install --no-install-recommends tor"):
+        conftest.require_package("tor")
+    monkeypatch.setenv("HOTLINE_REQUIRE_TOOLS", "1")
+    with pytest.raises(pytest.fail.Exception, match="HOTLINE_REQUIRE_TOOLS=1"):
+        conftest.require_package("tor")
+
+
+def test_ci_installs_every_package_a_test_needs_and_may_skip_none() -> None:
+    script = SETUP.read_text()
+    ci_packages = re.search(r"^  ci\) packages\+=\(([^)]*)\)", script, re.M).group(1).split()  # type: ignore[union-attr]
+    for package, probe in conftest.SYSTEM_PACKAGES.items():
+        assert package in ci_packages, f"scripts/setup-system.sh ci does not install {package}"
+        assert f"  [{package}]={probe}\n" in script, f"setup-system.sh probes {package} elsewhere than conftest"
+    ci_run = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^export HOTLINE_REQUIRE_BROWSER=1 HOTLINE_REQUIRE_TOOLS=1\b", ci_run, re.M)
+    assert ci_run.index("HOTLINE_REQUIRE_TOOLS=1") < ci_run.index("\nmake test")
 
 
 @pytest.mark.slow

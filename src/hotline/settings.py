@@ -9,7 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
+from django.conf import global_settings
+from django.conf.locale import LANG_INFO
+
+from hotline.core import languages as _languages
+from hotline.core import onion as _onion
 
 BASE_DIR = Path(__file__).resolve().parent  # src/hotline
 REPO_DIR = BASE_DIR.parent.parent
@@ -62,6 +66,16 @@ ALLOWED_HOSTS = [h for h in os.environ.get("HOTLINE_ALLOWED_HOSTS", "").split(",
 if PRODUCTION and not ALLOWED_HOSTS:
     sys.exit("Hotline refuses to start: HOTLINE_ALLOWED_HOSTS is missing (comma-separated host names).")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("HOTLINE_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# The onion service (docs/onion.md) answers under its own host name, over http (Tor encrypts end to end):
+# it is allowed and trusted for form posts here; hotline.core.middleware.OnionHostMiddleware leaves out the
+# HTTPS redirect, HSTS and the Secure flag of cookies for it.
+try:
+    _onion_host = _onion.parse_onion_address(os.environ.get("HOTLINE_ONION_ADDRESS", ""))
+except ValueError:
+    sys.exit(f"Hotline refuses to start: HOTLINE_ONION_ADDRESS must be {_onion.EXPECTS}.")
+if _onion_host:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, _onion_host]
+    CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, f"http://{_onion_host}"]
 
 INSTALLED_APPS = [
     # Hotline apps first so their management commands (db_worker) take precedence.
@@ -90,6 +104,7 @@ MIDDLEWARE = [
     # Outermost: counts every answer by URL name and status, the other middleware's refusals included.
     "hotline.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "hotline.core.middleware.OnionHostMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hotline.core.middleware.DatabaseUnavailableMiddleware",
     "hotline.core.middleware.SecurityHeadersMiddleware",
@@ -226,6 +241,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "hotline.core.views.csrf_failure"  # the refusal in the visitor's language
 
 # --- Security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -234,8 +250,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+HOTLINE_SSL_REDIRECT = False
 if PRODUCTION:
-    SECURE_SSL_REDIRECT = os.environ.get("HOTLINE_SSL_REDIRECT", "1") == "1"
+    HOTLINE_SSL_REDIRECT = os.environ.get("HOTLINE_SSL_REDIRECT", "1") == "1"
+    # Django's redirect cannot spare the onion host (http by design): with an onion service,
+    # OnionHostMiddleware redirects every other host instead, so Django's W008 would be a false alarm.
+    SECURE_SSL_REDIRECT = HOTLINE_SSL_REDIRECT and not _onion_host
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 63072000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -262,8 +282,16 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Languages and time ---------------------------------------------------------------
+# Swedish by default. Every language with catalogues (hotline.core.languages); HOTLINE_PUBLIC_LANGUAGES
+# chooses which of them the reporter's pages offer, staff pages are Swedish or English (docs/translating.md).
 LANGUAGE_CODE = "sv"
-LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
+LANGUAGES = _languages.LANGUAGES
+# Dari, Somali and Tigrinya are not in Django's own list: their names and direction (Dari: right to left).
+LANG_INFO.update(_languages.EXTRA_LANG_INFO)
+LANGUAGES_BIDI = sorted({*global_settings.LANGUAGES_BIDI, *_languages.RIGHT_TO_LEFT})
+# Date formats of the languages Django has none for (hotline/core/formats/<code>/formats.py): numeric, since
+# Django has no month names in them either.
+FORMAT_MODULE_PATH = ["hotline.core.formats"]
 LANGUAGE_COOKIE_NAME = "hotline_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS: list[str] = []  # each app keeps its own catalogue in <app>/locale
@@ -318,6 +346,8 @@ LOGGING = {
 }
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
+if HOTLINE_SSL_REDIRECT and not SECURE_SSL_REDIRECT:
+    SILENCED_SYSTEM_CHECKS.append("security.W008")  # the onion case above: OnionHostMiddleware redirects
 
 # Ninja reads settings at import; keep its docs behind our own auth decorator.
 NINJA_PAGINATION_PER_PAGE = 50

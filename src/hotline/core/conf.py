@@ -26,11 +26,14 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
+
+from hotline.core import languages, onion
 
 T = TypeVar("T")
 Accessor = Callable[[], object]
@@ -305,6 +308,43 @@ def backup_keep() -> int:
     return integer("HOTLINE_BACKUP_KEEP", 14, minimum=1)
 
 
+def public_languages() -> tuple[str, ...]:
+    """HOTLINE_PUBLIC_LANGUAGES: the languages the reporter's pages offer (hotline.core.languages)."""
+    return parsed(
+        "HOTLINE_PUBLIC_LANGUAGES",
+        languages.CODES,
+        languages.parse_public_languages,
+        expects="a comma-separated list of language codes among " + ", ".join(languages.CODES) + ", with sv among them",
+    )
+
+
+# A neutral everyday site (the Swedish weather service), as GOV.UK's "Exit this page" goes to BBC Weather.
+DEFAULT_QUICK_EXIT_URL = "https://www.smhi.se/"
+
+
+def _as_exit_url(value: Any) -> str:
+    url = _as_text(value).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in {"https", "http"} or not parts.hostname or any(c.isspace() for c in url):
+        raise ValueError("not an absolute web address")
+    return url
+
+
+def quick_exit_url() -> str:
+    """HOTLINE_QUICK_EXIT_URL: where "Leave this page" goes, a site that says nothing about this one."""
+    return parsed(
+        "HOTLINE_QUICK_EXIT_URL",
+        DEFAULT_QUICK_EXIT_URL,
+        _as_exit_url,
+        expects="an absolute web address (https://...) of another, neutral site",
+    )
+
+
+def onion_address() -> str:
+    """HOTLINE_ONION_ADDRESS: the v3 onion address of this site's onion service ("": none; docs/onion.md)."""
+    return parsed("HOTLINE_ONION_ADDRESS", "", onion.parse_onion_address, expects=onion.EXPECTS)
+
+
 ACCESSORS: tuple[Accessor, ...] = (
     public_url,
     trusted_proxy_count,
@@ -312,6 +352,9 @@ ACCESSORS: tuple[Accessor, ...] = (
     backup_keys,
     backup_dir,
     backup_keep,
+    public_languages,
+    quick_exit_url,
+    onion_address,
 )
 
 

@@ -26,7 +26,7 @@ _TABLE = RateCounter._meta.db_table
 @dataclass(frozen=True)
 class RateEvent:
     """One event to count under `key` together with a write, which is refused over `limit`
-    (see hotline.intake.store); the counter row lives `ttl_seconds`."""
+    (see hotline.intake.report_sql); the counter row lives `ttl_seconds`."""
 
     key: str
     limit: int
@@ -62,7 +62,7 @@ def count_event(key: str, *, ttl_seconds: int) -> int:
 def count_event_sql() -> str:
     """The upsert that counts one event: params (key, expires_at); returns the new count.
 
-    Also the first part of the intake's one-statement report write (hotline.intake.store)."""
+    Also the first part of the intake's one-statement report write (hotline.intake.report_sql)."""
     quote = connection.ops.quote_name
     table, key, count = quote(_TABLE), quote("key"), quote("count")
     return (

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from hotline.core import conf, health, metrics, registry
+from hotline.core import conf, health, languages, metrics, registry
 from hotline.core.authz import public
 
 
@@ -35,13 +35,15 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
-    if code in dict(settings.LANGUAGES):
+    # Any public language, and Swedish and English always (staff pages offer those two).
+    if code in conf.public_languages() or code in languages.STAFF_LANGUAGES:
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             code,
             max_age=365 * 24 * 3600,
             samesite="Lax",
-            secure=settings.PRODUCTION,
+            # Secure on https (production), not on the onion service's http (docs/onion.md).
+            secure=request.is_secure(),
             httponly=True,
         )
     return response
@@ -103,3 +105,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error(request, 500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form posted without its CSRF cookie or token (settings.CSRF_FAILURE_VIEW): Django's own page is in
+    English and knows nothing of the site; this one says what to do, in the visitor's language."""
+    return render(request, "403_csrf.html", status=403)

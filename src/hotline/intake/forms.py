@@ -9,6 +9,9 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.http import QueryDict
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hotline.cases.models import Channel, NexusHint, ReportKind
@@ -17,6 +20,28 @@ from hotline.intake.rules import KINDS, MSG_EMPTY_REPORT, NEXUS_VALUES, ReportIn
 
 INITIAL_URL_FIELDS = 3
 PUBLIC_CHANNELS = (Channel.WEB, Channel.BOOKMARK, Channel.SHARE)
+
+# The public form's own wording of the kinds and answers (the staff pages use the models' labels): these
+# strings are on the reporter's pages, so they are translated into every public language (docs/translating.md).
+KIND_CHOICES = [
+    (ReportKind.ONLINE_MATERIAL, _("Material on the internet")),
+    (ReportKind.TRAFFICKING, _("Child sex trafficking")),
+    (ReportKind.GROOMING, _("Grooming")),
+    (ReportKind.SEXTORTION, _("Sextortion")),
+    (ReportKind.TRAVELLING_OFFENDER, _("Travelling offender")),
+    (ReportKind.OTHER, _("Other")),
+]
+NEXUS_CHOICES = [
+    (NexusHint.YES, _("Yes")),
+    (NexusHint.NO, _("No")),
+    (NexusHint.UNKNOWN, _("Don't know")),
+]
+MSG_TOO_LONG = ngettext_lazy(
+    "Write at most %(limit_value)d character here.", "Write at most %(limit_value)d characters here.", "limit_value"
+)
+TEXT_ERRORS = {"max_length": MSG_TOO_LONG}
+NEXUS_ERRORS = {"required": _("Answer yes, no or don't know."), "invalid_choice": _("Answer yes, no or don't know.")}
+RECEIPT_EXAMPLE = "1234 5678 9012 3456"
 
 CLASSIFICATION_CHOICES = [
     ("", _("I'd rather not say")),
@@ -110,7 +135,7 @@ class ReportForm(forms.Form):
 
     kind = forms.ChoiceField(
         label=_("What do you want to report?"),
-        choices=ReportKind.choices,
+        choices=KIND_CHOICES,
         initial=ReportKind.ONLINE_MATERIAL,
         widget=forms.RadioSelect,
         error_messages={
@@ -123,6 +148,7 @@ class ReportForm(forms.Form):
         help_text=_("For example: in a chat app, on a forum, in a game, in a search result."),
         required=False,
         max_length=conf.MAX_WHERE_SEEN,
+        error_messages=TEXT_ERRORS,
     )
     description = forms.CharField(
         label=_("Describe what you saw (optional if you give an address)"),
@@ -130,6 +156,7 @@ class ReportForm(forms.Form):
         required=False,
         max_length=conf.MAX_DESCRIPTION,
         widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages=TEXT_ERRORS,
     )
     reporter_classification = forms.ChoiceField(
         label=_("What do you think it shows? (optional)"),
@@ -137,15 +164,23 @@ class ReportForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
         initial="",
+        error_messages={"invalid_choice": _("Choose one of the options.")},
     )
-    nexus_victim = forms.ChoiceField(choices=NexusHint.choices, initial=NexusHint.UNKNOWN, widget=forms.RadioSelect)
-    nexus_offender = forms.ChoiceField(choices=NexusHint.choices, initial=NexusHint.UNKNOWN, widget=forms.RadioSelect)
-    nexus_place = forms.ChoiceField(choices=NexusHint.choices, initial=NexusHint.UNKNOWN, widget=forms.RadioSelect)
+    nexus_victim = forms.ChoiceField(
+        choices=NEXUS_CHOICES, initial=NexusHint.UNKNOWN, widget=forms.RadioSelect, error_messages=NEXUS_ERRORS
+    )
+    nexus_offender = forms.ChoiceField(
+        choices=NEXUS_CHOICES, initial=NexusHint.UNKNOWN, widget=forms.RadioSelect, error_messages=NEXUS_ERRORS
+    )
+    nexus_place = forms.ChoiceField(
+        choices=NEXUS_CHOICES, initial=NexusHint.UNKNOWN, widget=forms.RadioSelect, error_messages=NEXUS_ERRORS
+    )
     contact = forms.CharField(
         label=_("How can we contact you? (optional)"),
         help_text=_("Only if you want us to be able to reach you. Leave it empty to stay anonymous."),
         required=False,
         max_length=conf.MAX_CONTACT,
+        error_messages=TEXT_ERRORS,
     )
     channel = forms.CharField(required=False, widget=forms.HiddenInput)
     url_fields = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -238,14 +273,26 @@ class StaffReportForm(ReportForm):
         self.fields["description"].label = _("What the reporter described")
 
 
+def receipt_help() -> SafeString:
+    """The receipt field's help, its example code isolated left to right (in Arabic text its four groups
+    of digits would otherwise be shown in reverse order)."""
+    text = gettext("The 16 digits you got when you sent the report, for example %(example)s.")
+    return mark_safe(  # nosec B308 B703  # the translation is escaped first; the example is built by format_html
+        conditional_escape(text) % {"example": format_html('<bdi dir="ltr">{}</bdi>', RECEIPT_EXAMPLE)}
+    )
+
+
 class ReceiptForm(forms.Form):
     receipt = forms.CharField(
         label=_("Receipt code"),
-        help_text=_("The 16 digits you got when you sent the report, e.g. 1234 5678 9012 3456."),
         max_length=64,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"required": _("Enter your receipt code.")},
+        error_messages={"required": _("Enter your receipt code."), **TEXT_ERRORS},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["receipt"].help_text = receipt_help()
 
 
 class MessageForm(forms.Form):
@@ -255,5 +302,5 @@ class MessageForm(forms.Form):
         help_text=_("For example: the material has been posted at a new address. Do not send pictures."),
         max_length=conf.MAX_MESSAGE,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": _("Write a message before sending.")},
+        error_messages={"required": _("Write a message before sending."), **TEXT_ERRORS},
     )

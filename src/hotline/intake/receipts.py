@@ -13,7 +13,9 @@ import secrets
 from hotline.cases import blind_indexes
 
 DIGITS = 16
-_SEPARATORS = re.compile(r"[\s\-‐‑‒–—]+")
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+# Arabic-Indic and Extended Arabic-Indic (Persian, Dari) digits -> ASCII.
+_TO_ASCII = {ord(c): str(i) for block in ("٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹") for i, c in enumerate(block)}
 
 
 def new_receipt() -> str:
@@ -28,8 +30,10 @@ def format_receipt(code: str) -> str:
 
 
 def normalise(code: str) -> str:
-    """Remove spaces and dashes people type or copy between groups."""
-    return _SEPARATORS.sub("", code or "")
+    """Remove spaces and dashes people type or copy between groups, and the invisible direction marks a copy
+    from a right-to-left page can carry; digits of other scripts become 0-9 (an Arabic or Dari keyboard
+    types ٠١٢٣ or ۰۱۲۳)."""
+    return _SEPARATORS.sub("", code or "").translate(_TO_ASCII)
 
 
 def is_well_formed(code: str) -> bool:

@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from hotline.cases.models import Channel
+from hotline.core import languages
 from hotline.core.authz import ANALYST, SUPERVISOR, public, staff_required
 from hotline.intake import ratelimit, selectors, services
 from hotline.intake.forms import (
@@ -219,11 +220,13 @@ def bookmark(request: HttpRequest) -> HttpResponse:
 @public
 def manifest(request: HttpRequest) -> HttpResponse:
     """Web app manifest with a share_target, so 'Share -> Hotline' opens the form with the URL filled in."""
+    language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
     body = {
         "name": _("%(organisation)s – report") % {"organisation": settings.HOTLINE_ORGANISATION},
         "short_name": settings.HOTLINE_ORGANISATION[:12],
         "description": _("Report child sexual abuse material online, anonymously."),
-        "lang": getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),
+        "lang": languages.html_lang(language),
+        "dir": "rtl" if languages.is_rtl(language) else "ltr",
         "start_url": "/report/",
         "scope": "/",
         "id": "/report/",
