@@ -29,6 +29,7 @@ def _refusal(form: rules.RewrittenForm | None) -> str:
     if form is rules.RewrittenForm.ADDRESS_LITERAL:
         return _("Use an address with a domain name, like name@example.com, not an IP address in brackets.")
     if form is rules.RewrittenForm.ROUTING:
+        # xgettext:no-python-format
         return _(
             "Write the address of your own mailbox, like name@example.com: addresses with % or ! "
             "pass mail on to another mailbox."
