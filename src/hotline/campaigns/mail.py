@@ -1,5 +1,5 @@
 """The mails campaigns send, built in the recipient's language, and the links in them. Handing them to SMTP
-is services/delivery.py's (confirmations) and services/newsletter.py's (issues)."""
+is services/delivery.py's (confirmations) and services/issue_sending.py's (issues)."""
 
 from __future__ import annotations
 

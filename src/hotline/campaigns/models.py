@@ -222,7 +222,13 @@ class Subscriber(models.Model):
 class IssueState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SENDING = "sending", _("Sending")
+    STOPPED = "stopped", _("Stopped")  # sending stopped on an error; a campaigner resumes it
     SENT = "sent", _("Sent")
+
+
+class StopReason(models.TextChoices):
+    ERROR = "error", _("An error stopped the sending")
+    MAIL_SERVER = "mail_server", _("The mail server did not take mail, attempt after attempt")
 
 
 class NewsletterIssue(models.Model):
@@ -238,9 +244,23 @@ class NewsletterIssue(models.Model):
     send_started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     recipients = models.PositiveIntegerField(default=0)
+    # When the next batch is due (now, or after a back-off): a sending issue past it with no batch run is
+    # shown as stalled, with the same resume action as a stopped one.
+    next_batch_at = models.DateTimeField(null=True, blank=True)
+    outages = models.PositiveSmallIntegerField(default=0)  # batches in a row that found the mail server down
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=12, choices=StopReason.choices, blank=True)
+    stop_error = models.CharField(max_length=100, blank=True)  # the exception's class name, never its text
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # A stopped issue always says when and why (no silent failure).
+            models.CheckConstraint(
+                condition=~Q(state="stopped") | (Q(stopped_at__isnull=False) & ~Q(stop_reason="") & ~Q(stop_error="")),
+                name="stopped_issue_says_why",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.subject_sv

@@ -1,14 +1,17 @@
-"""Business rules of campaigns as plain functions (no database): email normalisation, network prefixes,
-bursts, retention dates, mail back-off, the languages mail is written in. Tested without a database."""
+"""Business rules of campaigns as plain functions (no database): email normalisation and the address forms
+refused, network prefixes, bursts, retention dates, mail back-off, the languages mail is written in, a mail
+subject's one line. Tested without a database."""
 
 from __future__ import annotations
 
 import calendar
 import ipaddress
 import statistics
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from hotline.core.backoff import backoff
 
@@ -121,8 +124,41 @@ def normalise_email(email: str) -> str:
     return f"{local}@{domain}"
 
 
+class RewrittenForm(StrEnum):
+    """Spellings of an address that mail systems rewrite before delivery, or that name no domain's mailbox.
+
+    Each could give one mailbox many dedup keys, so campaigns refuses them (see docs/campaigns.md)."""
+
+    ENCODED_WORD = "encoded-word"  # RFC 2047 "=?utf-8?q?anna?=": Python's mail parser decodes it to "anna"
+    QUOTED = "quoted"  # '"anna"@…' is the mailbox anna@…; a quoted local part is never needed by a person
+    ADDRESS_LITERAL = "address-literal"  # "a@[192.0.2.1]": a server, not a domain; one mailbox, many spellings
+    ROUTING = "routing"  # "%" and "!" (the percent hack, UUCP bang paths) hand the mail on to another mailbox
+
+
+def rewritten_form(email: str) -> RewrittenForm | None:
+    """Which rewritten form `email` uses (checked in this order), or None for a plain address."""
+    local, _sep, domain = email.strip().rpartition("@")
+    if "=?" in local or "?=" in local:
+        return RewrittenForm.ENCODED_WORD
+    if '"' in local or "\\" in local:
+        return RewrittenForm.QUOTED
+    if domain.startswith("["):
+        return RewrittenForm.ADDRESS_LITERAL
+    if "%" in local or "!" in local:
+        return RewrittenForm.ROUTING
+    return None
+
+
 def is_large_provider(domain: str) -> bool:
     return domain in LARGE_PROVIDERS
+
+
+# --- mail subjects ------------------------------------------------------------------------------
+def is_one_line(text: str) -> bool:
+    """Fit for a mail header: no line break (CR, LF or Unicode's own) and no other control character.
+
+    A line break in a subject would end the header (Django refuses to send it: BadHeaderError)."""
+    return not any(unicodedata.category(c) in {"Cc", "Zl", "Zp"} for c in text)
 
 
 # --- languages --------------------------------------------------------------------------------

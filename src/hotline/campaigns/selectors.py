@@ -1,5 +1,5 @@
 """Reads of the campaigns app: public petition pages, confirmation links, the staff overview,
-burst detection, per-municipality counts, exports and newsletter figures."""
+burst detection, per-municipality counts, exports and newsletter figures (and whether an issue stalled)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Max, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDay, TruncHour, TruncMinute
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from hotline.campaigns.models import (
     DeliveryState,
     ExportState,
     IssueDelivery,
+    IssueState,
     NewsletterIssue,
     Petition,
     PetitionExport,
@@ -332,6 +333,36 @@ def delivery_counts(issue_id: int) -> dict[str, int]:
     counts = dict.fromkeys(DeliveryState.values, 0)
     counts.update({row["state"]: row["n"] for row in rows})
     return counts
+
+
+# A batch claims its deliveries for this long; a sending issue with no batch sent, claimed or due for as
+# long has stalled (its task was lost, or the worker is not running): the issue page offers to resume.
+SENDING_LEASE = timedelta(minutes=15)
+
+
+def issue_last_activity(issue: NewsletterIssue) -> datetime | None:
+    """The latest of: the next batch due, a delivery claimed, a delivery sent, the send started."""
+    latest = IssueDelivery.objects.filter(issue_id=issue.pk).aggregate(claimed=Max("claimed_at"), sent=Max("sent_at"))
+    moments = [m for m in (issue.next_batch_at, issue.send_started_at, latest["claimed"], latest["sent"]) if m]
+    return max(moments) if moments else None
+
+
+def issue_stalled(issue: NewsletterIssue, *, now: datetime | None = None) -> bool:
+    """A sending issue on which nothing has happened for SENDING_LEASE past when its next batch was due."""
+    if issue.state != IssueState.SENDING:
+        return False
+    last = issue_last_activity(issue)
+    return last is None or last + SENDING_LEASE < (now or timezone.now())
+
+
+def issue_editable(issue: NewsletterIssue) -> bool:
+    """A draft, or a stopped issue nobody has received yet (so what stopped it can be corrected)."""
+    if issue.state == IssueState.DRAFT:
+        return True
+    return (
+        issue.state == IssueState.STOPPED
+        and not IssueDelivery.objects.filter(issue_id=issue.pk, state=DeliveryState.SENT).exists()
+    )
 
 
 def issue_progress(issue: NewsletterIssue) -> tuple[dict[str, int], int]:

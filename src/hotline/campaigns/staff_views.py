@@ -390,6 +390,9 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
             "percent": percent,
             "figures": selectors.newsletter_figures(),
             "is_draft": issue.state == IssueState.DRAFT,
+            "editable": selectors.issue_editable(issue),
+            "stalled": selectors.issue_stalled(issue),
+            "last_activity": selectors.issue_last_activity(issue),
         },
     )
 
@@ -407,4 +410,17 @@ def issue_send(request: HttpRequest, issue_id: int) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Sending has started; progress is shown below."))
+    return HttpResponseRedirect(f"/campaigns/newsletter/issues/{issue.pk}/")
+
+
+@staff_required(CAMPAIGNER)
+@require_POST
+def issue_resume(request: HttpRequest, issue_id: int) -> HttpResponse:
+    issue = get_object_or_404(NewsletterIssue, pk=issue_id)
+    try:
+        services.resume_issue(issue=issue, actor=request.user)  # type: ignore[arg-type]
+    except CampaignError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Sending goes on; progress is shown below."))
     return HttpResponseRedirect(f"/campaigns/newsletter/issues/{issue.pk}/")

@@ -40,4 +40,5 @@ urlpatterns = [
     path("campaigns/newsletter/issues/<int:issue_id>/", staff_views.issue_detail, name="issue_detail"),
     path("campaigns/newsletter/issues/<int:issue_id>/edit/", staff_views.issue_edit, name="issue_edit"),
     path("campaigns/newsletter/issues/<int:issue_id>/send/", staff_views.issue_send, name="issue_send"),
+    path("campaigns/newsletter/issues/<int:issue_id>/resume/", staff_views.issue_resume, name="issue_resume"),
 ]

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from hotline.core.errors import DomainError, NotFound, PermissionRefused, RateLimited
 from hotline.intake import conf, selectors, services
+from hotline.intake.ratelimit import Decision
 from hotline.intake.rules import ReportInput
 from hotline.staff import selectors as staff_selectors
 from hotline.staff.models import SCOPE_CREATE, SCOPE_READ, PartnerKey
@@ -362,27 +363,33 @@ def get_report(request: HttpRequest, report_id: UUID) -> Any:
 
 
 # --- one place that turns every failure into a problem -------------------------------------------
-def _count_refused(request: HttpRequest) -> None:
-    """A refused write rolled its rate-limit count back with everything else: count the attempt on its
-    own, so a key cannot send invalid requests without limit."""
+def _count_refused(request: HttpRequest) -> HttpResponse | None:
+    """A refused request of a known key (a write rolled its own count back with everything else) is
+    counted on its own, so a key cannot send invalid requests without limit: over the limit, its answer
+    is the 429 (with Retry-After) instead of the refusal."""
     key = getattr(request, "auth", None)
-    if isinstance(key, PartnerKey):
-        services.count_refused_partner_request(partner_key=key)
+    if not isinstance(key, PartnerKey):
+        return None
+    decision = services.count_refused_partner_request(partner_key=key)
+    return None if decision.allowed else _too_many(decision)
 
 
 @api.exception_handler(DomainError)
 def _on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     """Every domain error the handlers below do not describe more closely: its status, its message, and
     its own problem type if it has one (a revoked key: `revoked`)."""
-    if request.method == "POST" and not isinstance(exc, PermissionRefused | RateLimited):
-        _count_refused(request)  # a refused write; refusals of the key itself are not counted
+    # A refused write is counted; refusals of the key itself are not.
+    refused_write = request.method == "POST" and not isinstance(exc, PermissionRefused | RateLimited)
+    if refused_write and (over := _count_refused(request)) is not None:
+        return over
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) and exc.retry_after else None
     return problem(exc.status, exc.message, slug=exc.code or None, headers=headers)
 
 
 @api.exception_handler(NinjaValidationError)
 def _on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    _count_refused(request)
+    if (over := _count_refused(request)) is not None:
+        return over
     errors = []
     for error in exc.errors:
         loc = list(error.get("loc", ()))
@@ -405,14 +412,16 @@ def _on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
 
 @api.exception_handler(services.ReportRejected)
 def _on_rejected(request: HttpRequest, exc: services.ReportRejected) -> HttpResponse:
-    _count_refused(request)
+    if (over := _count_refused(request)) is not None:
+        return over
     errors = [field_error(name.split("."), message) for name, message in exc.problems.items()]
     return problem(422, _("The report is not valid: see `errors` for each field."), errors=errors)
 
 
 @api.exception_handler(services.BatchRejected)
 def _on_batch_rejected(request: HttpRequest, exc: services.BatchRejected) -> HttpResponse:
-    _count_refused(request)
+    if (over := _count_refused(request)) is not None:
+        return over
     errors = []
     for index, problems in sorted(exc.problems.items()):
         for name, message in problems.items():
@@ -432,7 +441,10 @@ def _on_batch_rejected(request: HttpRequest, exc: services.BatchRejected) -> Htt
 
 @api.exception_handler(services.TooManyRequests)
 def _on_too_many(request: HttpRequest, exc: services.TooManyRequests) -> HttpResponse:
-    decision = exc.decision
+    return _too_many(exc.decision)
+
+
+def _too_many(decision: Decision) -> HttpResponse:
     return problem(
         429,
         _("More than %(limit)d requests in a minute with this key. Try again in %(seconds)d s.")
@@ -452,6 +464,8 @@ def _on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpR
 
 @api.exception_handler(HttpError)
 def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if (over := _count_refused(request)) is not None:  # a body we could not read counts like any refusal
+        return over
     cause = exc.__cause__
     if isinstance(cause, UnsupportedMediaType):
         return problem(415, _("Send the body as JSON with `Content-Type: application/json`."))
@@ -470,6 +484,8 @@ def _too_large() -> HttpResponse:
 
 @api.exception_handler(RequestDataTooBig)
 def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    if (over := _count_refused(request)) is not None:
+        return over
     return _too_large()
 
 

@@ -35,6 +35,16 @@ def receipt_failures_per_hour() -> int:
     return conf.integer("HOTLINE_RECEIPT_FAILURES_PER_HOUR", 10)
 
 
+def messages_per_receipt_per_day() -> int:
+    """Follow-up messages one report may get through its receipt per day (fixed 24-hour windows)."""
+    return conf.integer("HOTLINE_MESSAGES_PER_RECEIPT_PER_DAY", 10)
+
+
+def messages_per_hour() -> int:
+    """Follow-up messages one client address (an IPv6 client's /64) may send per hour, to any receipts."""
+    return conf.integer("HOTLINE_MESSAGES_PER_HOUR", 20)
+
+
 def api_requests_per_minute() -> int:
     """Requests one partner key may make per minute (a batch counts as one request)."""
     return conf.integer("HOTLINE_API_REQUESTS_PER_MINUTE", 600)
@@ -61,6 +71,8 @@ ACCESSORS: tuple[conf.Accessor, ...] = (
     max_url_length,
     submissions_per_hour,
     receipt_failures_per_hour,
+    messages_per_receipt_per_day,
+    messages_per_hour,
     api_requests_per_minute,
     api_max_body_bytes,
     api_max_batch,

@@ -98,3 +98,13 @@ def receipt_failures() -> RateLimiter:
 
 def partner_requests() -> RateLimiter:
     return RateLimiter("api", limit=conf.api_requests_per_minute(), period=60)
+
+
+def messages_per_receipt() -> RateLimiter:
+    """Follow-up messages to one report (subject: the report), per day."""
+    return RateLimiter("message-receipt", limit=conf.messages_per_receipt_per_day(), period=86400)
+
+
+def messages_per_client() -> RateLimiter:
+    """Follow-up messages from one client address, per hour."""
+    return RateLimiter("message-client", limit=conf.messages_per_hour(), period=3600)

@@ -246,10 +246,11 @@ def submit_public_report(*, client: str, checked: CheckedReport | None = None, *
     return submit_report(**report, rate=rate)
 
 
-def count_refused_partner_request(*, partner_key: PartnerKey) -> None:
-    """Count a refused API request in its own transaction (the refused write rolled its count back)."""
+def count_refused_partner_request(*, partner_key: PartnerKey) -> ratelimit.Decision:
+    """Count a refused API request in its own transaction (the refused write rolled its count back); the
+    decision says whether the key is still within its limit (the API answers 429 when it is not)."""
     with transaction.atomic():
-        ratelimit.partner_requests().hit(str(partner_key.pk))
+        return ratelimit.partner_requests().hit(str(partner_key.pk))
 
 
 def count_partner_request(*, partner_key: PartnerKey) -> None:
@@ -432,14 +433,27 @@ def purge_idempotency_records(*, older_than: timedelta | None = None) -> int:
 
 
 # --- reporter follow-up ---------------------------------------------------------------------
-def add_reporter_message(*, report: Report, text: str) -> ReporterMessage:
+def add_reporter_message(*, report: Report, text: str, client: str | None = None) -> ReporterMessage:
     """A reporter adds information to their report (via the receipt). Checked here, stored by cases (encrypted;
-    the audit entry holds ids)."""
+    the audit entry holds ids).
+
+    Counted against the report's daily limit and, with `client` (the status page passes the client's
+    address, kept only as a short-lived keyed hash), that client's hourly one, in the message's own
+    transaction: TooManyRequests (nothing stored, nothing counted) over either. An empty or invalid
+    message is refused (ReportRejected) before anything is counted."""
     text = (text or "").strip()
     problem = text_problem(text, limit=conf.MAX_MESSAGE) if text else _("Write a message before sending.")
     if problem:
         raise ReportRejected({"message": problem})
-    return cases_services.record_reporter_message(report=report, text=text, actor=PUBLIC_ACTOR)
+    limits = [(ratelimit.messages_per_receipt(), f"report:{report.pk}")]
+    if client is not None:
+        limits.append((ratelimit.messages_per_client(), client))
+    with transaction.atomic():
+        for limiter, subject in limits:
+            decision = limiter.hit(subject)
+            if not decision.allowed:
+                raise TooManyRequests(decision)
+        return cases_services.record_reporter_message(report=report, text=text, actor=PUBLIC_ACTOR)
 
 
 def _ensure_live(partner_key: PartnerKey) -> None:

@@ -44,7 +44,9 @@ _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
 def _too_many(request: HttpRequest, decision: ratelimit.Decision, what: str) -> HttpResponse:
     minutes = max(1, (decision.retry_after + 59) // 60)
-    response = render(request, "intake/too_many.html", {"minutes": minutes, "what": what}, status=429)
+    hours = (minutes + 59) // 60 if minutes > 90 else 0  # a daily limit's wait reads better in hours
+    context = {"minutes": minutes, "hours": hours, "what": what}
+    response = render(request, "intake/too_many.html", context, status=429)
     response["Retry-After"] = str(decision.retry_after)
     return response
 
@@ -190,8 +192,10 @@ def report_status(request: HttpRequest) -> HttpResponse:
     if adding:
         if form.is_valid():
             try:
-                services.add_reporter_message(report=found, text=form.cleaned_data["message"])
+                services.add_reporter_message(report=found, text=form.cleaned_data["message"], client=subject)
                 context["message_added"] = True
+            except services.TooManyRequests as exc:
+                return _too_many(request, exc.decision, "message")
             except services.ReportRejected as exc:
                 form.add_error("message", exc.problems.get("message", ""))
                 message_form = form  # type: ignore[assignment]

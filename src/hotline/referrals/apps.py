@@ -25,7 +25,9 @@ TIMELINE_ACTIONS = {
     "retry": _("retried"),
     "not_removed": _("not removed"),
     "content_removed": _("content removed"),
-    "package_downloaded": _("police package downloaded"),
+    "package_downloaded": _("police package downloaded"),  # before issue 19: by anyone
+    "package_collected": _("police package collected by the police liaison"),
+    "package_copied": _("copy of the police package downloaded by staff (no change of state)"),
 }
 
 

@@ -173,9 +173,11 @@ def _play(
             services.deliver(referral.pk, connection=dummy)
     referrals = [Referral.objects.get(pk=r.pk) for r in referrals]
     if slot.outcome == "downloaded":
+        # Only the police liaison's collection delivers a package (a staff download is a copy: issue 19).
+        collector = StaffUser.objects.filter(email="police@hotline.example").first() or supervisor
         for referral in referrals:
             if referral.target == "police" and referral.package_sha256:
-                services.open_package(referral_id=referral.pk, actor=supervisor)
+                services.open_package(referral_id=referral.pk, actor=collector)
     elif slot.outcome == "acknowledged":
         for referral in referrals:
             services.mark_delivered(referral_id=referral.pk, actor=analyst)

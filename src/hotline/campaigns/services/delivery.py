@@ -1,6 +1,6 @@
 """Confirmation mails handed to SMTP, one per task, with back-off and a final give-up: the task bodies
 of `send_signature_mail` and `send_subscriber_mail`. The messages are built by `campaigns.mail`;
-newsletter issues are sent in batches by services/newsletter.py."""
+newsletter issues are sent in batches by services/issue_sending.py."""
 
 from __future__ import annotations
 

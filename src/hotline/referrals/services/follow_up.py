@@ -30,7 +30,9 @@ from hotline.staff.models import StaffUser
 
 
 def mark_delivered(*, referral_id: int, actor: StaffUser) -> Referral:
-    """The recipient confirmed receipt (for email, only a person can know this)."""
+    """Record that the recipient confirmed receipt (for email, only a person can know this): the staff
+    member's word about the recipient's act, audited with their name. Nothing on our own side (a staff
+    download of a police package, reading, retrying) moves a referral to delivered."""
     with transaction.atomic():
         referral = lock_referral(referral_id)
         if referral.state != ReferralState.SENT:

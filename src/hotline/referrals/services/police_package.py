@@ -1,5 +1,5 @@
 """The police package of a referral: built once by the worker and stored (encrypted) with its SHA-256, handed
-to the police liaison on download (the first download of a download-channel package marks it delivered)."""
+out on download (the police liaison's download marks it delivered; a staff download is an audited copy)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.core import audit
+from hotline.core.authz import POLICE_LIAISON, user_has_any_role
 from hotline.referrals import conf, selectors
 from hotline.referrals.errors import ReferralError
-from hotline.referrals.models import DeliveryChannel, Referral, ReferralState, Target
+from hotline.referrals.models import Referral, ReferralState, Target
 from hotline.referrals.package import build_police_package
 from hotline.referrals.services._common import SYSTEM, case_event, lock_referral, set_state
 from hotline.staff.models import StaffUser
@@ -60,7 +61,11 @@ def package_content(referral: Referral) -> bytes:
 
 
 def open_package(*, referral_id: int, actor: StaffUser) -> tuple[bytes, str, str]:
-    """Hand the police package to the liaison (audited). The first download marks it delivered."""
+    """Hand out the police package (every download audited, with the hash).
+
+    Only the recipient's own act moves a referral to delivered: the police liaison's download of a sent
+    package (by download or by email: either way the police have it now). Anyone else's download is a copy
+    for our own work and changes no state (issue 19: an analyst's download is no delivery)."""
     with transaction.atomic():
         referral = lock_referral(referral_id)
         if referral.target != Target.POLICE or not referral.package_sha256:
@@ -68,10 +73,11 @@ def open_package(*, referral_id: int, actor: StaffUser) -> tuple[bytes, str, str
         content = package_content(referral)
         now = timezone.now()
         previous = referral.state
-        if referral.state == ReferralState.SENT and referral.channel == DeliveryChannel.DOWNLOAD:
+        by_recipient = user_has_any_role(actor, [POLICE_LIAISON])
+        if by_recipient and referral.state == ReferralState.SENT:
             set_state(referral, ReferralState.DELIVERED, now)
             referral.delivered_at = now
-            referral.save()
+            referral.save(update_fields=["state", "state_changed_at", "delivered_at"])
         audit.record(
             actor=actor,
             action="referral.package_downloaded",
@@ -80,9 +86,11 @@ def open_package(*, referral_id: int, actor: StaffUser) -> tuple[bytes, str, str
             details={
                 "case": referral.case_id,
                 "sha256": referral.package_sha256,
+                "by_recipient": by_recipient,
                 "from": previous,
                 "to": referral.state,
             },
         )
-        case_event(case_id=referral.case_id, actor=actor, action="package_downloaded", at=now, referral=referral.pk)
+        action = "package_collected" if by_recipient else "package_copied"
+        case_event(case_id=referral.case_id, actor=actor, action=action, at=now, referral=referral.pk)
     return content, referral.package_sha256, f"police-referral-{referral.reference}.zip"

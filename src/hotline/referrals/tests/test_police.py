@@ -61,10 +61,14 @@ def test_download_channel_builds_the_package_and_records_its_hash(staff_client: 
     assert manifest["sha256"][pdf_name] == hashlib.sha256(files[pdf_name]).hexdigest()
     assert built.details["files"] == manifest["sha256"]
 
+    # The analyst's download is an audited copy: only the police liaison's collection delivers it (issue 19).
     referral.refresh_from_db()
-    assert referral.state == ReferralState.DELIVERED and referral.delivered_at is not None
+    assert referral.state == ReferralState.SENT and referral.delivered_at is None
     downloaded = AuditEntry.objects.get(action="referral.package_downloaded")
     assert downloaded.actor == client.user and downloaded.details["sha256"] == referral.package_sha256
+    assert staff_client("police_liaison").post(f"/referrals/{referral.pk}/package/").status_code == 200
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.DELIVERED and referral.delivered_at is not None
     # A GET never hands out the package; other roles are refused.
     assert client.get(f"/referrals/{referral.pk}/package/").status_code == 405
     assert staff_client("campaigner").post(f"/referrals/{referral.pk}/package/").status_code == 403
