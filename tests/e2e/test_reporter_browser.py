@@ -21,7 +21,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from hotline.cases.models import Report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,22 +45,19 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-# --- fixtures of this module: one browser for the module, a neutral site to leave to -----------------------
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    from playwright.sync_api import sync_playwright
+# --- fixtures of this module: the session's browser (conftest), a neutral site to leave to ---------------
+_OPEN_CONTEXTS: list[Any] = []
 
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
-            # While Playwright's loop ran in this thread, Django kept separate connections it never closes.
-            from django.db import connections
 
-            connections.close_all()
+@pytest.fixture(autouse=True)
+def _close_contexts() -> Iterator[None]:
+    """Each test's contexts are closed after it, with everything in them (the browser is the session's)."""
+    yield
+    while _OPEN_CONTEXTS:
+        _OPEN_CONTEXTS.pop().close()
+    from django.db import connections
+
+    connections.close_all()
 
 
 class NeutralSite(ThreadingHTTPServer):
@@ -121,6 +117,7 @@ def _fresh_limits() -> None:
 
 def new_page(browser: Any, live_server: Any, *, language: str = "sv", javascript: bool = True, **options: Any) -> Any:
     context = browser.new_context(java_script_enabled=javascript, viewport=options.pop("viewport", DESKTOP), **options)
+    _OPEN_CONTEXTS.append(context)
     # As the language switch sets it: httpOnly, so no script of the page could read it either.
     cookie = {"name": "hotline_language", "value": language, "url": live_server.url, "httpOnly": True}
     context.add_cookies([cookie])

@@ -51,7 +51,7 @@ HTML_LANG: dict[str, str] = {"prs": "fa-AF"}
 REPORTER_APPS: tuple[str, ...] = ("core", "intake")
 REPORTER_MODULES: dict[str, tuple[str, ...]] = {
     "core": ("errors.py", "text.py"),
-    "intake": ("forms.py", "validation.py", "status.py", "views.py"),
+    "intake": ("forms.py", "rules.py", "public_status.py", "views.py"),
 }
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from hotline.cases.factories import make_assessed_case as make_case
 from hotline.core.models import AuditEntry
 from hotline.referrals import selectors
+from hotline.referrals.factories import partner_hotline as partner
 from hotline.referrals.models import Referral, ReferralState
 from hotline.referrals.tests.conftest import TASKS_DB, confirm
-from hotline.referrals.tests.factories import make_case, partner
 
 pytestmark = TASKS_DB
 
