@@ -33,6 +33,8 @@ class Channel(models.TextChoices):
     API = "api", _("Partner API")
     NETWORK = "network", _("Partner hotline")
     STAFF = "staff", _("Entered by staff")
+    # A young person's own images, by hashes computed on their device (intake's /report/own-images/).
+    OWN_IMAGES = "own_images", _("Own images (hashes only)")
 
 
 class NexusHint(models.TextChoices):
