@@ -152,6 +152,22 @@ def test_sending_without_picking_files_says_so_and_sends_nothing(page: Any, live
     assert not Report.objects.exists()
 
 
+def test_too_many_files_are_refused_on_the_device(
+    page: Any, live_server: Any, files: dict[str, Path], settings: Any
+) -> None:
+    settings.HOTLINE_OWN_IMAGES_MAX_FILES = 2
+    seen = record_requests(page)
+    page.goto(f"{live_server.url}/report/own-images/")
+    page.locator("#own-files").set_input_files([str(p) for p in files.values()])
+    too_many = "Du kan välja högst 2 filer åt gången. Skicka resten i ett nytt tips."
+    assert page.locator("#own-files-status").inner_text() == too_many
+    page.get_by_role("button", name="Skicka koderna").click()
+    assert page.locator("#own-files-status").inner_text() == too_many
+    assert page.locator("#own-hashes").input_value() == ""
+    assert not [r for r in seen if "url" in r and r["method"] != "GET"]
+    assert not Report.objects.exists()
+
+
 @pytest.fixture
 def nojs_page(tmp_path: Path) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

@@ -14,6 +14,7 @@ const form = document.getElementById("own-form");
 const field = document.getElementById("own-hashes");
 const maxFiles = Number(root.dataset.maxFiles) || 20;
 let busy = false;
+let tooMany = false;
 
 const text = (name, values = {}) =>
   (root.dataset[name] || "").replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
@@ -49,7 +50,8 @@ async function onPick() {
   list.replaceChildren();
   const files = Array.from(input.files || []);
   if (!files.length) return say("");
-  if (files.length > maxFiles) return say(text("msgTooMany"), { problem: true });
+  tooMany = files.length > maxFiles;
+  if (tooMany) return say(text("msgTooMany"), { problem: true });
   busy = true;
   say(text("msgWorking", { done: 0, count: files.length }));
   try {
@@ -76,12 +78,13 @@ if (missingFeatures().length) {
   note.append(link);
   root.replaceWith(note);
 } else {
+  field.value = ""; // never a value a back button restored: the hashes are of the files picked now
   root.hidden = false;
   input.addEventListener("change", onPick);
   form.addEventListener("submit", (event) => {
     if (busy || !field.value) {
       event.preventDefault();
-      say(busy ? text("msgBusy") : text("msgNone"), { problem: true });
+      say(text(busy ? "msgBusy" : tooMany ? "msgTooMany" : "msgNone"), { problem: true });
       input.focus();
     }
   });
