@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
 
-from conftest import CHROMIUM, CHROMIUM_ARGS
 from hotline.cases.models import Channel, Report, ReportHash
 from hotline.intake.receipts import receipt_index
 from tests.e2e.test_pdq_port import JPEG_DISTANCE_BOUND, gradient, hamming, noise, pdq_reference, shapes
@@ -169,24 +167,9 @@ def test_too_many_files_are_refused_on_the_device(
 
 
 @pytest.fixture
-def nojs_page(tmp_path: Path) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "nojs-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            java_script_enabled=False,
-        )
-        try:
-            yield context.pages[0] if context.pages else context.new_page()
-        finally:
-            context.close()
-            from django.db import connections
-
-            connections.close_all()
+def nojs_page(new_browser_context: Any) -> Any:
+    """A fresh browser context with JavaScript disabled (like Tor Browser's 'safest' level)."""
+    return new_browser_context(java_script_enabled=False).new_page()
 
 
 def test_without_javascript_the_page_explains_and_offers_the_report_form(nojs_page: Any, live_server: Any) -> None:

@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from hotline.cases import services
+from hotline.cases.factories import store_report
 from hotline.cases.models import HashKind, Report, ReportHash
 from hotline.cases.rules import HashInput, normal_hashes, report_hash_problems
-from hotline.cases.tests.conftest import store_report
 from hotline.core.models import AuditEntry
 
 SHA = hashlib.sha256(b"made-up test bytes").hexdigest()
