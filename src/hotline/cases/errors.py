@@ -31,3 +31,12 @@ class NotClaimed(CaseError, Conflict):
 
 class ReviewRefused(CaseError):
     """A review that cannot be made: not waiting, not a supervisor, one's own assessment (400)."""
+
+
+class ReportHashesRejected(CaseError):
+    """Hashes that cannot be stored with a report; `problems` maps "hashes.<i>" (or "hashes") to a message for
+    people (400). Nothing was stored."""
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__(" ".join(dict.fromkeys(problems.values())))

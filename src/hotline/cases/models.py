@@ -1,5 +1,6 @@
-"""Report (what came in), ReportedUrl (each URL of it), ReporterMessage (added later with the receipt),
-Case (one per canonical URL or situation), assessments, the timeline, exposure, and each host's newest facts."""
+"""Report (what came in), ReportedUrl (each URL of it), ReportHash (each hash of it), ReporterMessage (added
+later with the receipt), Case (one per canonical URL or situation), assessments, the timeline, exposure, and
+each host's newest facts."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ class Channel(models.TextChoices):
     API = "api", _("Partner API")
     NETWORK = "network", _("Partner hotline")
     STAFF = "staff", _("Entered by staff")
+    # A young person's own images, by hashes computed on their device (intake's /report/own-images/).
+    OWN_IMAGES = "own_images", _("Own images (hashes only)")
 
 
 class NexusHint(models.TextChoices):
@@ -112,6 +115,40 @@ class ReportedUrl(models.Model):
             models.Index(fields=["url_index"], name="reported_url_index_idx"),
             models.Index(fields=["case"], condition=models.Q(case__isnull=False), name="reported_url_case_idx"),
         ]
+
+
+class HashKind(models.TextChoices):
+    """Kinds of hash a report may carry; every value is stored as lowercase hexadecimal (rules.HASH_HEX_LENGTHS)."""
+
+    SHA256 = "sha256", "SHA-256"
+    MD5 = "md5", "MD5"
+    PDQ = "pdq", "PDQ"
+
+
+class ReportHash(models.Model):
+    """A hash a report carries (e.g. of a reporter's own image, computed on their device; never of media Hotline
+    has). Written only by services.store_report_hashes, in the transaction that stores the report."""
+
+    # No index of its own: the unique (report, kind, value) index below starts with report_id.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="hashes", db_index=False)
+    kind = models.CharField(max_length=8, choices=HashKind.choices)
+    value = models.CharField(max_length=64)  # lowercase hex: 64 digits (sha256, pdq) or 32 (md5)
+    quality = models.PositiveSmallIntegerField(null=True, blank=True)  # PDQ's own 0-100 quality; pdq only
+
+    class Meta:
+        ordering = ["report_id", "kind", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "kind", "value"], name="report_hash_unique"),
+            models.CheckConstraint(
+                condition=models.Q(quality__isnull=True) | models.Q(kind="pdq", quality__lte=100),
+                name="report_hash_quality_pdq_0_100",
+            ),
+        ]
+        # Matching a hash against the reports that carry it (hash lists, recognising a re-report).
+        indexes = [models.Index(fields=["kind", "value"], name="report_hash_value_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
 
 
 class ReporterMessage(models.Model):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 VERDICTS = frozenset({"csam_baseline", "csam_national", "harmful_not_illegal", "not_csam", "unreachable", "duplicate"})
 STATES = ("new", "triaged", "in_assessment", "assessed", "referred", "monitoring", "closed")
@@ -118,3 +121,67 @@ def decode_cursor(value: str) -> QueueKey | None:
         return None
     created = EPOCH + timedelta(microseconds=micros)
     return QueueKey(-priority, created, case_id)
+
+
+# --- hashes a report carries (cases.ReportHash) ---------------------------------------------------
+HASH_HEX_LENGTHS = {"sha256": 64, "md5": 32, "pdq": 64}
+HASH_LABELS = {"sha256": "SHA-256", "md5": "MD5", "pdq": "PDQ"}
+PDQ_QUALITY_MAX = 100
+# At most this many hashes with one report: three for each of a generous number of files. The channel that
+# takes them (intake) sets its own, lower limit on files and says so in its own words first.
+MAX_REPORT_HASHES = 300
+_LOWER_HEX = re.compile(r"[0-9a-f]+")
+
+
+@dataclass(frozen=True)
+class HashInput:
+    """One hash as a channel received it: kind (sha256, md5, pdq), hex value, PDQ's quality (pdq only)."""
+
+    kind: str
+    value: str
+    quality: int | None = None
+
+
+def _hash_problem(item: object) -> str | None:
+    if not isinstance(item, HashInput) or not isinstance(item.kind, str) or not isinstance(item.value, str):
+        return str(_("Each hash needs a kind (sha256, md5 or pdq) and a value."))
+    length = HASH_HEX_LENGTHS.get(item.kind)
+    if length is None:
+        return str(_("Unknown kind of hash %(kind)r: use sha256, md5 or pdq.") % {"kind": item.kind[:20]})
+    value = item.value.strip().lower()
+    if len(value) != length or not _LOWER_HEX.fullmatch(value):
+        return str(
+            _("%(label)s hashes are %(length)d hexadecimal digits (0-9, a-f); this one is not.")
+            % {"label": HASH_LABELS[item.kind], "length": length}
+        )
+    quality = item.quality
+    if quality is not None:
+        if item.kind != "pdq":
+            return str(_("Only a PDQ hash has a quality."))
+        if isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality <= PDQ_QUALITY_MAX:
+            return str(_("The quality of a PDQ hash is a whole number from 0 to 100."))
+    return None
+
+
+def report_hash_problems(hashes: Sequence[object], *, limit: int = MAX_REPORT_HASHES) -> dict[str, str]:
+    """Field -> message for everything wrong with a report's hashes ("hashes.<i>", 0-based, or "hashes" for the
+    list as a whole); an empty dict: they can be stored."""
+    if len(hashes) > limit:
+        message = ngettext_lazy(
+            "A report can carry at most %(max)d hash.", "A report can carry at most %(max)d hashes.", limit
+        )
+        return {"hashes": str(message % {"max": limit})}
+    return {f"hashes.{i}": problem for i, item in enumerate(hashes) if (problem := _hash_problem(item))}
+
+
+def normal_hashes(hashes: Iterable[HashInput]) -> list[HashInput]:
+    """The hashes in normal form (lowercase, trimmed), each (kind, value) once, first occurrence kept: the same
+    file picked twice is one file. Only for hashes `report_hash_problems` accepted."""
+    seen: set[tuple[str, str]] = set()
+    result = []
+    for item in hashes:
+        key = (item.kind, item.value.strip().lower())
+        if key not in seen:
+            seen.add(key)
+            result.append(HashInput(kind=key[0], value=key[1], quality=item.quality))
+    return result

@@ -25,6 +25,12 @@ MAX_MESSAGE = 10_000
 MAX_CLASSIFICATION = 64
 
 
+def own_images_max_files() -> int:
+    """HOTLINE_OWN_IMAGES_MAX_FILES (default 20, 1-100): files one report from /report/own-images/ may carry
+    the hashes of (each file gives at most three hashes: SHA-256, MD5, PDQ)."""
+    return conf.integer("HOTLINE_OWN_IMAGES_MAX_FILES", 20, minimum=1, maximum=100)
+
+
 def submissions_per_hour() -> int:
     """Public reports one client address may send per hour (form, share target)."""
     return conf.integer("HOTLINE_INTAKE_SUBMISSIONS_PER_HOUR", 30)
@@ -69,6 +75,7 @@ def idempotency_ttl() -> timedelta:
 ACCESSORS: tuple[conf.Accessor, ...] = (
     max_urls,
     max_url_length,
+    own_images_max_files,
     submissions_per_hour,
     receipt_failures_per_hour,
     messages_per_receipt_per_day,

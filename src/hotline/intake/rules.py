@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from django.utils.translation import ngettext_lazy
 
 from hotline.cases.canonical import HostScope, host_scope, ip_address_in_host
 from hotline.cases.models import NexusHint, ReportKind
+from hotline.cases.rules import HashInput, report_hash_problems
 from hotline.core.text import text_problem
 from hotline.intake import conf
 
@@ -225,3 +227,66 @@ def check_report(report: ReportInput) -> tuple[CheckedReport | None, dict[str, s
     """(CheckedReport, {}) when the report can be stored, else (None, problems) as report_problems gives them."""
     problems = report_problems(report)
     return (None if problems else CheckedReport(report, _CHECKED)), problems
+
+
+# --- own images: the hashes /report/own-images/ posts (computed on the reporter's device) ---------------
+# Generous for one file's JSON (two hex digests, a PDQ hash and its quality, keys, punctuation): a longer
+# field is refused before it is parsed.
+OWN_IMAGES_BYTES_PER_FILE = 400
+MSG_OWN_IMAGES_NONE = _("Choose at least one picture or video. Only its hashes are sent, never the file.")
+MSG_OWN_IMAGES_BROKEN = _(
+    "The hashes from your browser did not arrive complete. Choose the files again, or use the ordinary report form."
+)
+
+
+def _file_hashes(item: object) -> list[HashInput] | None:
+    """One file's entry ({"sha256", "md5", "pdq"?, "quality"?}) as hashes, or None when it has not that shape."""
+    if not isinstance(item, dict) or set(item) - {"sha256", "md5", "pdq", "quality"}:
+        return None
+    sha256, md5, pdq, quality = item.get("sha256"), item.get("md5"), item.get("pdq"), item.get("quality")
+    if not isinstance(sha256, str) or not isinstance(md5, str) or not isinstance(pdq, str | None):
+        return None
+    if pdq is None and quality is not None:
+        return None
+    hashes = [HashInput("sha256", sha256), HashInput("md5", md5)]
+    if pdq is not None:
+        hashes.append(HashInput("pdq", pdq, quality))  # type: ignore[arg-type]  # checked by report_hash_problems
+    return hashes
+
+
+def own_images_hashes(raw: str, *, max_files: int) -> tuple[list[HashInput], dict[str, str]]:
+    """The hashes of the posted `hashes` field (a JSON list, one object a file), and {"hashes": message} for
+    what is wrong (then no hashes): none, too many files, or a value that is not a hash of its kind."""
+    if not raw or not raw.strip():
+        return [], {"hashes": str(MSG_OWN_IMAGES_NONE)}
+    too_many = ngettext_lazy(
+        "You can send the hashes of at most %(max)d file at a time. Send the rest in another report.",
+        "You can send the hashes of at most %(max)d files at a time. Send the rest in another report.",
+        max_files,
+    ) % {"max": max_files}
+    if len(raw) > OWN_IMAGES_BYTES_PER_FILE * (max_files + 1):
+        return [], {"hashes": str(too_many)}
+    try:
+        files = json.loads(raw)
+    except ValueError:
+        return [], {"hashes": str(MSG_OWN_IMAGES_BROKEN)}
+    if not isinstance(files, list):
+        return [], {"hashes": str(MSG_OWN_IMAGES_BROKEN)}
+    if not files:
+        return [], {"hashes": str(MSG_OWN_IMAGES_NONE)}
+    if len(files) > max_files:
+        return [], {"hashes": str(too_many)}
+    hashes: list[HashInput] = []
+    for number, item in enumerate(files, start=1):
+        found = _file_hashes(item)
+        problems = report_hash_problems(found) if found is not None else {"": str(MSG_OWN_IMAGES_BROKEN)}
+        if problems:
+            detail = next(iter(problems.values()))
+            return [], {"hashes": str(_("File %(number)d: %(problem)s") % {"number": number, "problem": detail})}
+        hashes += found or []
+    return hashes, {}
+
+
+def own_images_message_problem(message: str) -> str | None:
+    """What is wrong with the optional message sent with the hashes (None: nothing)."""
+    return text_problem(message, limit=conf.MAX_DESCRIPTION) if message else None

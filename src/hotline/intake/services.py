@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from hotline.cases import services as cases_services
 from hotline.cases.blind_indexes import url_index
-from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl, ReporterMessage
+from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl, ReporterMessage, ReportKind
+from hotline.cases.rules import HashInput
 from hotline.core import audit
 from hotline.core.bulk import insert_rows
 from hotline.intake import conf, ratelimit, report_sql
@@ -34,12 +35,19 @@ from hotline.intake.errors import (
 from hotline.intake.models import IdempotencyRecord
 from hotline.intake.ratelimit import RateCount
 from hotline.intake.receipts import new_receipt, receipt_index
-from hotline.intake.rules import CheckedReport, ReportInput, report_problems, text_problem
+from hotline.intake.rules import (
+    CheckedReport,
+    ReportInput,
+    own_images_hashes,
+    own_images_message_problem,
+    report_problems,
+    text_problem,
+)
 from hotline.staff.models import PartnerKey, StaffUser
 
 PUBLIC_ACTOR = "public"
 CHANNELS = frozenset(Channel.values)
-RECEIPT_CHANNELS = frozenset({Channel.WEB, Channel.BOOKMARK, Channel.SHARE, Channel.STAFF})
+RECEIPT_CHANNELS = frozenset({Channel.WEB, Channel.BOOKMARK, Channel.SHARE, Channel.STAFF, Channel.OWN_IMAGES})
 
 
 @dataclass(frozen=True)
@@ -181,8 +189,9 @@ def _store_report(
     actor: StaffUser | str | None,
     issue_receipt: bool | None,
     rate: RateCount | None = None,
+    hashes: Sequence[HashInput] = (),
 ) -> SubmittedReport:
-    """Write a validated report: Report + URLs + triage task (+ audit for staff), atomically.
+    """Write a validated report: Report + URLs + triage task (+ audit for staff) (+ its hashes), atomically.
 
     With `rate`, the event is counted in the same write and TooManyRequests is raised (nothing but the
     count stored) over the limit. A partner's report is refused with KeyRevoked when its key was revoked,
@@ -204,7 +213,9 @@ def _store_report(
         receipt=receipt,
         received_at=timezone.now(),
     )
-    with transaction.atomic(savepoint=False) if isinstance(actor, StaffUser) else nullcontext():
+    # One transaction around the report's write when more is written with it (a staff audit entry, hashes).
+    atomic = isinstance(actor, StaffUser) or bool(hashes)
+    with transaction.atomic(savepoint=False) if atomic else nullcontext():
         outcome = report_sql.write_report(
             report,
             data.urls,
@@ -212,12 +223,9 @@ def _store_report(
             rate=rate.event if rate is not None else None,
             live_partner_key=partner_key.pk if partner_key is not None and channel == Channel.API else None,
         )
-        if not outcome.stored:
-            if outcome.key_revoked:
-                raise KeyRevoked()
-            assert rate is not None and outcome.count is not None
-            raise TooManyRequests(rate.decision(outcome.count))
-        if isinstance(actor, StaffUser):
+        if outcome.stored and hashes:
+            cases_services.store_report_hashes(report=report, hashes=hashes, actor=actor)
+        if outcome.stored and isinstance(actor, StaffUser):
             # A report entered by staff is a staff action: audited here, with its actor.
             audit.record(
                 actor=actor,
@@ -229,6 +237,12 @@ def _store_report(
         # Public and partner reports are written to the audit log by triage (system actor, with channel,
         # kind, URL count and source), which keeps the audit chain's single lock off the public hot path.
         # The report and its triage task are written together, so no report escapes the log.
+    # Raised after the block: a refused event's count is kept (committed) even inside the transaction.
+    if not outcome.stored:
+        if outcome.key_revoked:
+            raise KeyRevoked()
+        assert rate is not None and outcome.count is not None
+        raise TooManyRequests(rate.decision(outcome.count))
     return SubmittedReport(report=report, receipt=receipt)
 
 
@@ -244,6 +258,36 @@ def submit_public_report(*, client: str, checked: CheckedReport | None = None, *
     if checked is not None:  # validated by the caller (rules.check_report); only channel may come along
         return submit_checked_report(report=checked, rate=rate, **report)
     return submit_report(**report, rate=rate)
+
+
+def submit_own_images_report(*, client: str, hashes: str, message: str = "", language: str = "sv") -> SubmittedReport:
+    """A young person's own pictures or videos, by the hashes their browser computed (/report/own-images/).
+
+    `hashes` is the posted JSON (one object a file: sha256, md5, pdq and its quality). No URL; the message is
+    optional; `language` is the page's (the server's choice, not input). The report, its hashes
+    (cases.ReportHash) and its triage task are stored in one transaction, with a receipt, counted against the
+    client's hourly limit like every public report.
+
+    Raises ReportRejected ({"hashes" | "message": message}, nothing stored) or TooManyRequests.
+    """
+    checked, problems = own_images_hashes(hashes, max_files=conf.own_images_max_files())
+    message = (message or "").strip()
+    if (problem := own_images_message_problem(message)) is not None:
+        problems["message"] = problem
+    if problems:
+        raise ReportRejected(problems)
+    data = ReportInput(kind=ReportKind.ONLINE_MATERIAL, description=message, language=language)
+    return _store_report(
+        data,
+        channel=Channel.OWN_IMAGES,
+        source_name="",
+        partner_key=None,
+        entered_by=None,
+        actor=PUBLIC_ACTOR,
+        issue_receipt=True,
+        rate=ratelimit.submissions().count(client),
+        hashes=cases_services.check_report_hashes(checked),
+    )
 
 
 def count_refused_partner_request(*, partner_key: PartnerKey) -> ratelimit.Decision:

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 from hotline.cases.models import Channel
 from hotline.core import languages
 from hotline.core.authz import ANALYST, SUPERVISOR, public, staff_required
-from hotline.intake import ratelimit, selectors, services
+from hotline.intake import conf, ratelimit, selectors, services
 from hotline.intake.forms import (
     MessageForm,
     ReceiptForm,
@@ -97,6 +97,39 @@ def report(request: HttpRequest) -> HttpResponse:
         )
     except services.TooManyRequests as exc:
         return _too_many(request, exc.decision, "submit")
+    return thanks_page(request, format_receipt(submitted.receipt))
+
+
+def _own_images_page(
+    request: HttpRequest, *, problems: dict[str, str] | None = None, message: str = "", status: int = 200
+) -> HttpResponse:
+    context = {"problems": problems or {}, "message": message, "max_files": conf.own_images_max_files()}
+    return render(request, "intake/own_images.html", context, status=status)
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def own_images(request: HttpRequest) -> HttpResponse:
+    """GET: the page that hashes a person's own pictures or videos on their device (intake/own-images/page.js).
+    POST: the hashes (JSON in `hashes`) and an optional message -> the same thank-you page with a receipt as any
+    report. Files are never accepted: a POST carrying any is refused whole (the page never sends one)."""
+    if request.method == "GET":
+        return _own_images_page(request)
+    message = request.POST.get("message", "")
+    if request.FILES:
+        problem = _("Files are never sent to us from this page. Choose them again, and only their codes are sent.")
+        return _own_images_page(request, problems={"hashes": problem}, message=message, status=400)
+    try:
+        submitted = services.submit_own_images_report(
+            client=ratelimit.client_address(request),
+            hashes=request.POST.get("hashes", ""),
+            message=message,
+            language=getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),
+        )
+    except services.TooManyRequests as exc:
+        return _too_many(request, exc.decision, "submit")
+    except services.ReportRejected as exc:
+        return _own_images_page(request, problems=exc.problems, message=message, status=400)
     return thanks_page(request, format_receipt(submitted.receipt))
 
 

@@ -10,6 +10,7 @@
 - exposure.py: analyst welfare (time on the assessment page)
 - retention.py: erasing reporters' texts of long-closed cases
 - rederive.py: applying changed URL rules to stored cases
+- report_hashes.py: the hashes a report carries, stored with it (check_report_hashes, store_report_hashes)
 - from_other_apps.py: the writes other apps ask of cases (timeline events, hosting facts, reporter messages)
 
 Every function runs in one transaction and records an audit entry in it; record_case_event and
@@ -19,7 +20,15 @@ Tunables a test may change (ERASE_BATCH, REDERIVE_BATCH, STRAGGLER_AGE, ...) are
 that reads them, e.g. hotline.cases.services.retention.
 """
 
-from hotline.cases.errors import CaseClaimed, CaseError, InvalidTransition, NotClaimed, ReviewRefused, StaleCase
+from hotline.cases.errors import (
+    CaseClaimed,
+    CaseError,
+    InvalidTransition,
+    NotClaimed,
+    ReportHashesRejected,
+    ReviewRefused,
+    StaleCase,
+)
 from hotline.cases.services._shared import SYSTEM
 from hotline.cases.services.assessment import AssessmentInput, assess_case, review_assessment
 from hotline.cases.services.casework import (
@@ -40,6 +49,7 @@ from hotline.cases.services.from_other_apps import (
 )
 from hotline.cases.services.priorities import compute_priority, priority_signals, refresh_priorities
 from hotline.cases.services.rederive import RederivedCases, rederive_cases
+from hotline.cases.services.report_hashes import check_report_hashes, store_report_hashes
 from hotline.cases.services.retention import erase_expired_report_texts
 from hotline.cases.services.transitions import TRANSITIONS, transition_case
 from hotline.cases.services.triage import (
@@ -71,12 +81,14 @@ __all__ = [
     "InvalidTransition",
     "NotClaimed",
     "RederivedCases",
+    "ReportHashesRejected",
     "ReviewRefused",
     "StaleCase",
     "TriageBatchResult",
     "TriageResult",
     "add_note",
     "assess_case",
+    "check_report_hashes",
     "claim_case",
     "close_case",
     "compute_priority",
@@ -96,6 +108,7 @@ __all__ = [
     "review_assessment",
     "set_hosting_country",
     "start_exposure",
+    "store_report_hashes",
     "transition_case",
     "triage_batch",
     "triage_report",
