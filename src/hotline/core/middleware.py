@@ -38,8 +38,22 @@ class SecurityHeadersMiddleware:
         return response
 
 
+def database_unavailable(exception: BaseException | None) -> bool:
+    """Whether `exception` says the database cannot be reached (down, restarting, refusing connections)."""
+    return isinstance(exception, (OperationalError, InterfaceError)) or type(exception) is DatabaseError
+
+
+def database_unavailable_page() -> HttpResponse:
+    """The 503 page, rendered without the request: its context (the session, the user) needs the database."""
+    body = render_to_string("503.html", {"LANGUAGE_CODE": translation.get_language()})
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
 class DatabaseUnavailableMiddleware:
-    """A database that cannot be reached gives a 503 page, never a stack trace."""
+    """A database that cannot be reached gives a 503 page, never a stack trace (the views' errors here; those
+    of the session and authentication middleware reach core.views.server_error)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -48,11 +62,8 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, (OperationalError, InterfaceError)) or type(exception) is DatabaseError:
-            body = render_to_string("503.html", {"LANGUAGE_CODE": translation.get_language()})
-            response = HttpResponse(body, status=503)
-            response["Retry-After"] = "30"
-            return response
+        if database_unavailable(exception):
+            return database_unavailable_page()
         return None
 
 
