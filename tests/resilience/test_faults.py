@@ -130,10 +130,12 @@ def test_kill_9_and_a_database_restart_lose_and_repeat_nothing(engine: str, tmp_
         f"acknowledged {acknowledged} ({len(tally.receipts)} form, {len(tally.api_ids)} API), "
         f"stored {state['reports']}; attempts {dict(tally.attempts)}; cases {state['cases']}, "
         f"referrals {len(state['referrals'])}, mails {len(world.mail.messages)}; tasks {state['tasks']}; "
-        f"client errors {dict(tally.errors)}"
+        f"client errors {dict(tally.errors)}, server errors {Counter(tally.server_errors)}"
     )
     assert faults["web server kill -9"] == KILLS and faults["worker kill -9"] == KILLS
     assert tally.receipts and tally.api_ids and tally.confirmed_cases, "the load did not get through"
+    # A killed server drops connections; a database restarting is a 503 to retry, never a 500.
+    assert all(error.endswith(" 503") for error in tally.server_errors), tally.server_errors
     # Every acknowledged report exactly once (a receipt is 16 random digits; an id a UUID).
     assert state["receipt_counts"] == [1] * len(tally.receipts)
     assert state["api_counts"] == [1] * len(tally.api_ids)
