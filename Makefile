@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test lint format messages security system-run system-test system-bench
+.PHONY: install run test test-resilience lint format messages security system-run system-test system-bench
 # Serial: the system packages come before the virtualenv that may need them.
 .NOTPARALLEL:
 
@@ -31,6 +31,10 @@ run: system-run install
 
 test: system-test install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The fault and fuzz tests alone (part of `make test` too): kill -9 under load, schemathesis over HTTP.
+test-resilience: system-test install
+	$(PY) -m pytest tests/resilience $(PYTEST_ARGS)
 
 # Static security checks: bandit over src/, known vulnerabilities of the pinned packages, Django's
 # deployment checks under production settings (made-up secrets), hadolint on the container file.
