@@ -127,8 +127,31 @@ def _plain_name(name: str) -> str:
     return name
 
 
+def database_unavailable(exception: BaseException | None) -> bool:
+    """Whether `exception` says the database cannot be reached (down, restarting, refusing connections)."""
+    return isinstance(exception, (OperationalError, InterfaceError)) or type(exception) is DatabaseError
+
+
+def database_unavailable_page() -> HttpResponse:
+    """The 503 page, rendered without the request: its context processors would read the session, from the
+    database that is down."""
+    code = translation.get_language() or settings.LANGUAGE_CODE
+    context = {
+        "LANGUAGE_CODE": code,
+        "html_lang": languages.html_lang(code),
+        "page_rtl": languages.is_rtl(code),
+        "quick_exit_url": conf.quick_exit_url(),
+        "HOTLINE_ORGANISATION": settings.HOTLINE_ORGANISATION,
+    }
+    body = render_to_string("503.html", context)
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
 class DatabaseUnavailableMiddleware:
-    """A database that cannot be reached gives a 503 page, never a stack trace."""
+    """A database that cannot be reached gives a 503 page, never a stack trace (the views' errors here; those
+    of the session and authentication middleware reach core.views.server_error)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -137,20 +160,8 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, (OperationalError, InterfaceError)) or type(exception) is DatabaseError:
-            # No request context: its processors would read the session, from the database that is down.
-            code = translation.get_language() or settings.LANGUAGE_CODE
-            context = {
-                "LANGUAGE_CODE": code,
-                "html_lang": languages.html_lang(code),
-                "page_rtl": languages.is_rtl(code),
-                "quick_exit_url": conf.quick_exit_url(),
-                "HOTLINE_ORGANISATION": settings.HOTLINE_ORGANISATION,
-            }
-            body = render_to_string("503.html", context)
-            response = HttpResponse(body, status=503)
-            response["Retry-After"] = "30"
-            return response
+        if database_unavailable(exception):
+            return database_unavailable_page()
         return None
 
 

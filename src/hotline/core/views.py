@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -10,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from hotline.core import conf, health, languages, metrics, registry
 from hotline.core.authz import public
+from hotline.core.middleware import database_unavailable, database_unavailable_page
 
 
 @public
@@ -104,7 +107,17 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(request, 500)
+    """The 500 page; the 503 page when the database is unreachable. Middleware before the view (the session of
+    a signed-in user) raises that outside the view, and the 500 page's own context would need the database too:
+    found by tests/resilience when PostgreSQL restarted under load (granian answered a bare 500)."""
+    if database_unavailable(sys.exc_info()[1]):
+        return database_unavailable_page()
+    try:
+        return _error(request, 500)
+    except Exception as exc:
+        if database_unavailable(exc):
+            return database_unavailable_page()
+        raise
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -29,6 +29,7 @@ from ninja.security import HttpBearer
 from pydantic import BaseModel, ConfigDict
 
 from hotline.core.errors import DomainError, NotFound, PermissionRefused, RateLimited
+from hotline.core.middleware import database_unavailable
 from hotline.intake import conf, selectors, services
 from hotline.intake.ratelimit import Decision
 from hotline.intake.rules import ReportInput
@@ -51,6 +52,7 @@ TITLES = {
     422: gettext_lazy("Validation failed"),
     429: gettext_lazy("Too many requests"),
     500: gettext_lazy("Internal error"),
+    503: gettext_lazy("Briefly unavailable"),
 }
 SLUGS = {
     400: "malformed",
@@ -63,6 +65,7 @@ SLUGS = {
     422: "validation",
     429: "rate-limited",
     500: "internal",
+    503: "unavailable",
 }
 
 
@@ -498,6 +501,13 @@ def _on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
 def _on_anything_else(request: HttpRequest, exc: Exception) -> HttpResponse:
     # Never the request: only the kind of failure (reporters' data stays out of logs).
     logger.error("Partner API failed with %s", type(exc).__name__)
+    if database_unavailable(exc):  # restarting, fail-over: a moment, not a fault of the request
+        return problem(
+            503,
+            _("The database cannot be reached just now. Send the same request again (with the same "
+              "Idempotency-Key) in a little while."),
+            headers={"Retry-After": "30"},
+        )  # fmt: skip
     return problem(500, _("Something went wrong on our side. The request was not stored; try again."))
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import UTC
-from email.utils import make_msgid, parseaddr
+from email.utils import parseaddr
 from typing import Any
 
 from django.core.mail import EmailMessage
@@ -46,6 +47,10 @@ class XarfError(Exception):
 
 def notice_language(country: str) -> str:
     return "sv" if (country or "").upper() in conf.swedish_notice_countries() else "en"
+
+
+# uuid5 namespace of X-ARF report ids (a fixed random value: the ids need only be unique to this software).
+_XARF_NAMESPACE = uuid.UUID("6f1d1b0e-5c3a-4f59-9d1e-2b7c8a4e9f10")
 
 
 def _contact() -> dict[str, str]:
@@ -121,6 +126,9 @@ def build_xarf(snapshot: ReferralSnapshot) -> dict[str, Any]:
     # X-ARF v4: `timestamp` is when the abuse occurred, not when the report was built (create_report
     # writes the build time): the first time the material was reported to us.
     data["timestamp"] = snapshot.first_seen_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    # The same notice has the same report id each time it is built (see _message_id: a resend after a
+    # crash is the same report to the recipient's ticket system), a reminder a new one.
+    data["report_id"] = str(uuid.uuid5(_XARF_NAMESPACE, f"{snapshot.reference}.{snapshot.notice_number}"))
     return data
 
 
@@ -147,12 +155,19 @@ def material_description(snapshot: ReferralSnapshot) -> str:
     return text
 
 
-def _message_id() -> str:
+def _message_id(snapshot: ReferralSnapshot) -> str:
+    """One Message-ID per notice (referral reference + notice number), the same each time it is built.
+
+    Delivery is at least once: a worker that dies after the mail server accepted a message but before the
+    result was committed sends it again when its claim runs out. With the same Message-ID the second copy is
+    the same message to the recipient's mail and ticket systems, not a second notice. A reminder is a new
+    notice (its own number), so it gets its own Message-ID.
+    """
     try:
         domain = _contact()["domain"]
     except XarfError:  # a message without X-ARF still goes; only its Message-ID domain is a stand-in
         domain = "hotline.example"
-    return make_msgid(domain=domain)
+    return f"<{snapshot.reference}.{snapshot.notice_number}.notice@{domain}>"
 
 
 def _headers(snapshot: ReferralSnapshot, message_id: str) -> dict[str, str]:
@@ -177,7 +192,7 @@ def notice_to_host(snapshot: ReferralSnapshot, *, xarf_report: dict[str, Any]) -
         else:
             subject = _("Notice of illegal material on your service – reference %(ref)s") % {"ref": snapshot.reference}
         body = render_to_string("referrals/email/notice_to_host.txt", context)
-    message_id = _message_id()
+    message_id = _message_id(snapshot)
     message = EmailMessage(
         subject=subject,
         body=body,
@@ -206,7 +221,7 @@ def partner_referral(snapshot: ReferralSnapshot, *, xarf_report: dict[str, Any] 
             "ref": snapshot.reference,
         }
         body = render_to_string("referrals/email/partner_referral.txt", context)
-    message_id = _message_id()
+    message_id = _message_id(snapshot)
     message = EmailMessage(
         subject=subject,
         body=body,
@@ -230,7 +245,7 @@ def police_referral(snapshot: ReferralSnapshot, *, package: bytes, sha256: str) 
             "ref": snapshot.reference,
         }
         body = render_to_string("referrals/email/police_referral.txt", context)
-    message_id = _message_id()
+    message_id = _message_id(snapshot)
     message = EmailMessage(
         subject=subject,
         body=body,

@@ -121,3 +121,28 @@ def test_the_page_gets_the_views_context(site: Client) -> None:
     response = site.get("/refuse-with-context/x/")
     assert response.status_code == 404
     assert response.context["what"] == "x" and response.context["kind"] == "NotFound"
+
+
+def test_the_500_page_is_the_503_page_when_the_database_cannot_be_reached(rf: Any, monkeypatch: Any) -> None:
+    """An unreachable database raised before the view (the session of a signed-in user) reaches the 500 handler,
+    whose page needs the database too: granian answered a bare 500 while PostgreSQL restarted (tests/resilience)."""
+    from django.db import OperationalError
+
+    from hotline.core import views
+
+    request = rf.get("/cases/")
+    try:
+        raise OperationalError("connection refused")
+    except OperationalError:
+        response = views.server_error(request)
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+
+    def needs_the_database(request: Any, status: int) -> Any:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(views, "_error", needs_the_database)
+    response = views.server_error(request)
+    assert response.status_code == 503
+    monkeypatch.setattr(views, "_error", lambda request, status: (_ for _ in ()).throw(ValueError("other")))
+    with pytest.raises(ValueError):
+        views.server_error(request)

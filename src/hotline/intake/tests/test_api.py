@@ -347,3 +347,23 @@ def test_domain_errors_become_the_same_problems_through_the_one_handler(
             "status": 403,
             "detail": "This API key has been revoked. Ask the hotline for a new key.",
         }
+
+
+def test_a_database_that_cannot_be_reached_is_503_to_resend_not_500(
+    client: Client, partner: Any, monkeypatch: Any
+) -> None:
+    """As while PostgreSQL restarts (found by tests/resilience): a moment of unavailability, not a server fault."""
+    from django.db import OperationalError
+
+    from hotline.intake import services
+
+    def refused(**kwargs: Any) -> Any:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(services, "submit_partner_report", refused)
+    _, key = partner
+    response = post(client, "/api/v1/reports", {"kind": "online_material", "urls": ["https://a.example/x"]}, key)
+    body = assert_problem(response, 503)
+    assert response["Retry-After"] == "30"
+    assert body["type"].endswith("#problem-unavailable") and "Idempotency-Key" in body["detail"]
+    assert Report.objects.count() == 0

@@ -321,3 +321,36 @@ def test_a_message_that_cannot_be_built_fails_visibly(
     assert referral.state == ReferralState.FAILED and "XarfError" in referral.last_error
     assert not [m for m in smtp_server.messages if m["To"] == ABUSE]
     assert "files.example.test" not in caplog.text
+
+
+def test_a_notice_resent_after_a_crash_is_the_same_message(
+    abroad_case: Any, smtp_server: Any, monkeypatch: Any
+) -> None:
+    """A worker killed after the mail server accepted the notice but before the result was committed sends it
+    again once its claim runs out (at-least-once). The copy has the notice's Message-ID and X-ARF report id,
+    so the recipient's mail and ticket systems see one notice, not two (found by tests/resilience)."""
+    from hotline.referrals import services
+    from hotline.referrals.services import delivery
+
+    referral = notice_for(abroad_case)
+
+    def killed(**kwargs: Any) -> None:
+        raise SystemExit("kill -9 between SMTP and the database")
+
+    monkeypatch.setattr(delivery, "record_delivery_success", killed)
+    with pytest.raises(SystemExit):
+        services.deliver(referral.pk)
+    monkeypatch.undo()
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.PLANNED and referral.notice_count == 0
+    with time_machine.travel(referral.next_attempt_at + timedelta(seconds=1), tick=False):
+        assert services.deliver(referral.pk) == "sent"
+    notices = [m for m in smtp_server.messages if m["To"] == ABUSE]
+    assert len(notices) == 2
+    assert notices[0]["Message-ID"] == notices[1]["Message-ID"]
+    assert referral.reference in notices[0]["Message-ID"]
+    reports = [json.loads(attachments(m)[f"xarf-{referral.reference}.json"]) for m in notices]
+    assert reports[0]["report_id"] == reports[1]["report_id"]
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.SENT and referral.notice_count == 1
+    assert DeliveryAttempt.objects.get(referral=referral, ok=True).message_id == notices[0]["Message-ID"]
