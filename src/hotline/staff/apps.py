@@ -17,6 +17,7 @@ class StaffConfig(AppConfig):
         from hotline.core import registry
         from hotline.core.authz import ADMIN, SUPERVISOR
 
+        _register_retention()
         registry.register_demo_step(name="staff", order=10, load=_load_demo)
         registry.register_serve_lines(name="staff", lines=_demo_logins)
         registry.register_staff_links(
@@ -24,6 +25,16 @@ class StaffConfig(AppConfig):
             registry.StaffLink("staff:users", _("Staff accounts"), frozenset({ADMIN}), order=100),
             registry.StaffLink("staff:partner_keys", _("API keys"), frozenset({ADMIN}), order=110),
         )
+
+
+def _register_retention() -> None:
+    from hotline.core import conf
+    from hotline.core.retention import register_policy
+    from hotline.staff import retention
+
+    conf.register_accessors("staff.E002", retention.ACCESSORS)
+    register_policy(retention.SIGN_INS)
+    register_policy(retention.FAILED_SIGN_INS)
 
 
 def _load_demo(stdout: Output) -> None:
