@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test lint format messages security system-run system-test system-bench
+.PHONY: install run test test-fast lint format messages security system-run system-test system-bench
 # Serial: the system packages come before the virtualenv that may need them.
 .NOTPARALLEL:
 
@@ -31,6 +31,11 @@ run: system-run install
 
 test: system-test install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The edit loop: every test without the `browser` and `slow` marks, on one pytest-xdist worker per core
+# (each worker has its own test database). No system set-up: `make test` is the whole suite.
+test-fast: install
+	$(PY) -m pytest -m "not browser and not slow" -n auto $(PYTEST_ARGS)
 
 # Static security checks: bandit over src/, known vulnerabilities of the pinned packages, Django's
 # deployment checks under production settings (made-up secrets), hadolint on the container file.

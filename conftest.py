@@ -39,38 +39,36 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# --- figures printed after the run ---------------------------------------------------------------
+_FIGURES: list[str] = []
+
+
+def pytest_runtest_logreport(report: Any) -> None:
+    # In the main process, also under pytest-xdist (workers send their reports here).
+    _FIGURES.extend(value for name, value in report.user_properties if name == "conformance_figure")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _FIGURES:
+        terminalreporter.section("conformance suites")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
+
+
 # --- staff --------------------------------------------------------------------------------
 @pytest.fixture
 def make_staff(db: Any) -> Callable[..., Any]:
-    """make_staff("analyst", "supervisor", email=...) -> StaffUser with a confirmed TOTP device."""
-    from django.contrib.auth.models import Group
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from hotline.staff.models import StaffUser
+    """make_staff("analyst", "supervisor", email=...) -> StaffUser with a confirmed TOTP device
+    (hotline.staff.factories.staff_user; addresses staff1@, staff2@... in each test unless given)."""
+    from hotline.staff.factories import TEST_PASSWORD, staff_user
 
     counter = {"n": 0}
 
-    def make(*roles: str, email: str | None = None, password: str = "correct horse battery staple") -> Any:
+    def make(*roles: str, email: str | None = None, password: str = TEST_PASSWORD) -> Any:
         counter["n"] += 1
-        user = StaffUser.objects.create_user(email=email or f"staff{counter['n']}@hotline.example", password=password)
-        # get_or_create: transactional tests flush the groups that the data migration created.
-        user.groups.set([Group.objects.get_or_create(name=role)[0] for role in roles])
-        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-        return user
+        return staff_user(*roles, email=email or f"staff{counter['n']}@hotline.example", password=password)
 
     return make
-
-
-def login_verified(client: Any, user: Any) -> Any:
-    """Sign `user` in on a test client with the second factor verified (as after a TOTP step)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-
-    device = user.totpdevice_set.filter(confirmed=True).first()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
 
 
 @pytest.fixture
@@ -80,6 +78,8 @@ def staff_client(make_staff: Callable[..., Any], client: Any) -> Callable[..., A
     def make(*roles: str, **kwargs: Any) -> Any:
         from django.test import Client
 
+        from hotline.staff.factories import login_verified
+
         c = Client()
         user = make_staff(*roles, **kwargs)
         login_verified(c, user)
@@ -87,13 +87,6 @@ def staff_client(make_staff: Callable[..., Any], client: Any) -> Callable[..., A
         return c
 
     return make
-
-
-def current_totp(user: Any) -> str:
-    from django_otp.oath import totp
-
-    device = user.totpdevice_set.filter(confirmed=True).first()
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
 # --- tasks --------------------------------------------------------------------------------
@@ -199,32 +192,78 @@ def pytest_runtest_setup(item: Any) -> None:
         require_chromium()
 
 
-@pytest.fixture
-def browser_context(tmp_path: Any) -> Iterator[Any]:
-    """A fresh Chromium profile driven by Playwright (Debian's chromium; never a downloaded browser)."""
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: a test that uses the browser is marked `browser`
+def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -> None:
+    """Browser tests run last (in their collected order), on every pytest-xdist worker too.
+
+    The session's browser keeps Playwright's event loop running in the main thread from its first test
+    on; while it runs, Django keeps the test's database connections apart from the thread's own
+    (asgiref sees a running loop) and never closes them. Running every other test first keeps that
+    state away from them; the browser fixtures close the connections after each test."""
+    browser_tests = []
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("browser") is not None:
+            browser_tests.append(item)
+    chosen = {id(item) for item in browser_tests}
+    items[:] = [item for item in items if id(item) not in chosen] + browser_tests
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium (Debian's; never a downloaded browser) for the whole session: tests get their own
+    context (`new_browser_context`, `browser_context`, `page`), so no cookie, storage or permission
+    leaks from one test to the next. Started at the first browser test, closed at the end."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            java_script_enabled=True,
-        )
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            yield context
+            yield chromium
         finally:
-            context.close()
-            # While Playwright's event loop runs in this thread, Django keeps the test's database
-            # connections apart from the thread's own (asgiref sees a running loop), and never closes
-            # them: PostgreSQL would then refuse to drop the test database at the end of the run.
-            from django.db import connections
+            chromium.close()
+    finally:
+        playwright.stop()
+        _close_test_connections()
 
-            connections.close_all()
+
+@pytest.fixture
+def new_browser_context(browser: Any) -> Iterator[Callable[..., Any]]:
+    """new_browser_context(java_script_enabled=False, locale="sv-SE", ...) -> a fresh browser context
+    (Playwright's `Browser.new_context` options), closed with everything in it after the test."""
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        context = browser.new_context(**options)
+        contexts.append(context)
+        return context
+
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
+        _close_test_connections()
+
+
+def _close_test_connections() -> None:
+    # While Playwright's event loop runs in this thread, Django keeps the test's database connections
+    # apart from the thread's own (asgiref sees a running loop), and never closes them: PostgreSQL would
+    # then refuse to drop the test database at the end of the run.
+    from django.db import connections
+
+    connections.close_all()
+
+
+@pytest.fixture
+def browser_context(new_browser_context: Callable[..., Any]) -> Any:
+    """A fresh context with JavaScript on, as most visitors have it."""
+    return new_browser_context(java_script_enabled=True)
 
 
 @pytest.fixture
 def page(browser_context: Any) -> Any:
-    return browser_context.pages[0] if browser_context.pages else browser_context.new_page()
+    return browser_context.new_page()

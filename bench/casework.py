@@ -581,33 +581,19 @@ CHANNEL_SET_WEIGHTS = [60, 12, 8, 4, 4, 2, 6, 4]
 
 
 def make_analysts(count: int) -> list[Any]:
-    from django.contrib.auth.models import Group
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from hotline.testing import staff_user
 
-    from hotline.staff.models import StaffUser
-
-    group = Group.objects.get(name=ANALYST)
-    users = []
-    for i in range(count):
-        user = StaffUser(email=f"bench-analyst{i}@hotline.example")
-        user.set_unusable_password()
-        user.save()
-        user.groups.add(group)
-        TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-        users.append(user)
-    return users
+    return [
+        staff_user(ANALYST, email=f"bench-analyst{i}@hotline.example", password=None, device_name="bench")
+        for i in range(count)
+    ]
 
 
 def signed_in_client(user: Any) -> Client:
-    """As conftest.login_verified: signed in, second factor verified."""
-    from django_otp import DEVICE_ID_SESSION_KEY
+    """Signed in, second factor verified (as the tests sign in)."""
+    from hotline.testing import login_verified
 
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = user.totpdevice_set.get(confirmed=True).persistent_id
-    session.save()
-    return client
+    return login_verified(Client(), user)
 
 
 def secondary_indexes(table: str) -> list[tuple[str, str]]:

@@ -84,41 +84,23 @@ class Sink:
 
 
 def make_cases(n: int, offset: int, analyst: Any) -> list[int]:
+    """n assessed cases hosted in BR, each host traced once (through tracing's record_outcome), as the
+    tests build them (hotline.testing)."""
     from django.db import transaction
-    from django.utils import timezone
 
-    from hotline.cases.models import Assessment, Case, CaseState, Channel, Report, ReportedUrl
-    from hotline.cases.services import record_host_facts
-    from hotline.core.crypto import IndexPurpose, blind_index
-    from hotline.tracing.models import HostingObservation, HostTrace, TraceStatus
+    from hotline.testing import make_assessed_case, traced_host
 
-    now = timezone.now()
     ids = []
     with transaction.atomic():
         for i in range(offset, offset + n):
             host = f"h{i}.bench.example.test"
-            url = f"https://{host}/album/{i}"
-            case = Case.objects.create(
-                kind="online_material", state=CaseState.ASSESSED, canonical_url=url,
-                url_index=blind_index(url, purpose=IndexPurpose.CASE_URL), host=host, registered_domain="example.test",
-                hosting_country="BR", report_count=1,
+            case = make_assessed_case(
+                host=host, path=f"/album/{i}", country="BR", hosting=False, analyst=analyst, description="",
+                contact="", victim_age_group="", victim_gender="", site_type="",
             )  # fmt: skip
-            report = Report.objects.create(channel=Channel.WEB, kind="online_material", received_at=now)
-            reported_index = blind_index(url, purpose=IndexPurpose.REPORTED_URL)
-            ReportedUrl.objects.create(report=report, url=url, url_index=reported_index, case=case)
-            Assessment.objects.create(
-                case=case, analyst=analyst, verdict="csam_baseline", kind="online_material", media_types=["image"]
-            )
-            trace = HostTrace.objects.create(host=host, status=TraceStatus.OK, attempts=1, finished_at=now)
-            HostingObservation.objects.create(
-                trace=trace, host=host, ip=f"198.51.100.{i % 250 + 1}", record_type="A", country="BR", asn=64500,
-                network_name="BENCH-NET", abuse_email=f"abuse{i % 7}@host.example", holder="Bench Hosting",
-                method="dns+mmdb+rdap", found_at=now,
-            )  # fmt: skip
-            record_host_facts(  # what tracing's record_outcome writes with such an observation
-                host=host, found_at=now, trace_id=trace.pk, country="BR", asn=64500, network_name="BENCH-NET",
-                abuse_email=f"abuse{i % 7}@host.example", holder="Bench Hosting", method="dns+mmdb+rdap",
-                ips=[f"198.51.100.{i % 250 + 1}"],
+            traced_host(
+                host, country="BR", ip=f"198.51.100.{i % 250 + 1}", network_name="BENCH-NET",
+                abuse_email=f"abuse{i % 7}@host.example", holder="Bench Hosting", cidr="198.51.100.0/24",
             )  # fmt: skip
             ids.append(case.pk)
     return ids
@@ -171,9 +153,9 @@ def main() -> int:
         from hotline.core.taskqueue import run_pending_tasks
         from hotline.referrals import services
         from hotline.referrals.models import Referral
-        from hotline.staff.models import StaffUser
+        from hotline.testing import staff_user
 
-        analyst = StaffUser.objects.create_user(email="bench-analyst@hotline.example", password="bench-password-1")
+        analyst = staff_user(email="bench-analyst@hotline.example", password="bench-password-1", with_device=False)
         t0 = time.perf_counter()
         direct_ids = plan_notices(make_cases(N, 0, analyst), analyst)
         queued_ids = plan_notices(make_cases(N, N, analyst), analyst)

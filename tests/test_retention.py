@@ -69,7 +69,7 @@ def test_batches_each_in_one_transaction_with_an_audit_entry_of_counts() -> None
 
 
 def test_the_dry_run_prints_each_policy_and_writes_nothing(settings: Any) -> None:
-    from hotline.cases.tests.conftest import store_report
+    from hotline.cases.factories import store_report
 
     settings.HOTLINE_REPORT_TEXT_RETENTION_DAYS = 1
     idempotency_records(3, hours_ago=30)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from conftest import current_totp
+from hotline.testing import current_totp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"
@@ -30,7 +30,7 @@ def sign_in(page: Any, base_url: str, user: Any) -> None:
 def test_claim_assess_and_see_the_timeline(live_server: Any, page: Any, make_staff: Any) -> None:
     from hotline.cases import services
     from hotline.cases.models import Assessment, Case, CaseState
-    from hotline.cases.tests.conftest import store_report
+    from hotline.testing import store_report
 
     analyst = make_staff("analyst", email="johan@hotline.example", password=PASSWORD)
     report = store_report(URL, description="Link seen in a group chat.", reporter_classification="Images")
@@ -82,7 +82,7 @@ def cookie_sign_in(page: Any, base_url: str, user: Any) -> None:
     For the checks of the page's own scripts (fetch), which do not depend on the sign-in forms."""
     from django.test import Client
 
-    from conftest import login_verified
+    from hotline.testing import login_verified
 
     client = login_verified(Client(), user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -93,8 +93,8 @@ def test_copy_url_with_javascript_goes_to_the_clipboard(
     live_server: Any, page: Any, browser_context: Any, make_staff: Any
 ) -> None:
     from hotline.cases import services
-    from hotline.cases.tests.conftest import store_report
     from hotline.core.models import AuditEntry
+    from hotline.testing import store_report
 
     analyst = make_staff("analyst", email="sara@hotline.example", password=PASSWORD)
     case_id = services.triage_report(report_id=store_report(URL).pk).case_ids[0]
@@ -114,7 +114,7 @@ def test_leaving_the_assessment_page_ends_the_exposure_session(live_server: Any,
 
     from hotline.cases import services
     from hotline.cases.models import ExposureSession
-    from hotline.cases.tests.conftest import store_report
+    from hotline.testing import store_report
 
     analyst = make_staff("analyst", email="nils@hotline.example", password=PASSWORD)
     case_id = services.triage_report(report_id=store_report(URL).pk).case_ids[0]

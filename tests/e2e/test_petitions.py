@@ -4,12 +4,9 @@ go up; axe-core finds no accessibility violations on the public campaign pages."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,22 +71,9 @@ def test_sign_in_a_browser_and_confirm_by_the_mailed_link(
 
 
 @pytest.fixture
-def nojs_page(tmp_path: Any) -> Iterator[Any]:
-    """A fresh Chromium profile with JavaScript disabled (Tor Browser's 'safest' level)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "nojs-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            java_script_enabled=False,
-        )
-        try:
-            yield context.pages[0] if context.pages else context.new_page()
-        finally:
-            context.close()
+def nojs_page(new_browser_context: Any) -> Any:
+    """A fresh browser context with JavaScript disabled (Tor Browser's 'safest' level)."""
+    return new_browser_context(java_script_enabled=False).new_page()
 
 
 def test_sign_with_javascript_off(nojs_page: Any, live_server: Any, open_petition: Any) -> None:

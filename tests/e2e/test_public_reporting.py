@@ -4,7 +4,6 @@ the phone's share target, the bookmarklet's fragment, and axe-core on every publ
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -12,7 +11,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
 
-from conftest import CHROMIUM, CHROMIUM_ARGS
 from hotline.cases.models import Channel, Report, ReportedUrl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,23 +22,9 @@ def _fresh_limits() -> None:
 
 
 @pytest.fixture
-def nojs_page(tmp_path: Any) -> Iterator[Any]:
-    """A fresh Chromium profile with JavaScript disabled (like Tor Browser's 'safest' level)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "nojs-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            java_script_enabled=False,
-            locale="sv-SE",
-        )
-        try:
-            yield context.pages[0] if context.pages else context.new_page()
-        finally:
-            context.close()
+def nojs_page(new_browser_context: Any) -> Any:
+    """A fresh browser context with JavaScript disabled (like Tor Browser's 'safest' level)."""
+    return new_browser_context(java_script_enabled=False, locale="sv-SE").new_page()
 
 
 def test_report_with_javascript_off_keyboard_only(nojs_page: Any, live_server: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django_otp.oath import totp
 
-from conftest import current_totp
+from hotline.testing import current_totp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"

@@ -11,10 +11,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from hotline.cases import services
-from hotline.cases.models import Case, CaseEvent, CaseState, Channel, NexusHint, Report, ReportedUrl, ReportKind
+from hotline.cases import factories, services
+from hotline.cases.models import Case, CaseEvent, CaseState, Channel, NexusHint, Report, ReportKind
 from hotline.cases.services import AssessmentInput
-from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.staff.models import StaffUser
 
 NAMESPACE = uuid.UUID("5b0f3c1e-8a61-4c55-9a1e-2f4f0c7d9e10")
@@ -107,7 +106,8 @@ def _store(item: DemoReport, now: datetime) -> tuple[Report, bool]:
     existing = Report.objects.filter(public_id=_public_id(item.key)).first()
     if existing is not None:
         return existing, False
-    report = Report.objects.create(
+    report = factories.store_report(
+        *item.urls,
         public_id=_public_id(item.key),
         received_at=now - timedelta(hours=item.hours_ago),
         channel=item.channel,
@@ -117,10 +117,6 @@ def _store(item: DemoReport, now: datetime) -> tuple[Report, bool]:
         reporter_classification=item.classification,
         **item.nexus,
     )
-    for i, url in enumerate(item.urls):
-        ReportedUrl.objects.create(
-            report=report, position=i, url=url, url_index=blind_index(url, purpose=IndexPurpose.REPORTED_URL)
-        )
     return report, True
 
 
@@ -140,12 +136,6 @@ def _backdate(case: Case, when: datetime) -> None:
 
 def _staff(email: str) -> StaffUser | None:
     return StaffUser.objects.filter(email=email).first()
-
-
-def _assess(case: Case, analyst: StaffUser, data: AssessmentInput) -> None:
-    services.claim_case(case=case, analyst=analyst)
-    case.refresh_from_db()
-    services.assess_case(case=case, analyst=analyst, data=data, expected_version=case.version)
 
 
 def load(stdout: Any) -> None:
@@ -174,7 +164,7 @@ def load(stdout: Any) -> None:
         if analyst is None or analyst2 is None:
             stdout.write(f"Demo cases: {created} reports triaged (no demo analysts, so no assessments).")
             return
-        _assess(
+        factories.claim_and_assess(
             _case_of(reports["partner-forward"]),
             analyst,
             AssessmentInput(
@@ -189,7 +179,7 @@ def load(stdout: Any) -> None:
                 reasoning="Made-up demo assessment: baseline material as described by the partner hotline.",
             ),
         )
-        _assess(
+        factories.claim_and_assess(
             _case_of(reports["model-site"]),
             analyst2,
             AssessmentInput(
@@ -204,7 +194,7 @@ def load(stdout: Any) -> None:
                 reasoning="Made-up demo assessment: posing pictures, no sexual content; waits for four-eyes.",
             ),
         )
-        _assess(
+        factories.claim_and_assess(
             _case_of(reports["video"]),
             analyst,
             AssessmentInput(

@@ -130,8 +130,3 @@ def blind_index(value: str, *, purpose: IndexPurpose, qualifier: str = "") -> st
         raise TypeError("blind_index() takes an IndexPurpose, so every purpose is written down once")
     key = _purpose_key(settings.HOTLINE_INDEX_KEY, f"{purpose.value}:{qualifier}" if qualifier else purpose.value)
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
-
-
-def generate_key_spec(kid: str) -> str:
-    """A new keyring entry ('id:base64') for HOTLINE_DATA_KEYS."""
-    return f"{kid}:{base64.b64encode(os.urandom(32)).decode()}"

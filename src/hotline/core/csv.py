@@ -10,7 +10,6 @@ a line break or surrounding spaces is quoted (RFC 4180), so it stays one cell in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import IO
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
 _QUOTE_IF = frozenset(',;"\r\n')
@@ -35,12 +34,3 @@ def _quoted(text: str) -> str:
 def format_row(values: Iterable[object]) -> str:
     """One CSV line (with its line end) of safe, and where needed quoted, cells."""
     return ",".join(_quoted(safe_cell(v)) for v in values) + LINE_END
-
-
-def write_rows(file: IO[str], rows: Iterable[Iterable[object]]) -> int:
-    """Write rows to a text file opened with newline=""; returns how many were written."""
-    count = 0
-    for row in rows:
-        file.write(format_row(row))
-        count += 1
-    return count

@@ -10,10 +10,9 @@ from typing import Any
 from django.db import transaction
 
 from hotline.cases.models import Channel, NexusHint, ReportKind
-from hotline.core import audit
 from hotline.intake import services
-from hotline.staff.models import DEFAULT_SCOPES, PartnerKey
-from hotline.staff.services import hash_partner_key
+from hotline.staff.factories import partner_key
+from hotline.staff.models import PartnerKey
 
 DEMO_PARTNER = "Demo operator app"
 # Fixed so the docs and a tester can use it; demo_data refuses to run in production.
@@ -61,14 +60,7 @@ DEMO_REPORTS: list[dict[str, Any]] = [
 def load(stdout: Any) -> None:
     if PartnerKey.objects.filter(prefix="demo0000").exists():
         return
-    key = PartnerKey.objects.create(
-        partner=DEMO_PARTNER,
-        prefix="demo0000",
-        key_hash=hash_partner_key(DEMO_PARTNER_KEY),
-        scopes=list(DEFAULT_SCOPES),
-    )
-    audit.record(actor="demo_data", action="partner_key.created", object_type="partner_key", object_id=key.pk,
-                 details={"partner": DEMO_PARTNER, "prefix": key.prefix, "demo": True})  # fmt: skip
+    key = partner_key(partner=DEMO_PARTNER, key=DEMO_PARTNER_KEY, actor="demo_data", demo=True)
     receipts = []
     for spec in DEMO_REPORTS:
         submitted = services.submit_report(**{"language": "sv", **spec}, actor="demo_data")

@@ -18,19 +18,13 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.utils import timezone
 
-from hotline.cases.models import (
-    Assessment,
-    AssessmentStatus,
-    Case,
-    CaseState,
-    Channel,
-    Report,
-    ReportedUrl,
-)
+from hotline.cases.factories import make_assessed_case
+from hotline.cases.models import Case, CaseState
 from hotline.core import audit
 from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.core.models import AuditEntry
-from hotline.referrals import conf, delivery, selectors, services
+from hotline.referrals import conf, selectors, services
+from hotline.referrals.factories import partner_hotline
 from hotline.referrals.models import PartnerHotline, Referral
 from hotline.staff.models import StaffUser
 
@@ -104,17 +98,7 @@ def _partners() -> dict[str, PartnerHotline]:
     for name, countries, email, language in PARTNERS:
         partner = PartnerHotline.objects.filter(name=name).first()
         if partner is None:
-            with transaction.atomic():
-                partner = PartnerHotline.objects.create(
-                    name=name, countries=countries, referral_email=email, language=language
-                )
-                audit.record(
-                    actor=ACTOR,
-                    action="referral.partner_created",
-                    object_type="partner_hotline",
-                    object_id=partner.pk,
-                    details={"countries": partner.country_codes, "demo": True},
-                )
+            partner = partner_hotline(name, countries, email, language, actor=ACTOR)
         for code in partner.country_codes:
             by_country.setdefault(code, partner)
     return by_country
@@ -124,7 +108,7 @@ def _existing_candidates() -> list[Case]:
     """Assessed demo cases with a URL, a confirmed illegal assessment and no referral yet."""
     out = []
     for case in Case.objects.filter(state=CaseState.ASSESSED, url_index__isnull=False).order_by("pk")[:50]:
-        assessment = selectors.current_assessment(case=case)
+        assessment = selectors.confirmed_assessment(case=case)
         if assessment is not None and assessment.is_illegal and not case.referrals.exists():
             out.append(case)
     return out
@@ -132,41 +116,23 @@ def _existing_candidates() -> list[Case]:
 
 def _own_case(slot: Slot, analyst: StaffUser) -> Case:
     url = f"https://{slot.host}/demo/{slot.name}"
-    index = blind_index(url, purpose=IndexPurpose.CASE_URL)
-    case = Case.objects.filter(url_index=index).first()
+    case = Case.objects.filter(url_index=blind_index(url, purpose=IndexPurpose.CASE_URL)).first()
     if case is not None:
         return case
-    received = timezone.now() - timedelta(days=3)
     with transaction.atomic():
-        case = Case.objects.create(
-            kind="online_material",
-            state=CaseState.ASSESSED,
-            canonical_url=url,
-            url_index=index,
+        case = make_assessed_case(
             host=slot.host,
-            registered_domain=".".join(slot.host.split(".")[-2:]),
-            hosting_country=slot.country,
-            created_at=received,
-            report_count=1,
-        )
-        report = Report.objects.create(
-            channel=Channel.WEB,
-            kind="online_material",
-            received_at=received,
-            description="Demo: a link seen in a public forum thread.",
-            triaged_at=received,
-        )
-        reported_index = blind_index(url, purpose=IndexPurpose.REPORTED_URL)
-        ReportedUrl.objects.create(report=report, url=url, url_index=reported_index, case=case)
-        assessment = Assessment.objects.create(
-            case=case,
+            path=f"/demo/{slot.name}",
+            country=slot.country,
+            hosting=False,
             analyst=analyst,
-            verdict="csam_baseline",
-            kind="online_material",
-            status=AssessmentStatus.CONFIRMED,
-            media_types=["image"],
+            received_at=timezone.now() - timedelta(days=3),
+            description="Demo: a link seen in a public forum thread.",
+            contact="",
+            report_triaged=True,
+            victim_age_group="",
+            victim_gender="",
             image_count=12,
-            site_type="image_host",
             nexus_server=slot.country == conf.home_country(),
         )
         audit.record(
@@ -174,7 +140,7 @@ def _own_case(slot: Slot, analyst: StaffUser) -> Case:
             action="case.demo_created",
             object_type="case",
             object_id=case.pk,
-            details={"assessment": assessment.pk, "by": "referrals demo"},
+            details={"assessment": case.assessments.get().pk, "by": "referrals demo"},
         )
     return case
 
@@ -202,9 +168,9 @@ def _play(
     dummy = get_connection("django.core.mail.backends.dummy.EmailBackend")
     for referral in referrals:
         if slot.outcome == "failed" and referral.target == "host_notice":
-            delivery.deliver(referral.pk, connection=RefusingBackend())
+            services.deliver(referral.pk, connection=RefusingBackend())
         elif not referral.awaiting_clearance:
-            delivery.deliver(referral.pk, connection=dummy)
+            services.deliver(referral.pk, connection=dummy)
     referrals = [Referral.objects.get(pk=r.pk) for r in referrals]
     if slot.outcome == "downloaded":
         for referral in referrals:
@@ -218,8 +184,8 @@ def _play(
         (notice,) = referrals
         for _ in range(conf.escalate_after()):  # repeated notices, as the worker sends them each interval
             Referral.objects.filter(pk=notice.pk).update(next_attempt_at=timezone.now())
-            delivery.deliver(notice.pk, connection=dummy)
-        delivery.send_escalation(notice.pk, connection=dummy)
+            services.deliver(notice.pk, connection=dummy)
+        services.send_escalation(notice.pk, connection=dummy)
         services.mark_not_removed(referral_id=notice.pk, actor=supervisor, reason="Demo: the host does not answer.")
     elif slot.outcome in {"removed", "closed"}:
         services.mark_content_removed(case_id=case.pk, actor=analyst, method="reported_by_host")

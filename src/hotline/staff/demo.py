@@ -5,11 +5,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from django.contrib.auth.models import Group
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hotline.core import audit
+from hotline.staff.factories import staff_user
 from hotline.staff.models import StaffUser
 
 DEMO_PASSWORD = "demo-hotline-2026"  # nosec B105  # demo accounts only; demo_data refuses production
@@ -32,13 +30,9 @@ def base32_secret(hex_key: str) -> str:
 @transaction.atomic
 def load(stdout: Any) -> None:
     for email, roles, key in DEMO_STAFF:
-        user = StaffUser.objects.filter(email=email).first()
-        if user is None:
-            user = StaffUser.objects.create_user(email=email, password=DEMO_PASSWORD, display_name=email.split("@")[0])
-            user.groups.set([Group.objects.get_or_create(name=role)[0] for role in roles])
-            TOTPDevice.objects.create(user=user, name="demo", key=key, confirmed=True)
-            audit.record(actor="demo_data", action="staff.created", object_type="staff", object_id=user.pk,
-                         details={"roles": roles, "demo": True})  # fmt: skip
+        if not StaffUser.objects.filter(email=email).exists():
+            staff_user(*roles, email=email, password=DEMO_PASSWORD, display_name=email.split("@")[0],
+                       totp_key=key, device_name="demo", actor="demo_data")  # fmt: skip
 
 
 def describe_logins() -> str:

@@ -1,7 +1,8 @@
 """Demo hosting facts for the demo cases' hosts (made-up networks, documentation IPs, reserved domains).
 
-Runs after the cases demo. Goes through services.record_outcome, so case countries and audit entries
-are written the same way a real trace writes them. Idempotent: a host with a finished trace is skipped.
+Runs after the cases demo. Goes through services.record_outcome (hotline.tracing.factories), so case
+countries and audit entries are written the same way a real trace writes them. Idempotent: a host with a
+finished trace is skipped.
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ from django.utils import timezone
 
 from hotline.cases.models import Case
 from hotline.tracing import conf
-from hotline.tracing.cdn import CdnMatch
+from hotline.tracing.factories import address_facts, record_trace
 from hotline.tracing.failures import FailureCode, TraceFailure
 from hotline.tracing.models import OPEN_STATUSES, HostTrace
 from hotline.tracing.network_trace import AddressFacts, TraceOutcome
-from hotline.tracing.rdap import RdapNetwork
 from hotline.tracing.rules import InvalidHost, is_ip_literal, normalise_host
-from hotline.tracing.services import record_outcome
 
 ACTOR = "demo_data"
 
@@ -53,36 +52,23 @@ PROFILES = [
 
 
 def _facts(profile: Profile, n: int, host: str) -> AddressFacts:
-    ip = host if is_ip_literal(host) else f"{profile.prefix}{n}"
-    network = RdapNetwork(
-        server="rdap.registry.example",
-        handle=f"{profile.network}-1",
-        name=profile.network,
+    literal = is_ip_literal(host)
+    return address_facts(
+        ip=host if literal else f"{profile.prefix}{n}",
         country=profile.country,
+        asn=profile.asn,
+        as_org=profile.as_org,
+        network_name=profile.network,
         cidr=profile.cidr,
         holder=profile.holder,
         abuse_email=profile.abuse_email,
-    )
-    return AddressFacts(
-        ip=ip,
-        record_type="literal" if is_ip_literal(host) else ("AAAA" if ":" in ip else "A"),
-        country=profile.country,
-        country_method="mmdb",
-        asn=profile.asn,
-        as_org=profile.as_org,
-        network=network,
-        rdap_status="ok",
-        cdn=CdnMatch(profile.cdn, "asn") if profile.cdn else None,
+        cdn=profile.cdn,
+        literal=literal,
     )
 
 
 def _record(host: str, outcome: TraceOutcome, *, requested_at: datetime, attempts: int = 0) -> None:
-    trace = HostTrace.objects.filter(host=host, status__in=OPEN_STATUSES).first()
-    if trace is None:
-        trace = HostTrace.objects.create(host=host, reason="demo", requested_at=requested_at, attempts=attempts)
-    elif attempts:
-        HostTrace.objects.filter(pk=trace.pk).update(attempts=attempts)
-    record_outcome(trace_id=trace.pk, outcome=outcome, actor=ACTOR)
+    record_trace(host, outcome, requested_at=requested_at, attempts=attempts, actor=ACTOR)
 
 
 def load(stdout: Any) -> None:

@@ -1,4 +1,4 @@
-"""Fixtures for the campaigns tests: petitions, reading links out of real mails."""
+"""Fixtures for the campaigns tests: a petition (hotline.campaigns.factories), reading links out of real mails."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from hotline.campaigns.models import Petition, PetitionState
+from hotline.campaigns.factories import make_petition
+from hotline.campaigns.models import Petition
 
 LINK = re.compile(r"https?://[^\s>]+")
 
@@ -27,22 +28,6 @@ def _fresh_cache(settings: Any) -> Any:
 @pytest.fixture
 def petition(db: Any) -> Petition:
     return make_petition()
-
-
-def make_petition(**overrides: Any) -> Petition:
-    fields: dict[str, Any] = {
-        "slug": "barnets-rattigheter",
-        "title_sv": "Utbildning om barnets rättigheter",
-        "title_en": "Training on children's rights",
-        "text_sv": "Vi vill att juristprogrammen undervisar om barnets rättigheter.",
-        "text_en": "We want law schools to teach children's rights.",
-        "recipient_sv": "Utbildningsministern",
-        "recipient_en": "The Minister for Education",
-        "goal": 100,
-        "state": PetitionState.OPEN,
-    }
-    fields.update(overrides)
-    return Petition.objects.create(**fields)
 
 
 def subject_of(message: Message) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import secrets
 import threading
 import time
 from typing import Any
@@ -13,8 +12,8 @@ from django.db import OperationalError, connection, connections
 
 from hotline.campaigns import services, tokens
 from hotline.campaigns.errors import CampaignError, LinkUsed
+from hotline.campaigns.factories import make_petition, signature_row
 from hotline.campaigns.models import Signature, SignatureState
-from hotline.campaigns.tests.conftest import make_petition
 
 WORKERS = 6
 PER_WORKER = 8
@@ -39,17 +38,7 @@ def with_retry(action: Any) -> Any:
 def test_concurrent_confirmations_keep_the_counter_exact() -> None:
     petition = make_petition()
     Signature.objects.bulk_create(
-        [
-            Signature(
-                petition=petition,
-                name=f"P{n}",
-                email=f"p{n}@example.test",
-                email_index=services.signature_email_index(f"p{n}@example.test"),
-                municipality="0180",
-                token_salt=secrets.token_urlsafe(12),
-            )
-            for n in range(WORKERS * PER_WORKER)
-        ]
+        [signature_row(petition, f"p{n}@example.test", name=f"P{n}") for n in range(WORKERS * PER_WORKER)]
     )
     signatures = list(Signature.objects.order_by("pk"))
     links = [tokens.make(row_id=s.pk, salt=s.token_salt, purpose=tokens.SIGNATURE_SALT) for s in signatures]
@@ -87,18 +76,7 @@ def test_counter_survives_invalidation_racing_confirmation(make_staff: Any) -> N
     petition = make_petition()
     actor = make_staff("campaigner")
     Signature.objects.bulk_create(
-        [
-            Signature(
-                petition=petition,
-                name=f"P{n}",
-                email=f"p{n}@{'bot' if n % 2 else 'ok'}.example",
-                email_domain="bot.example" if n % 2 else "ok.example",
-                email_index=services.signature_email_index(f"p{n}@{'bot' if n % 2 else 'ok'}.example"),
-                municipality="0180",
-                token_salt=secrets.token_urlsafe(12),
-            )
-            for n in range(40)
-        ]
+        [signature_row(petition, f"p{n}@{'bot' if n % 2 else 'ok'}.example", name=f"P{n}") for n in range(40)]
     )
     links = [
         tokens.make(row_id=s.pk, salt=s.token_salt, purpose=tokens.SIGNATURE_SALT)

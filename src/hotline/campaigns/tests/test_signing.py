@@ -11,8 +11,9 @@ import time_machine
 from django.utils import timezone
 
 from hotline.campaigns import services
+from hotline.campaigns.factories import make_petition
 from hotline.campaigns.models import Petition, PetitionState, Signature, SignatureState, Subscriber
-from hotline.campaigns.tests.conftest import body_of, links_in, make_petition, path_of, sign_data, subject_of
+from hotline.campaigns.tests.conftest import body_of, links_in, path_of, sign_data, subject_of
 from hotline.core.models import AuditEntry
 
 # run_tasks uses the real worker, which closes a connection it finds inside a transaction (on

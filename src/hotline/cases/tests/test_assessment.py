@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from hotline.cases import services
 from hotline.cases.conf import four_eyes_verdicts
+from hotline.cases.factories import store_report
 from hotline.cases.models import Assessment, AssessmentStatus, Case, CaseState
 from hotline.cases.services import AssessmentInput
-from hotline.cases.tests.conftest import store_report
 from hotline.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

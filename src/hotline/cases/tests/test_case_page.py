@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 
 from hotline.cases import services
+from hotline.cases.factories import store_report
 from hotline.cases.models import Case, CaseNote, CaseState, Channel, NexusHint, ReportKind
-from hotline.cases.tests.conftest import store_report
 from hotline.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

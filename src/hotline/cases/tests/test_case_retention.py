@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from hotline.cases import services
+from hotline.cases.factories import store_report
 from hotline.cases.models import (
     Assessment,
     AssessmentStatus,
@@ -25,7 +26,6 @@ from hotline.cases.models import (
     Verdict,
 )
 from hotline.cases.services import case_retention, retention
-from hotline.cases.tests.conftest import store_report
 from hotline.core import retention as engine
 from hotline.core.audit import verify
 from hotline.core.models import AuditEntry

@@ -11,9 +11,9 @@ import pytest
 from django.db import transaction
 
 from hotline.cases import hooks, services
+from hotline.cases.factories import store_report
 from hotline.cases.models import Case, Report
 from hotline.cases.selectors import case_page
-from hotline.cases.tests.conftest import store_report
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ import pytest
 from django.db import transaction
 
 from hotline.cases import services
+from hotline.cases.factories import store_report
 from hotline.cases.models import Case, CaseState, Report
 from hotline.cases.selectors import cases_of_reports, reached_none_of, reports_of_cases
-from hotline.cases.tests.conftest import store_report
 
 pytestmark = pytest.mark.django_db
 

@@ -10,31 +10,31 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from hotline.cases import selectors, services
+from hotline.cases import factories, selectors, services
+from hotline.cases.factories import store_report
 from hotline.cases.models import Case, CaseState, Channel, NexusHint, ReportKind
 from hotline.cases.rules import QueueKey, decode_cursor
 from hotline.cases.selectors import QueueFilters, queue_page
-from hotline.cases.tests.conftest import store_report
 from hotline.core.crypto import IndexPurpose, blind_index
 
 pytestmark = pytest.mark.django_db
 
 
 def make_cases(n: int, *, state: str = CaseState.TRIAGED, **fields: Any) -> list[Case]:
+    """n bare cases whose priorities and ages make the queue order differ from the order they were made in."""
     now = timezone.now()
-    cases = [
-        Case(
-            kind=ReportKind.ONLINE_MATERIAL,
-            state=state,
-            priority=(i * 7) % 5,
-            created_at=now - timedelta(minutes=i),
-            host=f"h{i}.example.test",
-            registered_domain="example.test",
+    return factories.make_cases(
+        {
+            "kind": ReportKind.ONLINE_MATERIAL,
+            "state": state,
+            "priority": (i * 7) % 5,
+            "created_at": now - timedelta(minutes=i),
+            "host": f"h{i}.example.test",
+            "registered_domain": "example.test",
             **fields,
-        )
+        }
         for i in range(n)
-    ]
-    return Case.objects.bulk_create(cases)
+    )
 
 
 def order_key(case: Case) -> tuple[int, Any, int]:

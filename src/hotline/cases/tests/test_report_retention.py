@@ -12,9 +12,9 @@ from django.db import connection
 from django.utils import timezone
 
 from hotline.cases import services
+from hotline.cases.factories import store_report
 from hotline.cases.models import Case, CaseState, CloseReason, Report, ReporterMessage
 from hotline.cases.services import retention
-from hotline.cases.tests.conftest import store_report
 from hotline.core import retention as core_retention
 from hotline.core import scheduler
 from hotline.core.models import AuditEntry

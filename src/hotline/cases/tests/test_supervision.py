@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from hotline.cases import selectors, services
 from hotline.cases.conf import overdue_hours
+from hotline.cases.factories import store_report
 from hotline.cases.models import Case, CaseState
 from hotline.cases.services import AssessmentInput
-from hotline.cases.tests.conftest import store_report
 
 pytestmark = pytest.mark.django_db
 

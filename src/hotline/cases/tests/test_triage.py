@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from hotline.cases import services
 from hotline.cases.canonical import canonicalize_url
+from hotline.cases.factories import make_case, store_report
 from hotline.cases.models import Case, CaseEvent, CaseState, Channel, NexusHint, Report, ReportKind
 from hotline.cases.priority import case_priority
-from hotline.cases.tests.conftest import store_report
 from hotline.core import audit
 from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.core.models import AuditEntry
@@ -332,9 +332,7 @@ def test_losing_the_insert_race_attaches_to_the_winners_case() -> None:
 
     def winner() -> None:
         with transaction.atomic():
-            Case.objects.create(
-                kind=ReportKind.ONLINE_MATERIAL, state=CaseState.TRIAGED, url_index=index, report_count=1
-            )
+            make_case(kind=ReportKind.ONLINE_MATERIAL, state=CaseState.TRIAGED, url_index=index, report_count=1)
             inserted.set()
             # Hold the row until the other connection is blocked on the unique index.
             deadline = timezone.now() + timedelta(seconds=10)

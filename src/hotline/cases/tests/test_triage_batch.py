@@ -19,9 +19,9 @@ from django_tasks_db.models import DBTaskResult
 
 from hotline.cases import conf, services
 from hotline.cases.canonical import canonicalize_url
+from hotline.cases.factories import make_case, store_report
 from hotline.cases.models import Case, CaseEvent, CaseState, Channel, NexusHint, Report, ReportKind
 from hotline.cases.tasks import triage_reports as triage_task
-from hotline.cases.tests.conftest import store_report
 from hotline.core import audit
 from hotline.core.crypto import IndexPurpose, blind_index
 from hotline.core.models import AuditEntry
@@ -407,9 +407,7 @@ def test_a_batch_that_loses_the_insert_race_is_run_again_and_attaches() -> None:
 
     def winner() -> None:
         with transaction.atomic():
-            Case.objects.create(
-                kind=ReportKind.ONLINE_MATERIAL, state=CaseState.TRIAGED, url_index=index, report_count=1
-            )
+            make_case(kind=ReportKind.ONLINE_MATERIAL, state=CaseState.TRIAGED, url_index=index, report_count=1)
             inserted.set()
             _wait_until(_waiting_on_lock)  # hold the row until the batch waits on the unique index
 

@@ -9,9 +9,9 @@ import pytest
 import time_machine
 
 from hotline.cases import selectors, services
+from hotline.cases.factories import store_report
 from hotline.cases.models import Case, ExposureSession
 from hotline.cases.services import AssessmentInput
-from hotline.cases.tests.conftest import store_report
 
 pytestmark = pytest.mark.django_db
 

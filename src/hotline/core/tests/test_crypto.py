@@ -46,7 +46,10 @@ def test_old_keys_still_decrypt_after_rotation() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["", "nokey", "k1:notbase64!!", f"k1:{base64.b64encode(b'short').decode()}", f"{spec('a')},{spec('a')}"]
+    "bad",
+    ["", "nokey", "k1:notbase64!!", f"k1:{base64.b64encode(b'short').decode()}", f"{spec('a')},{spec('a')}"],
+    # Fixed ids: a random key in an id would make each pytest-xdist worker collect a different test.
+    ids=["empty", "no-key", "not-base64", "short-key", "repeated-key-id"],
 )
 def test_bad_keyring_specs_are_refused(bad: str) -> None:
     with pytest.raises(KeyringError):

@@ -58,8 +58,9 @@ def test_semicolon_splitting_reader_sees_one_cell() -> None:
     assert row == ["Anna;=1+2"]
 
 
-def test_write_rows(tmp_path) -> None:
+def test_rows_written_to_a_file(tmp_path) -> None:
     path = tmp_path / "out.csv"
     with open(path, "w", encoding="utf-8", newline="") as f:
-        assert safe_csv.write_rows(f, [["a", "=b"], ["c;d", None]]) == 2
+        for row in [["a", "=b"], ["c;d", None]]:
+            f.write(safe_csv.format_row(row))
     assert path.read_bytes().decode("utf-8") == 'a,\'=b\r\n"c;d",\r\n'

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
+from hotline.cases.factories import make_case
 from hotline.cases.models import Case, CaseState, Channel, Report, ReportedUrl, ReporterMessage
 from hotline.intake.receipts import receipt_index
 
@@ -218,9 +219,9 @@ def test_status_page_flow(client: Client) -> None:
     assert response.status_code == 200 and b'data-status="received"' in response.content
     report = Report.objects.get()
     first, second = report.urls.all()
-    first.case = Case.objects.create(kind="online_material", state=CaseState.REFERRED)
+    first.case = make_case(state=CaseState.REFERRED)
     first.save()
-    second.case = Case.objects.create(kind="online_material", state=CaseState.IN_ASSESSMENT)
+    second.case = make_case(state=CaseState.IN_ASSESSMENT)
     second.save()
     response = client.post("/report/status/", {"receipt": receipt})
     assert b'data-status="forwarded"' in response.content
@@ -233,7 +234,7 @@ def test_status_page_flow(client: Client) -> None:
 def test_situation_report_status(client: Client) -> None:
     receipt = receipt_of(send(client, kind="trafficking", description="An advert."))
     report = Report.objects.get()
-    report.situation_case = Case.objects.create(kind="trafficking", state=CaseState.IN_ASSESSMENT)
+    report.situation_case = make_case(kind="trafficking", state=CaseState.IN_ASSESSMENT)
     report.save()
     assert b'data-status="being_assessed"' in client.post("/report/status/", {"receipt": receipt}).content
 

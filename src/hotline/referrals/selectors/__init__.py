@@ -38,10 +38,6 @@ from hotline.referrals.selectors.removal_times import (
 )
 from hotline.referrals.selectors.snapshots import ReferralSnapshot, first_report_at, police_case_data, referral_snapshot
 
-# The old name, kept only while referrals/demo.py (owned by the tests-infra branch) calls it: remove it once
-# demo.py calls confirmed_assessment.
-current_assessment = confirmed_assessment
-
 __all__ = [
     "CasePlan",
     "DurationSummary",
@@ -54,7 +50,6 @@ __all__ = [
     "case_hosting",
     "case_plan",
     "confirmed_assessment",
-    "current_assessment",
     "due_referral_ids",
     "escalated_referrals",
     "failed_referrals",

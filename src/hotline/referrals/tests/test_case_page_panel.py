@@ -9,9 +9,9 @@ import pytest
 from django.utils import translation
 
 from hotline.cases import services
+from hotline.cases.factories import store_report
 from hotline.cases.models import Case, CaseEvent
 from hotline.cases.selectors import case_page
-from hotline.cases.tests.conftest import store_report
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from hotline.cases.factories import make_assessed_case
 from hotline.referrals.models import DeliveryAttempt, Referral
-from hotline.referrals.tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +37,13 @@ def _referral(case: Any, **fields: Any) -> Referral:
     ],
 )
 def test_database_refuses_inconsistent_states(fields: dict) -> None:
-    case = make_case(country="BR", abuse_email=ABUSE)
+    case = make_assessed_case(country="BR", abuse_email=ABUSE)
     with pytest.raises(IntegrityError), transaction.atomic():
         _referral(case, **fields).save()
 
 
 def test_database_refuses_an_ok_attempt_with_an_error_and_a_failed_one_without() -> None:
-    case = make_case(country="BR", abuse_email=ABUSE)
+    case = make_assessed_case(country="BR", abuse_email=ABUSE)
     referral = _referral(case)
     referral.save()
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -53,7 +53,7 @@ def test_database_refuses_an_ok_attempt_with_an_error_and_a_failed_one_without()
 
 
 def test_two_open_referrals_to_the_same_target_are_refused() -> None:
-    case = make_case(country="BR", abuse_email=ABUSE)
+    case = make_assessed_case(country="BR", abuse_email=ABUSE)
     _referral(case).save()
     with pytest.raises(IntegrityError), transaction.atomic():
         _referral(case).save()

@@ -13,10 +13,11 @@ import xarf
 from django.utils import timezone
 
 from conftest import free_port
+from hotline.cases.factories import make_assessed_case
 from hotline.core.models import AuditEntry
 from hotline.referrals.models import DeliveryAttempt, Referral, ReferralState
 from hotline.referrals.tests.conftest import TASKS_DB, confirm
-from hotline.referrals.tests.factories import make_case, staff
+from hotline.staff.factories import known_staff_user
 
 pytestmark = TASKS_DB
 
@@ -49,7 +50,7 @@ def notice_for(case: Any) -> Referral:
 @pytest.fixture
 def abroad_case(staff_client: Any) -> Any:
     """Illegal material hosted in BR (no partner): notice to host + police (download)."""
-    case = make_case(host="files.example.test", path="/album/7", country="BR", abuse_email=ABUSE)
+    case = make_assessed_case(host="files.example.test", path="/album/7", country="BR", abuse_email=ABUSE)
     assert confirm(staff_client("analyst"), case).status_code == 302
     return case
 
@@ -95,7 +96,7 @@ def test_grooming_notice_is_content_csem_in_swedish_for_a_swedish_host(
     staff_client: Any, smtp_server: Any, run_tasks: Any, settings: Any
 ) -> None:
     settings.HOTLINE_REFERRAL_POLICY = "notice_at_once"
-    case = make_case(
+    case = make_assessed_case(
         host="chat.example.test", kind="grooming", verdict="not_csam", country="SE", abuse_email=ABUSE,
         site_type="social_network", media_types=["text"],
     )  # fmt: skip
@@ -192,7 +193,7 @@ def test_manual_retry_with_a_corrected_address(
 def test_notices_repeat_every_interval_and_escalate_to_supervisors(
     abroad_case: Any, smtp_server: Any, run_tasks: Any, staff_client: Any
 ) -> None:
-    supervisor = staff("supervisor", email="sup-escalation@hotline.example")
+    supervisor = known_staff_user("supervisor", email="sup-escalation@hotline.example")
     run_tasks()
     referral = notice_for(abroad_case)
     first = referral.sent_at
@@ -276,7 +277,7 @@ def test_staff_marks_delivered_and_acknowledged(
 
 
 def test_police_clearance_releases_the_held_notice(staff_client: Any, smtp_server: Any, run_tasks: Any) -> None:
-    case = make_case(country="SE", abuse_email=ABUSE)
+    case = make_assessed_case(country="SE", abuse_email=ABUSE)
     client = staff_client("analyst")
     confirm(client, case)
     run_tasks()
@@ -292,10 +293,10 @@ def test_police_clearance_releases_the_held_notice(staff_client: Any, smtp_serve
 def test_partner_referral_is_an_email_to_the_partner_with_the_xarf_report(
     staff_client: Any, smtp_server: Any, run_tasks: Any
 ) -> None:
-    from hotline.referrals.tests.factories import partner
+    from hotline.referrals.factories import partner_hotline
 
-    partner(language="en")
-    case = make_case(host="share.example.test", country="NL", abuse_email=ABUSE)
+    partner_hotline(language="en")
+    case = make_assessed_case(host="share.example.test", country="NL", abuse_email=ABUSE)
     confirm(staff_client("analyst"), case)
     run_tasks()
     (message,) = smtp_server.messages

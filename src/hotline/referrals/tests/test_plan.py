@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 from django_tasks_db.models import DBTaskResult
 
+from hotline.cases.factories import make_assessed_case
 from hotline.cases.models import CaseEvent, CaseState
 from hotline.core.models import AuditEntry
+from hotline.referrals.factories import partner_hotline
 from hotline.referrals.models import Referral, ReferralState
 from hotline.referrals.tests.conftest import confirm
-from hotline.referrals.tests.factories import make_case, partner
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def delivery_tasks() -> list[DBTaskResult]:
 
 
 def test_plan_page_shows_proposals_with_reasons_and_is_audited(staff_client: Any) -> None:
-    case = make_case(country="BR", abuse_email="abuse@host.example")
+    case = make_assessed_case(country="BR", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     response = client.get(f"/cases/{case.pk}/referrals/")
     assert response.status_code == 200
@@ -33,7 +34,7 @@ def test_plan_page_shows_proposals_with_reasons_and_is_audited(staff_client: Any
 
 
 def test_confirm_default_plan_creates_planned_referrals_tasks_and_moves_the_case(staff_client: Any) -> None:
-    case = make_case(country="SE", abuse_email="abuse@host.example")
+    case = make_assessed_case(country="SE", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     response = confirm(client, case)
     assert response.status_code == 302
@@ -58,7 +59,7 @@ def test_confirm_default_plan_creates_planned_referrals_tasks_and_moves_the_case
 
 def test_notice_at_once_policy_queues_the_notice_too(staff_client: Any, settings: Any) -> None:
     settings.HOTLINE_REFERRAL_POLICY = "notice_at_once"
-    case = make_case(country="SE", abuse_email="abuse@host.example")
+    case = make_assessed_case(country="SE", abuse_email="abuse@host.example")
     confirm(staff_client("analyst"), case)
     notice = Referral.objects.get(case=case, target="host_notice")
     assert not notice.awaiting_clearance and notice.next_attempt_at is not None
@@ -66,8 +67,8 @@ def test_notice_at_once_policy_queues_the_notice_too(staff_client: Any, settings
 
 
 def test_partner_country_goes_to_the_partner(staff_client: Any) -> None:
-    nl = partner()
-    case = make_case(country="NL", abuse_email="abuse@host.example")
+    nl = partner_hotline()
+    case = make_assessed_case(country="NL", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     assert "Demo hotline NL" in client.get(f"/cases/{case.pk}/referrals/").content.decode()
     assert confirm(client, case).status_code == 302
@@ -77,7 +78,7 @@ def test_partner_country_goes_to_the_partner(staff_client: Any) -> None:
 
 
 def test_changing_the_plan_needs_a_reason_and_writes_nothing_without(staff_client: Any) -> None:
-    case = make_case(country="BR", abuse_email="abuse@host.example")
+    case = make_assessed_case(country="BR", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     response = confirm(client, case, targets=["police"])
     assert response.status_code == 400
@@ -94,7 +95,7 @@ def test_changing_the_plan_needs_a_reason_and_writes_nothing_without(staff_clien
 
 
 def test_no_abuse_contact_warns_and_a_registrar_address_can_be_added(staff_client: Any) -> None:
-    case = make_case(country="BR", abuse_email="")
+    case = make_assessed_case(country="BR", abuse_email="")
     client = staff_client("analyst")
     page = client.get(f"/cases/{case.pk}/referrals/").content.decode()
     assert "registrar" in page.lower() or "registrator" in page.lower()
@@ -110,7 +111,7 @@ def test_no_abuse_contact_warns_and_a_registrar_address_can_be_added(staff_clien
 
 
 def test_stale_assessment_is_refused_with_409(staff_client: Any) -> None:
-    case = make_case(country="BR", abuse_email="abuse@host.example")
+    case = make_assessed_case(country="BR", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     response = client.post(
         f"/cases/{case.pk}/referrals/",
@@ -121,7 +122,7 @@ def test_stale_assessment_is_refused_with_409(staff_client: Any) -> None:
 
 
 def test_unassessed_case_cannot_be_referred(staff_client: Any) -> None:
-    case = make_case(country="BR", abuse_email="abuse@host.example", verdict="", state=CaseState.TRIAGED)
+    case = make_assessed_case(country="BR", abuse_email="abuse@host.example", verdict="", state=CaseState.TRIAGED)
     client = staff_client("analyst")
     page = client.get(f"/cases/{case.pk}/referrals/")
     assert (page.status_code == 200 and "assessment" in page.content.decode().lower()) or "bedömning" in (
@@ -133,14 +134,14 @@ def test_unassessed_case_cannot_be_referred(staff_client: Any) -> None:
 
 
 def test_awaiting_review_assessment_gives_no_plan(staff_client: Any) -> None:
-    case = make_case(country="BR", abuse_email="abuse@host.example", status="awaiting_review")
+    case = make_assessed_case(country="BR", abuse_email="abuse@host.example", status="awaiting_review")
     client = staff_client("analyst")
     response = client.post(f"/cases/{case.pk}/referrals/", {"assessment_id": 1, "targets": ["police"]})
     assert response.status_code in (400, 409) and not Referral.objects.exists()
 
 
 def test_garbage_input_gets_400_not_500(staff_client: Any) -> None:
-    case = make_case(country="BR", abuse_email="abuse@host.example")
+    case = make_assessed_case(country="BR", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     for data in (
         {"assessment_id": "x"},
@@ -154,7 +155,7 @@ def test_garbage_input_gets_400_not_500(staff_client: Any) -> None:
 
 
 def test_a_target_cannot_be_referred_twice_while_open(staff_client: Any) -> None:
-    case = make_case(country="BR", abuse_email="abuse@host.example")
+    case = make_assessed_case(country="BR", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     assert confirm(client, case).status_code == 302
     # The page now offers nothing already open; forcing it is refused.
@@ -164,8 +165,8 @@ def test_a_target_cannot_be_referred_twice_while_open(staff_client: Any) -> None
 
 
 def test_referral_can_be_added_later_on_a_referred_case(staff_client: Any) -> None:
-    nl = partner()
-    case = make_case(country="BR", abuse_email="abuse@host.example")
+    nl = partner_hotline()
+    case = make_assessed_case(country="BR", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     confirm(client, case)
     response = confirm(client, case, targets=[], add_target=f"partner_hotline:{nl.pk}", reason="Mirror seen in NL")
@@ -180,7 +181,7 @@ def test_case_page_fragment_lists_referrals(staff_client: Any) -> None:
 
     from hotline.referrals.selectors import referrals_for_case
 
-    case = make_case(country="BR", abuse_email="abuse@host.example")
+    case = make_assessed_case(country="BR", abuse_email="abuse@host.example")
     confirm(staff_client("analyst"), case)
     html = render_to_string(
         "referrals/_case_referrals.html", {"case": case, "referrals": referrals_for_case(case=case)}

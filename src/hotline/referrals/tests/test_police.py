@@ -8,11 +8,11 @@ import json
 import zipfile
 from typing import Any
 
+from hotline.cases.factories import make_assessed_case
 from hotline.core.models import AuditEntry
 from hotline.referrals.models import Referral, ReferralState
 from hotline.referrals.package import build_police_package
 from hotline.referrals.tests.conftest import TASKS_DB, confirm
-from hotline.referrals.tests.factories import make_case
 
 pytestmark = TASKS_DB
 
@@ -27,7 +27,7 @@ def open_zip(content: bytes) -> dict[str, bytes]:
 
 
 def test_download_channel_builds_the_package_and_records_its_hash(staff_client: Any, run_tasks: Any) -> None:
-    case = make_case(host="files.example.test", path="/x/1", country="SE", abuse_email="abuse@host.example")
+    case = make_assessed_case(host="files.example.test", path="/x/1", country="SE", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     confirm(client, case)
     run_tasks()
@@ -78,7 +78,7 @@ def mailed_to_police(staff_client: Any, run_tasks: Any, settings: Any) -> tuple[
     """A situation case confirmed for the police, with the package sent by email (HOTLINE_POLICE_CHANNEL)."""
     settings.HOTLINE_POLICE_CHANNEL = "email"
     settings.HOTLINE_POLICE_EMAIL = "referrals@police.example"
-    case = make_case(kind="trafficking", verdict="not_csam", with_url=False)
+    case = make_assessed_case(kind="trafficking", verdict="not_csam", with_url=False)
     confirm(staff_client("analyst"), case)
     run_tasks()
     return case, police_for(case)
@@ -106,7 +106,7 @@ def test_email_channel_sends_the_package_with_its_hash(
 
 def test_email_channel_without_an_address_is_refused(staff_client: Any, settings: Any) -> None:
     settings.HOTLINE_POLICE_CHANNEL = "email"
-    case = make_case(kind="grooming", verdict="not_csam", with_url=False)
+    case = make_assessed_case(kind="grooming", verdict="not_csam", with_url=False)
     response = confirm(staff_client("analyst"), case)
     assert response.status_code == 400 and "HOTLINE_POLICE_EMAIL" in response.content.decode()
     assert not Referral.objects.exists()
@@ -130,7 +130,7 @@ def test_package_bytes_are_reproducible_and_the_pdf_is_readable() -> None:
 
 
 def test_the_police_liaison_collects_packages_from_their_own_page(staff_client: Any, run_tasks: Any) -> None:
-    case = make_case(host="files.example.test", path="/x/2", country="SE", abuse_email="abuse@host.example")
+    case = make_assessed_case(host="files.example.test", path="/x/2", country="SE", abuse_email="abuse@host.example")
     confirm(staff_client("analyst"), case)
     run_tasks()
     referral = police_for(case)
@@ -159,7 +159,7 @@ def test_a_stored_package_is_erased_with_the_reporters_texts(staff_client: Any, 
     from hotline.cases.services import transition_case
     from hotline.referrals import services
 
-    case = make_case(host="files.example.test", path="/x/2", country="SE", abuse_email="abuse@host.example")
+    case = make_assessed_case(host="files.example.test", path="/x/2", country="SE", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     confirm(client, case)
     run_tasks()

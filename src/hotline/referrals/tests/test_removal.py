@@ -8,12 +8,13 @@ from typing import Any
 import time_machine
 from django.utils import timezone
 
+from hotline.cases.factories import make_assessed_case
 from hotline.cases.models import CaseState
 from hotline.core.models import AuditEntry
 from hotline.referrals import selectors
+from hotline.referrals.factories import partner_hotline
 from hotline.referrals.models import Referral, ReferralState, ReferralTiming
 from hotline.referrals.tests.conftest import TASKS_DB, confirm
-from hotline.referrals.tests.factories import make_case, partner
 
 pytestmark = TASKS_DB
 
@@ -22,7 +23,7 @@ def test_removal_closes_referrals_records_times_and_closes_the_case_after_monito
     staff_client: Any, smtp_server: Any, run_tasks: Any
 ) -> None:
     reported = timezone.now() - timedelta(days=2)
-    case = make_case(country="BR", abuse_email="abuse@host.example", received_at=reported)
+    case = make_assessed_case(country="BR", abuse_email="abuse@host.example", received_at=reported)
     client = staff_client("analyst")
     confirm(client, case)
     run_tasks()
@@ -71,8 +72,8 @@ def test_removal_closes_referrals_records_times_and_closes_the_case_after_monito
 
 def test_monitoring_period_zero_closes_at_once(staff_client: Any, run_tasks: Any, settings: Any) -> None:
     settings.HOTLINE_MONITORING_HOURS = 0
-    partner()
-    case = make_case(country="NL", abuse_email="abuse@host.example")
+    partner_hotline()
+    case = make_assessed_case(country="NL", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     confirm(client, case)
     run_tasks()
@@ -86,8 +87,8 @@ def test_monitoring_period_zero_closes_at_once(staff_client: Any, run_tasks: Any
 def test_the_periodic_sweep_closes_monitored_cases(staff_client: Any, run_tasks: Any) -> None:
     from hotline.referrals.tasks import close_monitored_cases
 
-    partner()
-    case = make_case(country="NL", abuse_email="abuse@host.example")
+    partner_hotline()
+    case = make_assessed_case(country="NL", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     confirm(client, case)
     client.post(f"/cases/{case.pk}/referrals/removed/", {"method": "dns_gone"})
@@ -99,7 +100,7 @@ def test_the_periodic_sweep_closes_monitored_cases(staff_client: Any, run_tasks:
 
 
 def test_not_removed_stops_the_notices(staff_client: Any, smtp_server: Any, run_tasks: Any) -> None:
-    case = make_case(country="BR", abuse_email="abuse@host.example")
+    case = make_assessed_case(country="BR", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     confirm(client, case)
     run_tasks()
@@ -116,7 +117,7 @@ def test_not_removed_stops_the_notices(staff_client: Any, smtp_server: Any, run_
 
 
 def test_removal_without_open_referrals_or_with_a_bad_method_is_refused(staff_client: Any) -> None:
-    case = make_case(country="BR", abuse_email="abuse@host.example")
+    case = make_assessed_case(country="BR", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     response = client.post(f"/cases/{case.pk}/referrals/removed/", {"method": "reported_by_host"})
     assert response.status_code == 400
@@ -133,7 +134,7 @@ def test_removal_times_filters() -> None:
     assert summarise_seconds([]).count == 0
     summary = summarise_seconds([10, 20, 30, 40, 50, 60, 70, 80, 90, 100])
     assert summary.median_seconds == 55 and summary.p90_seconds == 90
-    case = make_case(country="BR", abuse_email="abuse@host.example")
+    case = make_assessed_case(country="BR", abuse_email="abuse@host.example")
     ReferralTiming.objects.create(case=case, hosting_country="BR", first_report_at=timezone.now())
     assert len(selectors.removal_times(country="br")) == 1
     assert selectors.removal_times(country="NL") == []

@@ -9,12 +9,12 @@ from typing import Any
 import time_machine
 from django.utils import timezone
 
+from hotline.cases.factories import make_assessed_case as make_case
 from hotline.cases.services import transition_case
 from hotline.core import retention
 from hotline.core.models import AuditEntry
 from hotline.referrals.models import Referral
 from hotline.referrals.tests.conftest import TASKS_DB, confirm
-from hotline.referrals.tests.factories import make_case
 
 pytestmark = TASKS_DB
 

@@ -17,9 +17,9 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from conftest import current_totp
 from hotline.core.models import AuditEntry
 from hotline.staff import services
+from hotline.staff.factories import current_totp
 from hotline.staff.models import EnrolmentLink, StaffUser
 from hotline.staff.services import create_staff_user, reset_two_factor
 

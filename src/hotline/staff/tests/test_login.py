@@ -11,9 +11,9 @@ import time_machine
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from conftest import current_totp
 from hotline.core.models import AuditEntry
 from hotline.staff import services
+from hotline.staff.factories import current_totp
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"

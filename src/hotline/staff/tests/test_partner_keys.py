@@ -12,6 +12,7 @@ from django.db import connection
 
 from hotline.core.models import AuditEntry
 from hotline.staff import services
+from hotline.staff.factories import partner_key
 from hotline.staff.models import PartnerKey
 from hotline.staff.services import hash_partner_key
 
@@ -61,7 +62,7 @@ def test_admin_creates_and_revokes_partner_keys(staff_client: Any) -> None:
 
 
 def test_only_admins_manage_keys(staff_client: Any) -> None:
-    record = PartnerKey.objects.create(partner="P", prefix="abcd", key_hash="0" * 64)
+    record = partner_key(partner="P", key="hlk_abcd_never-shown")
     for role in ("analyst", "supervisor", "campaigner"):
         client = staff_client(role)
         assert client.get("/staff/partner-keys/").status_code == 403

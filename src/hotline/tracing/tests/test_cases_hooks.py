@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from hotline.cases import services
+from hotline.cases.factories import store_report
 from hotline.cases.models import Case, Channel, NexusHint, ReportKind
 from hotline.cases.selectors import case_page
-from hotline.cases.tests.conftest import store_report
 from hotline.tracing.models import HostTrace
 
 pytestmark = pytest.mark.django_db

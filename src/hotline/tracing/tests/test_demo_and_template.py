@@ -8,14 +8,15 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from hotline.cases.models import Case, CaseState, ReportKind
+from hotline.cases.factories import make_case
+from hotline.cases.models import Case, ReportKind
 from hotline.core.conf import check_settings
 from hotline.core.models import AuditEntry
 from hotline.tracing import demo
 from hotline.tracing.apps import check_tracing_settings
 from hotline.tracing.models import HostingObservation, HostTrace, TraceStatus
 from hotline.tracing.selectors import hosting_history, hosting_summary
-from hotline.tracing.tests.test_services import make_case, trace
+from hotline.tracing.tests.test_services import trace
 
 HOSTS = [f"site{i}.example.test" for i in range(8)]
 
@@ -23,8 +24,8 @@ HOSTS = [f"site{i}.example.test" for i in range(8)]
 @pytest.mark.django_db
 def test_demo_gives_every_case_host_hosting_facts_and_is_idempotent(run_tasks):
     for host in HOSTS:
-        make_case(host)
-    Case.objects.create(kind=ReportKind.GROOMING, state=CaseState.TRIAGED)  # no host: nothing to trace
+        make_case(host=host)
+    make_case(kind=ReportKind.GROOMING)  # no host: nothing to trace
     out = io.StringIO()
     demo.load(out)
     assert "8 demo host(s)" in out.getvalue()
@@ -104,7 +105,7 @@ def test_system_checks(settings, tmp_path):
 
 @pytest.mark.django_db
 def test_the_case_page_shows_the_hosting_facts(world, mmdb, run_tasks, staff_client):
-    case = make_case("plain.example.test")
+    case = make_case(host="plain.example.test")
     trace("plain.example.test", run_tasks)
     page = staff_client("analyst").get(f"/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200

@@ -13,10 +13,11 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
+from hotline.cases.factories import make_case
 from hotline.cases.models import HostFacts
 from hotline.cases.selectors import host_facts
 from hotline.tracing.selectors import hosting_summary
-from hotline.tracing.tests.test_services import make_case, trace
+from hotline.tracing.tests.test_services import trace
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def as_summary(host: str) -> dict[str, object]:
 
 def test_each_attempt_that_finds_addresses_leaves_the_newest_facts(world, mmdb, settings, run_tasks):
     settings.HOTLINE_TRACE_RETRY_SECONDS = 60
-    make_case("plain.example.test")
+    make_case(host="plain.example.test")
     assert host_facts(host="plain.example.test") is None
     world.rdap.down = True
     with time_machine.travel(timezone.now(), tick=False) as traveller:

@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from hotline.cases.models import Case, CaseState, ReportKind
+from hotline.cases.factories import make_case
+from hotline.cases.models import Case, CaseState
 from hotline.core.audit import verify
 from hotline.core.models import AuditEntry
 from hotline.core.scheduler import REGISTRY
@@ -21,10 +22,6 @@ from hotline.tracing.rules import InvalidHost
 from hotline.tracing.selectors import hosting_history, hosting_summary, latest_trace
 
 pytestmark = pytest.mark.django_db
-
-
-def make_case(host: str, state: str = CaseState.TRIAGED) -> Case:
-    return Case.objects.create(kind=ReportKind.ONLINE_MATERIAL, host=host, state=state)
 
 
 def trace_tasks():
@@ -80,8 +77,8 @@ def test_one_open_trace_per_host_is_a_database_constraint():
 
 # --- a full trace -------------------------------------------------------------------------------------
 def test_trace_finds_addresses_country_asn_abuse_contact_and_holder(world, mmdb, run_tasks):
-    open_case = make_case("plain.example.test")
-    closed_case = make_case("plain.example.test", state=CaseState.CLOSED)
+    open_case = make_case(host="plain.example.test")
+    closed_case = make_case(host="plain.example.test", state=CaseState.CLOSED)
     done = trace("plain.example.test", run_tasks)
 
     assert (done.status, done.attempts, done.failure_code) == (TraceStatus.OK, 1, "")
@@ -206,7 +203,7 @@ def test_a_fresh_result_is_served_from_the_cache_until_the_ttl_ends(world, run_t
 
 
 def test_hosting_moves_history_is_kept_and_the_case_follows(world, mmdb, run_tasks):
-    case = make_case("moved.example.test")
+    case = make_case(host="moved.example.test")
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         trace("moved.example.test", run_tasks)
         case.refresh_from_db()
@@ -225,10 +222,10 @@ def test_hosting_moves_history_is_kept_and_the_case_follows(world, mmdb, run_tas
 
 
 def test_refresh_takes_open_cases_with_stale_or_no_trace_only(world, settings, run_tasks):
-    make_case("plain.example.test")
-    make_case("v4only.example.test")
-    make_case("v6only.example.test", state=CaseState.CLOSED)
-    make_case("")
+    make_case(host="plain.example.test")
+    make_case(host="v4only.example.test")
+    make_case(host="v6only.example.test", state=CaseState.CLOSED)
+    make_case(host="")
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         trace("plain.example.test", run_tasks)
         assert services.refresh_stale_traces() == 1  # v4only: never traced; plain: fresh; closed/empty: no
@@ -267,7 +264,7 @@ def test_a_queued_trace_whose_task_was_lost_is_queued_again(settings):
 def test_nxdomain_is_recorded_and_retried_with_backoff_until_it_gives_up(world, settings, run_tasks):
     settings.HOTLINE_TRACE_MAX_ATTEMPTS = 3
     settings.HOTLINE_TRACE_RETRY_SECONDS = 60
-    make_case("nothing.example.test")
+    make_case(host="nothing.example.test")
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         done = trace("nothing.example.test", run_tasks)
         assert (done.status, done.attempts, done.failure_code) == ("retrying", 1, FailureCode.NXDOMAIN)
@@ -316,7 +313,7 @@ def test_failures_are_recorded_with_their_reason(world, run_tasks, host, code):
 
 def test_rdap_down_keeps_what_dns_found_and_a_retry_fills_in_the_abuse_contact(world, mmdb, settings, run_tasks):
     settings.HOTLINE_TRACE_RETRY_SECONDS = 60
-    case = make_case("plain.example.test")
+    case = make_case(host="plain.example.test")
     world.rdap.down = True
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         done = trace("plain.example.test", run_tasks)
@@ -368,7 +365,7 @@ def test_a_duplicate_task_does_nothing(world, run_tasks):
 
 
 def test_the_audit_chain_stays_intact(world, run_tasks):
-    make_case("plain.example.test")
+    make_case(host="plain.example.test")
     trace("plain.example.test", run_tasks)
     trace("nothing.example.test", run_tasks)
     checked, broken = verify()
