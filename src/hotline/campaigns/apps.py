@@ -23,11 +23,20 @@ class CampaignsConfig(AppConfig):
         from hotline.core.authz import CAMPAIGNER
 
         core_conf.register_accessors("campaigns.E001", conf.ACCESSORS)
+        _register_retention()
         registry.register_demo_step(name="campaigns", order=60, load=_load_demo)
         registry.register_privacy_facts(name="campaigns", facts=_privacy_facts)
         registry.register_staff_links(
             registry.StaffLink("campaigns:dashboard", _("Campaigns"), frozenset({CAMPAIGNER}), order=80),
         )
+
+
+def _register_retention() -> None:
+    from hotline.campaigns.services import retention
+    from hotline.core.retention import register_policy
+
+    for policy in retention.POLICIES:
+        register_policy(policy)
 
 
 def _load_demo(stdout: Output) -> None:

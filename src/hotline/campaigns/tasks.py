@@ -49,36 +49,3 @@ def close_petitions_past_deadline() -> list[int]:
     from hotline.campaigns import services
 
     return services.close_petitions_past_deadline()
-
-
-@periodic(every=timedelta(hours=6))
-@task()
-def erase_expired_petition_data() -> list[int]:
-    """Signers' names and emails go HOTLINE_PETITION_RETENTION_MONTHS after the petition closed."""
-    from hotline.campaigns import services
-
-    return services.erase_due_petitions()
-
-
-@periodic(every=timedelta(hours=6))
-@task()
-def delete_stale_pending_signatures() -> int:
-    from hotline.campaigns import services
-
-    return services.delete_stale_pending_signatures()
-
-
-@periodic(every=timedelta(hours=6))
-@task()
-def delete_unconfirmed_subscribers() -> int:
-    from hotline.campaigns import services
-
-    return services.delete_unconfirmed_subscribers()
-
-
-@periodic(every=timedelta(hours=6))
-@task()
-def delete_old_exports() -> int:
-    from hotline.campaigns import services
-
-    return services.delete_old_exports()

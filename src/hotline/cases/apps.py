@@ -23,6 +23,7 @@ class CasesConfig(AppConfig):
         from hotline.core.authz import CASE_ROLES, SUPERVISOR
 
         core_conf.register_accessors("cases.E001", conf.ACCESSORS)
+        _register_retention()
         registry.register_demo_step(name="cases", order=30, load=_load_demo)
         registry.register_privacy_facts(name="cases", facts=_privacy_facts)
         registry.register_metrics(name="cases", collect=_metrics)
@@ -30,6 +31,22 @@ class CasesConfig(AppConfig):
             registry.StaffLink("cases:queue", _("Case queue"), CASE_ROLES, order=10),
             registry.StaffLink("cases:supervision", _("Supervision"), frozenset({SUPERVISOR}), order=40),
         )
+
+
+def _register_retention() -> None:
+    from hotline.cases.services import case_retention, retention
+    from hotline.core.retention import register_policy
+
+    for policy in (
+        case_retention.CASES_NOT_ILLEGAL,
+        case_retention.CASES_ILLEGAL_REMOVED,
+        case_retention.CASES_ILLEGAL_NOT_REMOVED,
+        retention.REPORT_TEXTS,
+        retention.REPORTER_CONTACT,
+        retention.REPORTED_URLS,
+        retention.CASE_NOTES,
+    ):
+        register_policy(policy)
 
 
 def _load_demo(stdout: Output) -> None:

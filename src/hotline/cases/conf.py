@@ -29,6 +29,48 @@ def report_text_retention_days() -> int | None:
     return days if days > 0 else None
 
 
+def _legal_days(name: str) -> int | None:
+    """A retention period agreed with the police or set by law: unset (or 0) means kept, and the dry run says so."""
+    days = conf.integer(name, 0, minimum=0)
+    return days or None
+
+
+def reporter_contact_retention_days() -> int | None:
+    """HOTLINE_REPORTER_CONTACT_RETENTION_DAYS (default unset: kept): days after the last of a report's cases
+    closed when the reporter's contact alone is blanked (earlier than the other texts, if shorter)."""
+    return _legal_days("HOTLINE_REPORTER_CONTACT_RETENTION_DAYS")
+
+
+def reported_url_retention_days() -> int | None:
+    """HOTLINE_REPORTED_URL_RETENTION_DAYS (default unset: kept): days after the last of a report's cases closed
+    when the URLs exactly as reported (and their blind index) are blanked; the case keeps its canonical URL."""
+    return _legal_days("HOTLINE_REPORTED_URL_RETENTION_DAYS")
+
+
+def case_note_retention_days() -> int | None:
+    """HOTLINE_CASE_NOTE_RETENTION_DAYS (default unset: kept): days after a case closed when its analysts' notes
+    are deleted."""
+    return _legal_days("HOTLINE_CASE_NOTE_RETENTION_DAYS")
+
+
+def case_not_illegal_retention_days() -> int | None:
+    """HOTLINE_CASE_NOT_ILLEGAL_RETENTION_DAYS (default unset: kept): days after closing when a case without an
+    illegal verdict is anonymised (services.case_retention)."""
+    return _legal_days("HOTLINE_CASE_NOT_ILLEGAL_RETENTION_DAYS")
+
+
+def case_illegal_removed_retention_days() -> int | None:
+    """HOTLINE_CASE_ILLEGAL_REMOVED_RETENTION_DAYS (default unset: kept): the same for illegal material that was
+    removed."""
+    return _legal_days("HOTLINE_CASE_ILLEGAL_REMOVED_RETENTION_DAYS")
+
+
+def case_illegal_not_removed_retention_days() -> int | None:
+    """HOTLINE_CASE_ILLEGAL_NOT_REMOVED_RETENTION_DAYS (default unset: kept): the same for illegal material that
+    was not removed (closed as unreachable, no action possible, ...)."""
+    return _legal_days("HOTLINE_CASE_ILLEGAL_NOT_REMOVED_RETENTION_DAYS")
+
+
 def claim_duration() -> timedelta:
     """HOTLINE_CLAIM_MINUTES (default 60): how long a claim holds before another analyst may take the case."""
     return timedelta(minutes=conf.integer("HOTLINE_CLAIM_MINUTES", 60, minimum=1))
@@ -100,6 +142,12 @@ def tracking_params() -> tuple[str, ...]:
 
 ACCESSORS: tuple[conf.Accessor, ...] = (
     report_text_retention_days,
+    reporter_contact_retention_days,
+    reported_url_retention_days,
+    case_note_retention_days,
+    case_not_illegal_retention_days,
+    case_illegal_removed_retention_days,
+    case_illegal_not_removed_retention_days,
     claim_duration,
     four_eyes_verdicts,
     exposure_limit_minutes,

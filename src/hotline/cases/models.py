@@ -220,6 +220,9 @@ class Case(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)  # first report received, or reopened: age in queue
     # A URL triage could not canonicalise: the reason, for the analyst (the case has no url_index then).
     url_problem = models.CharField(max_length=200, blank=True)
+    # Anonymised when its retention period ran out (services.retention): URL, host, texts and notes gone; the
+    # verdict, kind, states and times stay for the statistics. A new report of the URL makes a new case.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-priority", "created_at"]

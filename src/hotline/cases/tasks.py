@@ -44,12 +44,3 @@ def refresh_queue_priorities() -> int:
     from hotline.cases import services
 
     return services.refresh_priorities()
-
-
-@periodic(every=timedelta(hours=6))
-@task()
-def erase_expired_report_texts() -> int:
-    """Erase reporters' texts once their cases have been closed for HOTLINE_REPORT_TEXT_RETENTION_DAYS."""
-    from hotline.cases import services
-
-    return services.erase_expired_report_texts()

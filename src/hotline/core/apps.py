@@ -15,9 +15,11 @@ class CoreConfig(AppConfig):
         from django.core.signals import request_finished
         from django_tasks.signals import task_finished
 
-        from hotline.core import conf, metrics
+        from hotline.core import conf, metrics, retention, retention_policies
 
         conf.register_accessors("core.E001", conf.ACCESSORS)
+        conf.register_accessors("core.E002", retention.ACCESSORS)
+        retention_policies.register()
         checks.register(conf.check_settings)
         # Counts of /metrics: stored after the response went out, and after each task run in the worker.
         request_finished.connect(metrics.flush_when_due, dispatch_uid="hotline.core.metrics.flush")

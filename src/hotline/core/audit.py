@@ -15,7 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from hotline.core.models import AuditChainHead, AuditCheck, AuditEntry
+from hotline.core.models import AuditArchive, AuditChainHead, AuditCheck, AuditEntry
 
 SYSTEM = "system"
 
@@ -164,16 +164,19 @@ def verify(*, batch_size: int = 5000, using: str = "default") -> tuple[int, Chai
 
 
 def check_chain(*, batch_size: int = 5000, using: str = "default") -> ChainCheck:
-    """Walk the whole chain in order, each entry checked in its own hash version."""
-    prev_hash = "0" * 64
-    expected_seq = 1
+    """Walk the whole chain in order, each entry checked in its own hash version. Entries archived and pruned
+    by retention (core.AuditArchive) are not in the table: the walk starts after the newest archived entry,
+    from its hash."""
+    archived = AuditArchive.objects.using(using).order_by("-up_to_seq").first()
+    prev_hash = archived.up_to_hash if archived else "0" * 64
+    expected_seq = archived.up_to_seq + 1 if archived else 1
     checked = v1_entries = 0
     first_v2: int | None = None
 
     def result(broken: ChainBreak | None) -> ChainCheck:
         return ChainCheck(checked=checked, broken=broken, v1_entries=v1_entries, first_v2_seq=first_v2)
 
-    for entry in _iter_entries(batch_size, using):
+    for entry in _iter_entries(batch_size, using, after=expected_seq - 1):
         if entry.seq != expected_seq:
             return result(ChainBreak(expected_seq, f"entry {expected_seq} is missing (next is {entry.seq})"))
         if entry.prev_hash != prev_hash:
@@ -194,13 +197,15 @@ def check_chain(*, batch_size: int = 5000, using: str = "default") -> ChainCheck
         expected_seq += 1
         checked += 1
     head = AuditChainHead.objects.using(using).filter(pk=1).first()
-    if head is not None and head.last_seq != checked:
-        return result(ChainBreak(checked + 1, f"the chain head says {head.last_seq} entries, found {checked}"))
+    if head is not None and head.last_seq != expected_seq - 1:
+        return result(
+            ChainBreak(expected_seq, f"the chain head says {head.last_seq} entries, found {expected_seq - 1}")
+        )
     return result(None)
 
 
-def _iter_entries(batch_size: int, using: str) -> Iterator[AuditEntry]:
-    last = 0
+def _iter_entries(batch_size: int, using: str, *, after: int = 0) -> Iterator[AuditEntry]:
+    last = after
     while True:
         batch = list(AuditEntry.objects.using(using).filter(seq__gt=last).order_by("seq")[:batch_size])
         if not batch:

@@ -345,7 +345,21 @@ def onion_address() -> str:
     return parsed("HOTLINE_ONION_ADDRESS", "", onion.parse_onion_address, expects=onion.EXPECTS)
 
 
+def audit_retention_days() -> int | None:
+    """HOTLINE_AUDIT_RETENTION_DAYS: audit entries older than this are archived to HOTLINE_AUDIT_ARCHIVE_DIR and
+    pruned, the chain head and the last archived hash kept so the rest still verifies. Unset or 0: kept."""
+    days = integer("HOTLINE_AUDIT_RETENTION_DAYS", 0, minimum=0)
+    return days or None
+
+
+def audit_archive_dir() -> Path:
+    """HOTLINE_AUDIT_ARCHIVE_DIR: where pruned audit entries are written (JSON lines, one file per batch)."""
+    return path("HOTLINE_AUDIT_ARCHIVE_DIR", Path(getattr(settings, "VAR_DIR", "var")) / "audit-archive")
+
+
 ACCESSORS: tuple[Accessor, ...] = (
+    audit_retention_days,
+    audit_archive_dir,
     public_url,
     trusted_proxy_count,
     metrics_token,

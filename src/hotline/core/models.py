@@ -100,3 +100,20 @@ class AuditCheck(models.Model):
     checked_at = models.DateTimeField(db_index=True)
     entries = models.BigIntegerField()
     broken_at = models.BigIntegerField(null=True, blank=True)
+
+
+class AuditArchive(models.Model):
+    """One archived and pruned stretch of the audit log: entries `first_seq`..`up_to_seq` were written to
+    `file_name` (JSON lines, every column) and deleted. The newest row's seq and hash are where `audit.verify`
+    starts, so the entries left are still proved by the chain; the file proves the stretch it holds."""
+
+    first_seq = models.BigIntegerField()
+    up_to_seq = models.BigIntegerField(unique=True)
+    up_to_hash = models.CharField(max_length=64)
+    entries = models.BigIntegerField()
+    file_name = models.CharField(max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    archived_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-up_to_seq"]

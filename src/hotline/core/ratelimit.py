@@ -86,5 +86,8 @@ def current_count(key: str) -> int:
 
 
 def purge_expired(*, now: datetime | None = None) -> int:
-    deleted, _ = RateCounter.objects.filter(expires_at__lte=now or timezone.now()).delete()
-    return deleted
+    """Delete counters whose window has ended: the retention policy `core.rate_counters`, run by its own 15-minute
+    job (the general retention run is hourly). Audited with the count."""
+    from hotline.core import retention
+
+    return retention.run_policy("core.rate_counters", now=now).count

@@ -1,4 +1,5 @@
-"""Periodic upkeep of the core: expired rate-limit counters, long-finished task rows."""
+"""Periodic upkeep of the core: the retention run of every policy, expired rate-limit counters, long-finished task
+rows."""
 
 from __future__ import annotations
 
@@ -25,3 +26,13 @@ def prune_finished_tasks() -> int:
     from hotline.core.taskqueue import prune_finished_tasks as prune
 
     return prune()
+
+
+@periodic(every=timedelta(hours=1))
+@task()
+def apply_retention() -> dict[str, int]:
+    """Run every retention policy (hotline.core.retention): what is due is erased or anonymised in batches, each
+    batch audited with its counts. Returns the rows erased per policy (policies kept without a period: absent)."""
+    from hotline.core import retention
+
+    return {o.name: o.count for o in retention.run_all() if not o.kept}

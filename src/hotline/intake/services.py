@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,6 +24,7 @@ from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl, Report
 from hotline.cases.rules import HashInput
 from hotline.core import audit
 from hotline.core.bulk import insert_rows
+from hotline.core.retention import run_policy
 from hotline.intake import conf, ratelimit, report_sql
 from hotline.intake.errors import (
     BatchRejected,
@@ -35,6 +36,7 @@ from hotline.intake.errors import (
 from hotline.intake.models import IdempotencyRecord
 from hotline.intake.ratelimit import RateCount
 from hotline.intake.receipts import new_receipt, receipt_index
+from hotline.intake.retention import IDEMPOTENCY
 from hotline.intake.rules import (
     CheckedReport,
     ReportInput,
@@ -470,10 +472,10 @@ def submit_partner_batch(
     )
 
 
-def purge_idempotency_records(*, older_than: timedelta | None = None) -> int:
-    cutoff = timezone.now() - (older_than or conf.idempotency_ttl())
-    deleted, _counts = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+def purge_idempotency_records(*, now: datetime | None = None) -> int:
+    """Delete Idempotency-Key answers older than HOTLINE_IDEMPOTENCY_HOURS now (the retention policy
+    `intake.idempotency`, which the hourly retention run applies too)."""
+    return run_policy(IDEMPOTENCY, now=now).count
 
 
 # --- reporter follow-up ---------------------------------------------------------------------

@@ -44,6 +44,7 @@ class ReferralsConfig(AppConfig):
         from hotline.referrals import conf
 
         core_conf.register_accessors("referrals.E001", conf.ACCESSORS)
+        _register_retention()
         registry.register_demo_step(name="referrals", order=50, load=_load_demo)
         registry.register_metrics(name="referrals", collect=_metrics)
         registry.register_ready_facts(name="referrals", facts=_ready_facts)
@@ -57,6 +58,14 @@ class ReferralsConfig(AppConfig):
         )
         hooks.case_page_panels.connect(_referrals_panel, dispatch_uid="referrals.referrals_panel")
         hooks.timeline_labels.connect(_timeline_labels, dispatch_uid="referrals.timeline_labels")
+
+
+def _register_retention() -> None:
+    from hotline.core.retention import register_policy
+    from hotline.referrals.services import retention
+
+    register_policy(retention.POLICE_PACKAGES)
+    register_policy(retention.REFERRALS_OF_ANONYMISED_CASES)
 
 
 def _referrals_panel(sender: Any, case: Any, **kwargs: Any) -> Any:

@@ -50,12 +50,3 @@ def close_monitored_cases() -> int:
     from hotline.referrals import services
 
     return services.close_finished_monitoring()
-
-
-@periodic(every=timedelta(hours=6))
-@task()
-def erase_expired_police_packages() -> int:
-    """Erase stored police packages of cases closed for HOTLINE_REPORT_TEXT_RETENTION_DAYS."""
-    from hotline.referrals import services
-
-    return services.erase_expired_police_packages()

@@ -9,9 +9,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from hotline.campaigns import export_files, selectors, services, tasks
+from hotline.campaigns import export_files, selectors, services
 from hotline.campaigns.models import ExportState, Petition, PetitionExport, Signature, SignatureState
 from hotline.core import scheduler
+from hotline.core import tasks as core_tasks
 from hotline.core.models import AuditEntry
 
 # run_tasks uses the real worker, which closes a connection it finds inside a transaction (on
@@ -53,7 +54,7 @@ def test_erased_six_months_after_closing_by_the_periodic_task(
     with time_machine.travel(closed_at + timedelta(days=180)):
         assert services.erase_due_petitions() == []  # 6 calendar months have not passed yet
     with time_machine.travel(closed_at + timedelta(days=185)), django_capture_on_commit_callbacks(execute=True):
-        job = scheduler.REGISTRY["hotline.campaigns.tasks.erase_expired_petition_data"]
+        job = scheduler.REGISTRY["hotline.core.tasks.apply_retention"]  # runs the policy campaigns.petition_signers
         assert job.every <= timedelta(hours=6)  # the worker's scheduler enqueues it that often
         job.task.enqueue()
         run_tasks()
@@ -101,7 +102,7 @@ def test_unconfirmed_signatures_are_deleted_after_a_week(petition: Petition, run
     with time_machine.travel(timezone.now() + timedelta(days=6)):
         assert services.delete_stale_pending_signatures() == 0
     with time_machine.travel(timezone.now() + timedelta(days=8)):
-        tasks.delete_stale_pending_signatures.enqueue()
+        core_tasks.apply_retention.enqueue()
         run_tasks()
     assert Signature.objects.count() == 0
 

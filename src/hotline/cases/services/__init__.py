@@ -8,7 +8,8 @@
 - assessment.py: assessments and four-eyes reviews
 - casework.py: status-only close, notes, audited case views, copying the URL
 - exposure.py: analyst welfare (time on the assessment page)
-- retention.py: erasing reporters' texts of long-closed cases
+- retention.py: retention policies of reporters' texts, contacts, reported URLs and analysts' notes
+- case_retention.py: retention policies of whole cases by outcome (anonymised, counted still)
 - rederive.py: applying changed URL rules to stored cases
 - report_hashes.py: the hashes a report carries, stored with it (check_report_hashes, store_report_hashes)
 - from_other_apps.py: the writes other apps ask of cases (timeline events, hosting facts, reporter messages)

@@ -15,6 +15,7 @@ from hotline.cases import services
 from hotline.cases.factories import store_report
 from hotline.cases.models import Case, CaseState, CloseReason, Report, ReporterMessage
 from hotline.cases.services import retention
+from hotline.core import retention as core_retention
 from hotline.core import scheduler
 from hotline.core.models import AuditEntry
 
@@ -74,7 +75,9 @@ def test_erased_only_when_every_case_has_been_closed_long_enough(settings: Any) 
         cursor.execute("SELECT description, where_seen, contact FROM cases_report WHERE id = %s", [two_cases.pk])
         assert cursor.fetchone() == ("", "", "")
     entry = AuditEntry.objects.filter(action="reports.texts_erased").get()
-    assert entry.details == {"reports": 1, "report_ids": [two_cases.pk], "messages": 1, "retention_days": 30}
+    assert entry.details == {
+        "policy": "cases.report_texts", "reports": 1, "report_ids": [two_cases.pk], "messages": 1, "retention_days": 30,
+    }  # fmt: skip
 
 
 def test_a_situation_report_follows_its_case(settings: Any) -> None:
@@ -113,8 +116,10 @@ def test_the_case_page_says_the_texts_were_erased(settings: Any, staff_client: A
 
 
 def test_a_registered_periodic_job() -> None:
-    job = next(j for j in scheduler.REGISTRY.values() if j.name.endswith("erase_expired_report_texts"))
-    assert job.every == timedelta(hours=6)
+    # The retention engine's periodic run applies the policy (every policy, hourly: more often than before).
+    job = next(j for j in scheduler.REGISTRY.values() if j.name.endswith("apply_retention"))
+    assert job.every <= timedelta(hours=6)
+    assert core_retention.policy("cases.report_texts") is retention.REPORT_TEXTS
 
 
 def test_a_message_added_after_the_erasure_goes_at_the_next_run(settings: Any) -> None:

@@ -184,7 +184,9 @@ def test_a_stored_package_is_erased_with_the_reporters_texts(staff_client: Any, 
 
     assert referral.state == ReferralState.SENT and referral not in selectors.awaiting_download()
     entry = AuditEntry.objects.get(action="referral.packages_erased")
-    assert entry.details == {"referrals": 1, "referral_ids": [referral.pk], "retention_days": 30}
+    assert entry.details == {
+        "policy": "referrals.police_packages", "referrals": 1, "referral_ids": [referral.pk], "retention_days": 30,
+    }  # fmt: skip
     response = client.post(f"/referrals/{referral.pk}/package/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code in (302, 400, 409)  # refused with a message, never an empty file
     assert response.get("Content-Type", "") != "application/zip"

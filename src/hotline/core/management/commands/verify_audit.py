@@ -9,7 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from hotline.core.audit import ChainBreak, ChainCheck, check_chain, record_check
-from hotline.core.models import AuditChainHead, AuditEntry
+from hotline.core.audit_archive import archived_hash, verify_archives
+from hotline.core.models import AuditArchive, AuditChainHead, AuditEntry
 
 
 class Command(BaseCommand):
@@ -27,8 +28,13 @@ class Command(BaseCommand):
             help="A hash printed by an earlier run and kept outside the database (repeatable). Someone with "
             "write access to the database could rebuild a consistent chain; an outside copy catches that.",
         )
+        parser.add_argument(
+            "--archives",
+            action="store_true",
+            help="Also check the archive files of pruned entries (HOTLINE_AUDIT_ARCHIVE_DIR) against the chain.",
+        )
 
-    def handle(self, *args: Any, anchor: list[str], **options: Any) -> None:
+    def handle(self, *args: Any, anchor: list[str], archives: bool = False, **options: Any) -> None:
         anchors: list[tuple[int, str]] = []
         for value in anchor:
             seq_text, _, digest = value.partition(":")
@@ -37,16 +43,21 @@ class Command(BaseCommand):
             anchors.append((int(seq_text), digest.lower()))
         result = check_chain()
         checked, broken = result.checked, result.broken
+        archived = 0
+        if broken is None and archives:
+            archived, broken = verify_archives()
         head = AuditChainHead.objects.filter(pk=1).first()  # as checked: the check's own entry comes after it
         message = (
             ""
             if broken is None
-            else (f"BROKEN at entry {broken.seq}: {broken.reason} ({checked} entries before it are intact).")
+            else (f"BROKEN at entry {broken.seq}: {broken.reason} ({checked + archived} entries before it are intact).")
         )
         for anchor_seq, digest in anchors:
             if broken is not None:
                 break
             stored = AuditEntry.objects.filter(seq=anchor_seq).values_list("hash", flat=True).first()
+            if stored is None:  # pruned by retention: its archive file holds it
+                stored = archived_hash(anchor_seq)
             if stored != digest:
                 broken = ChainBreak(anchor_seq, "its hash differs from the anchor kept elsewhere")
                 message = f"BROKEN at entry {anchor_seq}: its hash differs from the anchor kept elsewhere."
@@ -59,6 +70,12 @@ class Command(BaseCommand):
         if head is None or not head.last_seq:
             self.stdout.write(f"OK: {checked} audit entries, chain intact. Newest hash: -")
             return
+        pruned = AuditArchive.objects.order_by("-up_to_seq").values_list("up_to_seq", flat=True).first()
+        if pruned:
+            self.stdout.write(
+                f"Entries 1 to {pruned} were archived and pruned (HOTLINE_AUDIT_RETENTION_DAYS); the chain is checked "
+                f"from entry {pruned + 1}" + (f", the archive files too ({archived} entries)." if archives else ".")
+            )
         self.stdout.write(
             f"OK: {checked} audit entries, chain intact. Newest hash: {head.last_hash} "
             f"(entry {head.last_seq}; keep it outside the database, check later with "
