@@ -29,8 +29,11 @@ run: system-run install
 	$(PY) manage.py demo_data
 	PORT=$(PORT) $(PY) manage.py serve
 
+# The whole suite, one pytest-xdist worker per core (each with its own test database; browser tests share one
+# Chromium per worker). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: system-test install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The edit loop: every test without the `browser` and `slow` marks, on one pytest-xdist worker per core
 # (each worker has its own test database). No system set-up: `make test` is the whole suite.

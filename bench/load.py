@@ -161,10 +161,9 @@ def main() -> None:
         from django.db import connection
         from django.test import Client
         from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
 
         from hotline.cases.models import Case, Report
-        from hotline.staff.models import StaffUser
+        from hotline.staff.models import StaffUser, TOTPDevice
 
         def session_of(role: str) -> str:
             user = StaffUser.objects.create_user(email=f"{role}@load.example", password="x" * 20)

@@ -27,10 +27,9 @@ def setup() -> dict[str, Any]:
     from django.contrib.auth.models import Group
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from hotline.staff import services as staff_services
-    from hotline.staff.models import StaffUser
+    from hotline.staff.models import StaffUser, TOTPDevice
 
     _, key = staff_services.create_partner_key(partner="Resilience partner", actor="resilience-test")
     sessions = {}
