@@ -170,6 +170,25 @@ def _request_bytes(port: int, path: str, body: str, headers: dict[str, str]) -> 
     return ("\r\n".join(head) + "\r\n\r\n").encode() + data
 
 
+async def read_answer(reader: asyncio.StreamReader) -> int:
+    """Read one HTTP/1.1 answer off a kept-alive connection (Content-Length or chunked); returns its status."""
+    status = int((await asyncio.wait_for(reader.readline(), 60)).split()[1])
+    length, chunked = 0, False
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+        elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
+            chunked = True
+    if chunked:
+        while (size := int((await reader.readline()).strip() or b"0", 16)) > 0:
+            await reader.readexactly(size + 2)
+        await reader.readline()
+    else:
+        await reader.readexactly(length)
+    return status
+
+
 async def _connection(port: int, request: bytes, deadline: float, results: list[tuple[int, float]]) -> None:
     """Keep-alive loop; a request started before the deadline is always read to its end (exact counts)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -178,20 +197,7 @@ async def _connection(port: int, request: bytes, deadline: float, results: list[
             started = time.perf_counter()
             writer.write(request)
             await writer.drain()
-            status = int((await asyncio.wait_for(reader.readline(), 60)).split()[1])
-            length, chunked = 0, False
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-                elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
-                    chunked = True
-            if chunked:
-                while (size := int((await reader.readline()).strip() or b"0", 16)) > 0:
-                    await reader.readexactly(size + 2)
-                await reader.readline()
-            else:
-                await reader.readexactly(length)
+            status = await read_answer(reader)
             results.append((status, time.perf_counter() - started))
     finally:
         writer.close()

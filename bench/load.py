@@ -42,7 +42,17 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from intake import PY, ROOT, SRC, free_port, prepare_database, production_env, run, start_server  # noqa: E402
+from intake import (  # noqa: E402
+    PY,
+    ROOT,
+    SRC,
+    free_port,
+    prepare_database,
+    production_env,
+    read_answer,
+    run,
+    start_server,
+)
 
 # name: (weight, expected status)
 MIX = {
@@ -63,24 +73,6 @@ def request_bytes(port: int, method: str, path: str, body: str = "", headers: di
         head.append(f"Content-Length: {len(data)}")
     head += [f"{k}: {v}" for k, v in (headers or {}).items()]
     return ("\r\n".join(head) + "\r\n\r\n").encode() + data
-
-
-async def read_answer(reader: asyncio.StreamReader) -> int:
-    status = int((await asyncio.wait_for(reader.readline(), 60)).split()[1])
-    length, chunked = 0, False
-    while (line := await reader.readline()) not in (b"\r\n", b""):
-        name, _, value = line.decode("latin-1").partition(":")
-        if name.lower() == "content-length":
-            length = int(value)
-        elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
-            chunked = True
-    if chunked:
-        while (size := int((await reader.readline()).strip() or b"0", 16)) > 0:
-            await reader.readexactly(size + 2)
-        await reader.readline()
-    else:
-        await reader.readexactly(length)
-    return status
 
 
 def drive(port: int, pick: Any, seconds: float, connections: int) -> tuple[dict[str, list[tuple[int, float]]], float]:
