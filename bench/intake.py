@@ -170,6 +170,30 @@ def _request_bytes(port: int, path: str, body: str, headers: dict[str, str]) -> 
     return ("\r\n".join(head) + "\r\n\r\n").encode() + data
 
 
+def form_request(base: str) -> tuple[str, dict[str, str]]:
+    """The public form POST a browser sends: its body and headers, with the CSRF cookie and token of a fresh GET
+    of the form page."""
+    with urllib.request.urlopen(f"{base}/report/", timeout=10) as response:
+        page = response.read().decode()
+        cookie = "; ".join(c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or [])
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    body = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token,
+            "kind": "online_material",
+            "url_fields": "3",
+            "url_1": "https://bench-host.example/gallery/123?page=2",
+            "description": "A gallery page seen in a chat group.",
+            "nexus_victim": "unknown",
+            "nexus_offender": "unknown",
+            "nexus_place": "unknown",
+            "channel": "web",
+            "action": "send",
+        }
+    )
+    return body, {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+
+
 async def read_answer(reader: asyncio.StreamReader) -> int:
     """Read one HTTP/1.1 answer off a kept-alive connection (Content-Length or chunked); returns its status."""
     status = int((await asyncio.wait_for(reader.readline(), 60)).split()[1])
@@ -273,26 +297,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         proc = start_server(env, port, tmp / "server.log")
 
-        # CSRF cookie + token, as a browser gets them from the form page.
-        with urllib.request.urlopen(f"{base}/report/", timeout=10) as response:
-            page = response.read().decode()
-            cookie = "; ".join(c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or [])
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-        form_body = urllib.parse.urlencode(
-            {
-                "csrfmiddlewaretoken": token,
-                "kind": "online_material",
-                "url_fields": "3",
-                "url_1": "https://bench-host.example/gallery/123?page=2",
-                "description": "A gallery page seen in a chat group.",
-                "nexus_victim": "unknown",
-                "nexus_offender": "unknown",
-                "nexus_place": "unknown",
-                "channel": "web",
-                "action": "send",
-            }
-        )
-        form_headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+        form_body, form_headers = form_request(base)  # CSRF cookie + token, as a browser gets them
         api_body = json.dumps({"kind": "online_material", "urls": ["https://bench-host.example/gallery/123?page=2"]})
         api_headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
 

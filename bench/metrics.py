@@ -34,28 +34,6 @@ sys.path.insert(0, str(BENCH))
 import intake as rig  # noqa: E402  (bench/intake.py: database, production settings, server, load client)
 
 
-def form_request(base: str) -> tuple[str, dict[str, str]]:
-    with urllib.request.urlopen(f"{base}/report/", timeout=10) as response:
-        page = response.read().decode()
-        cookie = "; ".join(c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or [])
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    body = urllib.parse.urlencode(
-        {
-            "csrfmiddlewaretoken": token,
-            "kind": "online_material",
-            "url_fields": "3",
-            "url_1": "https://bench-host.example/gallery/123?page=2",
-            "description": "A gallery page seen in a chat group.",
-            "nexus_victim": "unknown",
-            "nexus_offender": "unknown",
-            "nexus_place": "unknown",
-            "channel": "web",
-            "action": "send",
-        }
-    )
-    return body, {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
-
-
 def group_cpu_seconds(pgid: int) -> float:
     """User + system CPU time of every process of a process group (the server and its workers), from /proc."""
     total = 0
@@ -126,7 +104,7 @@ def main() -> None:
         ports = {"off": rig.free_port(), "on": rig.free_port()}
         servers.append(rig.start_server(env, ports["off"], tmp / "off.log"))
         servers.append(rig.start_server({**env, "HOTLINE_METRICS_TOKEN": token}, ports["on"], tmp / "on.log"))
-        body, headers = form_request(f"http://127.0.0.1:{ports['off']}")
+        body, headers = rig.form_request(f"http://127.0.0.1:{ports['off']}")
 
         runs: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
         cpu = {"off": 0.0, "on": 0.0}
