@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "hotline.tracing",
     "hotline.referrals",
     "hotline.campaigns",
+    "hotline.intel",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("hotline.cases.urls")),
     path("", include("hotline.referrals.urls")),
     path("", include("hotline.campaigns.urls")),
+    path("", include("hotline.intel.urls")),
 ]
 
 handler400 = "hotline.core.views.bad_request"
