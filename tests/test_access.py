@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from hotline.core.authz import ANY_STAFF, LOGIN_FLOW, PARTNER_KEY, PUBLIC, ROLES, declared_access
+from hotline.core.authz import ANY_STAFF, COALITION_LIAISON, LOGIN_FLOW, PARTNER_KEY, PUBLIC, ROLES, declared_access
 
 SAMPLE = {"int": "1", "uuid": str(uuid.UUID(int=1)), "slug": "x", "str": "x", "path": "x"}
 IGNORED_PREFIXES = ("static/",)
@@ -80,3 +80,44 @@ def test_campaigner_gets_403_on_every_case_url(staff_client: Any) -> None:
     campaigner = staff_client("campaigner")
     for path in case_paths:
         assert campaigner.get(path).status_code == 403, path
+
+
+# --- the coalition liaison (issue 15): indicators and exports, nothing of cases --------------------------
+LIAISON_PREFIXES = ("intel/payments/",)
+
+
+def test_the_coalition_liaison_is_let_in_only_to_the_indicator_pages() -> None:
+    """Every route that names the liaison is an indicator or export page; the liaison's other reach is
+    the pages every staff member has (ANY_STAFF: home, own account, sign-out)."""
+    named = [r for r, cb in ROUTES if COALITION_LIAISON in (declared_access(cb) or frozenset())]
+    assert named, "no page declares the coalition liaison"
+    assert [r for r in named if not r.startswith(LIAISON_PREFIXES)] == []
+    assert all(not r.startswith("cases/") for r, cb in ROUTES if ANY_STAFF in (declared_access(cb) or frozenset()))
+
+
+@pytest.mark.django_db
+def test_the_coalition_liaison_gets_403_or_404_on_every_case_page(staff_client: Any) -> None:
+    """With a real commercial case holding an indicator, every case URL (GET and POST, its real id in every
+    number of the route) refuses the liaison; the pages the liaison may open show none of the case's facts."""
+    from hotline.intel import payment_services
+    from hotline.intel.models import PaymentIndicator
+    from hotline.testing import make_assessed_case, staff_user
+
+    case = make_assessed_case(host="shop.example.test", path="/gallery/9", commercial=True)
+    analyst = staff_user("analyst", email="analyst-access@hotline.example")
+    payment_services.add_case_indicator(case_id=case.pk, kind="payment_domain", value="pay.example.test", actor=analyst)
+    indicator = PaymentIndicator.objects.get()
+    liaison = staff_client(COALITION_LIAISON)
+    case_routes = [r for r, _ in ROUTES if r.startswith("cases/") and not r.startswith("^")]
+    assert len(case_routes) >= 10
+    for route in case_routes:
+        path = "/" + re.sub(r"<(?:(\w+):)?\w+>", lambda m: str(case.pk) if m.group(1) == "int" else "x", route)
+        for method in (liaison.get, liaison.post):
+            status = method(path).status_code
+            assert status in (403, 404), f"{method.__name__.upper()} {path}: {status}"
+    reachable = [r for r, cb in STAFF_ROUTES if COALITION_LIAISON in (declared_access(cb) or frozenset())]
+    for route in reachable:
+        path = "/" + re.sub(r"<(?:(\w+):)?\w+>", lambda m: str(indicator.pk) if m.group(1) == "int" else "csv", route)
+        body = liaison.get(path).content.decode()
+        for fact in (case.canonical_url, "/gallery/9", f"/cases/{case.pk}/", "analyst-access@"):
+            assert fact not in body, (path, fact)

@@ -12,4 +12,6 @@ class IntelConfig(AppConfig):
 
     def ready(self) -> None:
         # Each part of the app registers its hooks, staff links and demo steps from its own module.
-        pass
+        from hotline.intel import payments_setup
+
+        payments_setup.ready()

@@ -2,5 +2,9 @@
 
 from django.urls import path  # noqa: F401
 
+from hotline.intel import payments_urls
+
 app_name = "intel"
-urlpatterns: list = []
+urlpatterns: list = [
+    *payments_urls.urlpatterns,  # payment indicators and the coalition export (docs/coalition.md)
+]
