@@ -220,7 +220,8 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
 
 
 def _pem_name(key_id: str) -> str:
-    return f"coalition-key-{key_id[:16]}.pub.pem"
+    # One name for every key: the commands of docs/coalition.md use it; the page shows which key it is by its id.
+    return "coalition-public-key.pem"
 
 
 def _b64(data: Any) -> str:
