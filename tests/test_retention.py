@@ -29,6 +29,7 @@ EVERY_TYPE = {
     "referrals.of_anonymised_cases", "campaigns.petition_signers", "campaigns.pending_signatures",
     "campaigns.newsletter_unconfirmed", "campaigns.newsletter_unsubscribed", "campaigns.petition_exports",
     "intake.idempotency", "core.rate_counters", "core.audit_log",
+    "intel.payment_indicators", "intel.coalition_exports",
 }  # fmt: skip
 
 

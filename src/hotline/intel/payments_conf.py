@@ -16,4 +16,12 @@ def coalition_key_file() -> Path:
     return conf.path("HOTLINE_COALITION_KEY_FILE", Path(settings.VAR_DIR) / "coalition-ed25519.pem")
 
 
-ACCESSORS: tuple[conf.Accessor, ...] = (coalition_key_file,)
+def indicator_retention_days() -> int | None:
+    """HOTLINE_PAYMENT_INDICATOR_RETENTION_DAYS (default unset: kept): an indicator not entered on any case for this
+    many days is deleted with its case links, and a coalition export published that long ago with its files. An
+    IBAN or a descriptor can name a person (a money mule's account), so an organisation may want a limit."""
+    days = conf.integer("HOTLINE_PAYMENT_INDICATOR_RETENTION_DAYS", 0, minimum=0)
+    return days or None
+
+
+ACCESSORS: tuple[conf.Accessor, ...] = (coalition_key_file, indicator_retention_days)

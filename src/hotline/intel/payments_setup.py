@@ -23,6 +23,7 @@ def ready() -> None:
     from hotline.intel import payments_conf
 
     core_conf.register_accessors("intel.E101", payments_conf.ACCESSORS)
+    _register_retention()
     checks.register(check_coalition_key)
     liaison = frozenset({COALITION_LIAISON, SUPERVISOR})
     registry.register_staff_links(
@@ -31,6 +32,14 @@ def ready() -> None:
     )
     hooks.case_page_panels.connect(case_panel, dispatch_uid="intel.payment_indicators_panel")
     hooks.timeline_labels.connect(timeline_labels, dispatch_uid="intel.payment_indicators_timeline")
+
+
+def _register_retention() -> None:
+    from hotline.core.retention import register_policy
+    from hotline.intel import payment_retention
+
+    for policy in payment_retention.POLICIES:
+        register_policy(policy)
 
 
 def case_panel(sender: Any, case: Any, **kwargs: Any) -> Any:

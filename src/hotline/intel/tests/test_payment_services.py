@@ -173,3 +173,33 @@ def test_review_is_audited_and_refuses_unknown_decisions(analyst) -> None:  # ty
         payment_services.review_indicator(indicator_id=entered.indicator.pk + 9, decision="excluded", actor=liaison)
     back = payment_services.review_indicator(indicator_id=entered.indicator.pk, decision="pending", actor=liaison)
     assert back.reviewed_by is None and back.reviewed_at is None
+
+
+def test_retention_keeps_everything_by_default_and_deletes_what_was_not_seen_for_the_period(
+    analyst,  # type: ignore[no-untyped-def]
+    settings,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    from hotline.core.retention import run_policy
+    from hotline.intel.models import CoalitionExport
+
+    settings.HOTLINE_COALITION_KEY_FILE = str(tmp_path / "coalition.pem")
+    liaison = staff_user("coalition_liaison", email="liaison@hotline.example")
+    one, two = commercial_case(1), commercial_case(2)
+    with time_machine.travel(START, tick=False):
+        old = payment_services.add_case_indicator(case_id=one.pk, kind="iban", value=IBAN, actor=analyst).indicator
+        kept = payment_services.add_case_indicator(case_id=one.pk, kind="bitcoin", value=BITCOIN, actor=analyst)
+        payment_services.review_indicator(indicator_id=old.pk, decision="included", actor=liaison)
+        payment_services.publish_coalition_export(actor=liaison)
+    with time_machine.travel(START + timedelta(days=300), tick=False):
+        payment_services.add_case_indicator(case_id=two.pk, kind="bitcoin", value=BITCOIN, actor=analyst)
+    later = START + timedelta(days=400)
+    assert run_policy("intel.payment_indicators", now=later).kept
+    settings.HOTLINE_PAYMENT_INDICATOR_RETENTION_DAYS = 365
+    assert run_policy("intel.payment_indicators", now=later).count == 1
+    assert run_policy("intel.coalition_exports", now=later).count == 1
+    assert list(PaymentIndicator.objects.values_list("pk", flat=True)) == [kept.indicator.pk]
+    assert not PaymentIndicatorSighting.objects.filter(indicator_id=old.pk).exists()
+    assert not CoalitionExport.objects.exists()
+    entry = AuditEntry.objects.get(action="payment_indicator.retention_deleted")
+    assert entry.details["indicator_ids"] == [old.pk] and entry.details["retention_days"] == 365
