@@ -4,11 +4,13 @@ cases, first/last seen and case counts, removal, the liaison's review, each writ
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import time_machine
+from django.db import connection, connections
 from django.utils import translation
 
 from hotline.cases.models import Assessment, CaseEvent
@@ -203,3 +205,44 @@ def test_retention_keeps_everything_by_default_and_deletes_what_was_not_seen_for
     assert not CoalitionExport.objects.exists()
     entry = AuditEntry.objects.get(action="payment_indicator.retention_deleted")
     assert entry.details["indicator_ids"] == [old.pk] and entry.details["retention_days"] == 365
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="pytest's in-memory SQLite cannot serve two writing threads; SQLite's BEGIN IMMEDIATE serialises them",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_analysts_entering_the_same_new_indicator_at_once_make_one_row() -> None:
+    """Two cases, two connections, the same new IBAN at the same moment: the unique (kind, key) makes the second
+    insert fail inside its savepoint, which then reads the first one's row: one indicator on two cases."""
+    analysts = [staff_user("analyst", email=f"a{n}@hotline.example") for n in (1, 2)]
+    for round_ in range(4):  # the interleaving differs each time
+        cases = [commercial_case(10 * round_ + n) for n in (1, 2)]
+        value = load_iban(round_)
+        barrier = threading.Barrier(2, timeout=10)
+        errors: list[BaseException] = []
+
+        def enter(n: int, cases: list = cases, value: str = value, barrier: threading.Barrier = barrier) -> None:  # type: ignore[type-arg]
+            try:
+                barrier.wait()
+                payment_services.add_case_indicator(case_id=cases[n].pk, kind="iban", value=value, actor=analysts[n])
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=enter, args=(n,)) for n in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert not errors, errors
+        indicator = PaymentIndicator.objects.get(kind="iban", key=value.replace(" ", ""))
+        assert indicator.case_count == 2
+        assert AuditEntry.objects.filter(object_id=str(indicator.pk), details__new_indicator=True).count() == 1
+
+
+def load_iban(n: int) -> str:
+    from hotline.intel.core.tests.vectors import load
+
+    return load("iban")["valid"][n].replace(" ", "")
