@@ -24,6 +24,7 @@ def ready() -> None:
 
     core_conf.register_accessors("intel.E101", payments_conf.ACCESSORS)
     _register_retention()
+    registry.register_demo_step(name="intel.payments", order=60, load=_load_demo)
     checks.register(check_coalition_key)
     liaison = frozenset({COALITION_LIAISON, SUPERVISOR})
     registry.register_staff_links(
@@ -32,6 +33,12 @@ def ready() -> None:
     )
     hooks.case_page_panels.connect(case_panel, dispatch_uid="intel.payment_indicators_panel")
     hooks.timeline_labels.connect(timeline_labels, dispatch_uid="intel.payment_indicators_timeline")
+
+
+def _load_demo(stdout: Any) -> None:
+    from hotline.intel import payments_demo
+
+    payments_demo.load(stdout)
 
 
 def _register_retention() -> None:

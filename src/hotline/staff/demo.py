@@ -20,6 +20,7 @@ DEMO_STAFF = [
     ("campaigner@hotline.example", ["campaigner"], "3132333435363738393031323334353637383934"),
     ("director@hotline.example", ["statistician"], "3132333435363738393031323334353637383935"),
     ("police@hotline.example", ["police_liaison"], "3132333435363738393031323334353637383936"),
+    ("coalition@hotline.example", ["coalition_liaison"], "3132333435363738393031323334353637383937"),
 ]
 
 
