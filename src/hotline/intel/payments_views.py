@@ -210,10 +210,21 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
         "intel/payments/export_detail.html",
         {
             "export": export,
+            "files": [
+                {
+                    "part": "csv",
+                    "name": payment_rules.file_name(export.number, "csv"),
+                    "sha256": export.csv_sha256,
+                    "signature": _b64(export.csv_signature),
+                },
+                {
+                    "part": "json",
+                    "name": payment_rules.file_name(export.number, "json"),
+                    "sha256": export.json_sha256,
+                    "signature": _b64(export.json_signature),
+                },
+            ],
             "csv_name": payment_rules.file_name(export.number, "csv"),
-            "json_name": payment_rules.file_name(export.number, "json"),
-            "csv_signature_b64": _b64(export.csv_signature),
-            "json_signature_b64": _b64(export.json_signature),
             "pem_name": _pem_name(export.key_id),
         },
     )
