@@ -24,6 +24,7 @@ from hotline.staff.models import StaffUser
 CASE_ROLES = (ANALYST, SUPERVISOR)
 # Who reads the indicator list and the exports: the liaison, and supervisors who oversee what leaves the hotline.
 READ_ROLES = (COALITION_LIAISON, SUPERVISOR)
+LIST_LIMIT = 500  # rows of the indicator list; the filters narrow it
 
 
 def _user(request: HttpRequest) -> StaffUser:
@@ -115,12 +116,14 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     kind = kind if kind in PaymentIndicatorKind.values else ""
     state = state if state in ReviewState.values else ""
-    indicators = list(payment_selectors.indicator_list(kind=kind, state=state)[:500])
+    indicators = list(payment_selectors.indicator_list(kind=kind, state=state)[: LIST_LIMIT + 1])
+    truncated = len(indicators) > LIST_LIMIT
     return render(
         request,
         "intel/payments/indicator_list.html",
         {
-            "indicators": indicators,
+            "indicators": indicators[:LIST_LIMIT],
+            "truncated": truncated,
             "counts": payment_selectors.review_counts(),
             "kinds": PaymentIndicatorKind.choices,
             "states": ReviewState.choices,

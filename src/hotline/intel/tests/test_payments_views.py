@@ -56,8 +56,9 @@ def test_an_analyst_enters_an_indicator_and_sees_it_with_the_other_cases(staff_c
     for case in (one, two):
         answer = analyst.post(f"/cases/{case.pk}/payment-indicators/", {"kind": "iban", "value": IBAN.lower()})
         assert answer.status_code == 302 and answer["Location"] == f"/cases/{case.pk}/#payments-heading"
-    body = analyst.get(f"/cases/{two.pk}/").content.decode()
+    body = _english(analyst).get(f"/cases/{two.pk}/").content.decode()
     assert "BE68 5390 0754 7034" in body and f'href="/cases/{one.pk}/"' in body
+    assert "Payment indicator:" in body and "entered" in body  # on the case's timeline
     assert PaymentIndicator.objects.get().case_count == 2
 
 
@@ -166,6 +167,18 @@ def test_downloads_are_the_signed_bytes_and_are_audited(staff_client: Any) -> No
     assert f"{hashlib.sha256(files['csv'].content).hexdigest()}  coalition-indicators-0001.csv" in sums
     assert liaison.get(f"{base}/nothing/").status_code == 404
     assert AuditEntry.objects.filter(action="coalition_export.downloaded").count() == 6
+
+
+def test_a_long_list_says_it_shows_the_most_recent(staff_client: Any, settings: Any, monkeypatch: Any) -> None:
+    from hotline.intel import payments_views
+
+    monkeypatch.setattr(payments_views, "LIST_LIMIT", 1)
+    analyst = staff_user("analyst", email="analyst@hotline.example")
+    case = commercial_case()
+    for kind, value in (("bitcoin", BITCOIN), ("iban", IBAN)):
+        payment_services.add_case_indicator(case_id=case.pk, kind=kind, value=value, actor=analyst)
+    body = _english(staff_client("coalition_liaison")).get("/intel/payments/").content.decode()
+    assert "The 1 most recently seen are shown" in body and body.count("/review/") == 1
 
 
 def test_a_supervisor_reads_but_does_not_review_or_publish(staff_client: Any) -> None:
