@@ -5,7 +5,7 @@ review, publishing a signed coalition export and recording its downloads. Each i
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -19,7 +19,7 @@ from hotline.cases.services import record_case_event
 from hotline.core import audit
 from hotline.intel import coalition_keys, payment_rules, payment_selectors
 from hotline.intel.core.errors import InvalidIndicator
-from hotline.intel.core.payments import Indicator, IndicatorKind, normalise_indicator
+from hotline.intel.core.payments import Indicator, IndicatorKind, monero_standard_address, normalise_indicator
 from hotline.intel.models import CoalitionExport, PaymentIndicator, PaymentIndicatorSighting, ReviewState
 from hotline.intel.payment_errors import (
     CoalitionExportRefused,
@@ -56,6 +56,11 @@ def validate_indicator(*, kind: str, value: str, network: str = "") -> Indicator
         indicator = normalise_indicator(kind, value, network=network or None)
     except InvalidIndicator as error:
         raise PaymentIndicatorError(indicator_message(error)) from None
+    if indicator.kind is IndicatorKind.MONERO and indicator.subtype == "integrated":
+        # An integrated address is the wallet's standard address plus one payment's ID: sites hand out a new one
+        # per buyer, so the wallet (what an exchange can act on) is the indicator, and the buyer's ID is dropped.
+        standard = monero_standard_address(indicator)
+        indicator = replace(indicator, value=standard, key=standard, display=standard, subtype="standard")
     if not payment_rules.may_be_exported(
         kind=indicator.kind, value=indicator.value, network=indicator.network, subtype=indicator.subtype
     ):

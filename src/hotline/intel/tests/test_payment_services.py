@@ -75,6 +75,17 @@ def test_the_same_indicator_on_three_cases_is_one_row_with_first_and_last_seen(a
     assert PaymentIndicatorSighting.objects.filter(indicator=indicator).count() == 3
 
 
+def test_an_integrated_monero_address_is_its_wallets_standard_address(analyst) -> None:  # type: ignore[no-untyped-def]
+    from hotline.intel.core.tests.vectors import load
+
+    wallet = load("monero")["wallets"][0]  # mainnet
+    one, two = commercial_case(1), commercial_case(2)
+    payment_services.add_case_indicator(case_id=one.pk, kind="monero", value=wallet["integrated"], actor=analyst)
+    payment_services.add_case_indicator(case_id=two.pk, kind="monero", value=wallet["address"], actor=analyst)
+    indicator = PaymentIndicator.objects.get()
+    assert (indicator.value, indicator.subtype, indicator.case_count) == (wallet["address"], "standard", 2)
+
+
 def test_entering_it_again_on_the_same_case_moves_last_seen_only(analyst) -> None:  # type: ignore[no-untyped-def]
     case = commercial_case()
     with time_machine.travel(START, tick=False):
