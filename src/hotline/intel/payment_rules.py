@@ -13,11 +13,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from hotline.core import csv as safe_csv
 
 FORMAT_NAME = "hotline-coalition-indicators"
 FORMAT_VERSION = 1
+# The JSON file's JSON Schema (draft 2020-12), given to members with the exports.
+SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "coalition-export-v1.schema.json"
 # The only fields of an indicator in the export, in file order (docs/coalition.md describes each).
 EXPORT_FIELDS: tuple[str, ...] = ("kind", "value", "network", "subtype", "first_seen", "last_seen", "case_count")
 

@@ -250,6 +250,7 @@ PARTS = {
     "json.sig": ("json_signature", "json.sig", "application/octet-stream"),
     "sha256": ("", "sha256", "text/plain; charset=utf-8"),
     "pem": ("public_key_pem", "pub.pem", "application/x-pem-file"),
+    "schema": ("", "schema.json", "application/schema+json"),
 }
 
 
@@ -261,8 +262,10 @@ def export_download(request: HttpRequest, export_id: int, part: str) -> HttpResp
         raise Http404
     export = _export_or_404(export_id)
     column, extension, content_type = PARTS[part]
-    if part == "sha256":
-        content: bytes = (
+    if part == "schema":
+        content: bytes = payment_rules.SCHEMA_FILE.read_bytes()
+    elif part == "sha256":
+        content = (
             f"{export.csv_sha256}  {payment_rules.file_name(export.number, 'csv')}\n"
             f"{export.json_sha256}  {payment_rules.file_name(export.number, 'json')}\n"
         ).encode("ascii")
@@ -271,7 +274,12 @@ def export_download(request: HttpRequest, export_id: int, part: str) -> HttpResp
         content = raw.encode("ascii") if isinstance(raw, str) else bytes(raw)
     payment_services.record_export_download(export=export, part=part, actor=_user(request))
     response = HttpResponse(content, content_type=content_type)
-    name = _pem_name(export.key_id) if part == "pem" else payment_rules.file_name(export.number, extension)
+    if part == "pem":
+        name = _pem_name(export.key_id)
+    elif part == "schema":
+        name = payment_rules.SCHEMA_FILE.name
+    else:
+        name = payment_rules.file_name(export.number, extension)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

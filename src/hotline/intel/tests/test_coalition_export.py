@@ -38,6 +38,7 @@ from hotline.intel.tests.payment_fixtures import (
 from hotline.staff.factories import staff_user
 
 pytestmark = pytest.mark.django_db
+SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "coalition-export-v1.schema.json"
 
 
 @pytest.fixture(autouse=True)
@@ -254,3 +255,20 @@ def test_a_file_that_is_no_ed25519_key_is_refused(key_file: Path) -> None:
     os.chmod(key_file, 0o600)
     with pytest.raises(coalition_keys.CoalitionKeyError, match="PKCS#8"):
         coalition_keys.read_key_file(key_file)
+
+
+def test_the_json_file_follows_its_published_schema(people: tuple[Any, Any]) -> None:
+    import jsonschema
+
+    from hotline.intel.core.payments import IndicatorKind
+
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    export, _cases = _published(people)
+    document = json.loads(bytes(export.json_content))
+    jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)
+    assert schema["properties"]["fields"]["const"] == list(payment_rules.EXPORT_FIELDS)
+    assert set(schema["$defs"]["indicator"]["properties"]["kind"]["enum"]) == {k.value for k in IndicatorKind}
+    document["indicators"][0]["case_id"] = 1  # an extra field is refused by the schema
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)

@@ -157,7 +157,8 @@ def test_downloads_are_the_signed_bytes_and_are_audited(staff_client: Any) -> No
     liaison.post("/intel/payments/exports/publish/", {"confirm": "yes"})
     export = CoalitionExport.objects.get()
     base = f"/intel/payments/exports/{export.pk}/download"
-    files = {part: liaison.get(f"{base}/{part}/") for part in ("csv", "json", "csv.sig", "json.sig", "sha256", "pem")}
+    parts = ("csv", "json", "csv.sig", "json.sig", "sha256", "pem", "schema")
+    files = {part: liaison.get(f"{base}/{part}/") for part in parts}
     assert all(r.status_code == 200 for r in files.values())
     assert files["csv"]["Content-Disposition"] == 'attachment; filename="coalition-indicators-0001.csv"'
     key = load_pem_public_key(files["pem"].content)
@@ -166,7 +167,9 @@ def test_downloads_are_the_signed_bytes_and_are_audited(staff_client: Any) -> No
     sums = files["sha256"].content.decode()
     assert f"{hashlib.sha256(files['csv'].content).hexdigest()}  coalition-indicators-0001.csv" in sums
     assert liaison.get(f"{base}/nothing/").status_code == 404
-    assert AuditEntry.objects.filter(action="coalition_export.downloaded").count() == 6
+    assert AuditEntry.objects.filter(action="coalition_export.downloaded").count() == 7
+    assert files["schema"]["Content-Disposition"] == 'attachment; filename="coalition-export-v1.schema.json"'
+    assert b'"hotline-coalition-indicators"' in files["schema"].content
 
 
 def test_a_long_list_says_it_shows_the_most_recent(staff_client: Any, settings: Any, monkeypatch: Any) -> None:
