@@ -66,7 +66,7 @@ def _published(people: tuple[Any, Any]) -> tuple[CoalitionExport, list[Case]]:
         ("iban", IBAN, ""),
         ("card_scheme", "visa", ""),
         ("merchant_descriptor", "=HYPERLINK(1)", ""),  # formula-looking: the CSV must neutralise it
-        ("payment_provider", "Example Payments Ltd", ""),
+        ("payment_provider", 'Example Payments, Ltd; EU "Pay"', ""),  # comma, semicolon, quote: one cell
         ("payment_domain", "https://pay.example.test/checkout/123", ""),
         ("other_crypto", "LTC1QEXAMPLEADDRESS00000", "Litecoin"),
     ]
@@ -139,6 +139,7 @@ def test_a_formula_cell_is_neutralised_in_the_csv_and_exact_in_the_json(people: 
     rows = list(csv.reader(io.StringIO(bytes(export.csv_content).decode("utf-8-sig"))))
     cells = [cell for row in rows for cell in row]
     assert "'=HYPERLINK(1)" in cells and not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    assert 'Example Payments, Ltd; EU "Pay"' in cells and all(len(row) == len(rows[0]) for row in rows)
 
 
 def test_checksums_and_signatures_verify_and_a_changed_byte_does_not(people: tuple[Any, Any]) -> None:
