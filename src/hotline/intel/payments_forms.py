@@ -35,7 +35,3 @@ class ReviewForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose whether the indicator goes into the coalition export.")},
     )
-
-
-class ConfirmForm(forms.Form):
-    confirm = forms.BooleanField(required=False)

@@ -1,6 +1,6 @@
 """Staff pages of the payment indicators: entering them on a case (analysts), the coalition liaison's list, review
 and signed exports. Thin: parse, call one service or selector, render. The liaison's pages show indicators and
-exports only, never a case (tests/test_access.py and tests/test_payments_views.py hold them to it)."""
+exports only, never a case (tests/test_access.py and intel/tests/test_payments_views.py hold them to it)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from hotline.core.errors import DomainError, refusal_page
 from hotline.intel import coalition_keys, payment_rules, payment_selectors, payment_services
 from hotline.intel.models import PaymentIndicatorKind, ReviewState
 from hotline.intel.payment_errors import PaymentIndicatorError
-from hotline.intel.payments_forms import CaseIndicatorForm, ConfirmForm, ReviewForm
+from hotline.intel.payments_forms import CaseIndicatorForm, ReviewForm
 from hotline.staff.models import StaffUser
 
 CASE_ROLES = (ANALYST, SUPERVISOR)
@@ -98,7 +98,7 @@ def case_indicator_add(request: HttpRequest, case_id: int) -> HttpResponse:
 @refused_back_to_case
 def case_indicator_remove(request: HttpRequest, case_id: int, indicator_id: int) -> HttpResponse:
     """Asks once more (a page with the confirm button), then takes the indicator off this case."""
-    if not ConfirmForm(request.POST).is_valid() or request.POST.get("confirm") != "yes":
+    if request.POST.get("confirm") != "yes":
         indicator = payment_selectors.get_indicator(indicator_id=indicator_id)
         if indicator is None:
             raise Http404
