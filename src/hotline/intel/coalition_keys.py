@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,21 +72,30 @@ def exposure(path: Path) -> str | None:
 
 def create_key_file(path: Path) -> SigningKey:
     """Write a new key readable by its owner only. Refuses to overwrite: a new key would make every member's
-    pinned key fail, and they must hear of a new key from the liaison, not from a failed check."""
+    pinned key fail, and they must hear of a new key from the liaison, not from a failed check. The key is
+    written whole to a temporary file first and then linked into place, so a process starting at the same
+    moment sees no file or the whole key, never half of one."""
     key = Ed25519PrivateKey.generate()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.exists() or path.is_symlink():
+        raise CoalitionKeyError(f"{path} already exists; it is not replaced.")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise CoalitionKeyError(f"{path} already exists; it is not replaced.") from None
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(
+                key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
             )
-        )
-        handle.flush()
-        os.fsync(handle.fileno())
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(partial, path)  # fails if another process linked its key first
+        except FileExistsError:
+            raise CoalitionKeyError(f"{path} already exists; it is not replaced.") from None
+    finally:
+        partial.unlink(missing_ok=True)
     return SigningKey(key)
 
 

@@ -273,3 +273,27 @@ def test_the_json_file_follows_its_published_schema(people: tuple[Any, Any]) -> 
     document["indicators"][0]["case_id"] = 1  # an extra field is refused by the schema
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_two_processes_creating_the_key_at_once_end_with_one_whole_key(key_file: Path) -> None:
+    import threading
+
+    made: list[str] = []
+    refused: list[str] = []
+    barrier = threading.Barrier(8, timeout=10)
+
+    def create() -> None:
+        barrier.wait()
+        try:
+            made.append(coalition_keys.create_key_file(key_file).key_id)
+        except coalition_keys.CoalitionKeyError:
+            refused.append("refused")
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(made) == 1 and len(refused) == 7
+    assert coalition_keys.read_key_file(key_file).key_id == made[0]
+    assert [p.name for p in key_file.parent.iterdir()] == [key_file.name]  # no temporary file left
