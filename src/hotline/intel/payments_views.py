@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -174,11 +175,13 @@ def indicator_review(request: HttpRequest, indicator_id: int) -> HttpResponse:
 @require_GET
 def export_list(request: HttpRequest) -> HttpResponse:
     key = coalition_keys.public_key_or_none()
+    exports = list(payment_selectors.exports()[:200])
     return render(
         request,
         "intel/payments/export_list.html",
         {
-            "exports": list(payment_selectors.exports()[:200]),
+            "exports": exports,
+            "days_since_last": (timezone.now() - exports[0].published_at).days if exports else None,
             "waiting": len(payment_rules.rows_for_export(payment_selectors.export_rows())),
             "key": key,
             "may_publish": COALITION_LIAISON in _user(request).role_names,

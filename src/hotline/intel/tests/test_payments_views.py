@@ -148,6 +148,7 @@ def test_the_liaison_reviews_and_publishes_and_sees_no_case(staff_client: Any) -
         for fact in (case.canonical_url, case.host, CASE_DESCRIPTION, CASE_CONTACT, f"/cases/{case.pk}/", "analyst@"):
             assert fact not in body, fact
     assert export.csv_sha256 in pages[3].content.decode() and "BEGIN PUBLIC KEY" in pages[3].content.decode()
+    assert "Den senaste exporten publicerades för 0 dagar sedan." in pages[2].content.decode()
 
 
 def test_downloads_are_the_signed_bytes_and_are_audited(staff_client: Any) -> None:
