@@ -209,11 +209,20 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
         status = 400
     else:
         if request.headers.get("Sec-Fetch-Site", "same-origin") not in {"same-origin", "none"}:
-            # A link from another site must not claim a case or start exposure time: show the case.
+            # A link from another site shows the case, never the form.
             return HttpResponseRedirect(_case_url(case))
-        # Opening the form takes (or renews) the claim and starts counting time in assessment.
-        services.claim_case(case=case, analyst=user)
-        services.start_exposure(analyst=user, case=case)
+        holder = case.claim_holder()
+        if holder is not None and holder.pk != user.pk:
+            raise services.CaseClaimed(_("%(who)s is working on this case.") % {"who": holder})
+        if not selectors.assessment_in_progress(case=case, analyst=user):
+            # A page load changes nothing (tabs and link prefetching would claim cases and block colleagues):
+            # claiming and starting the exposure clock wait for the button on this page (a POST).
+            return render(
+                request,
+                "cases/assess_start.html",
+                {"case": case, "holder": holder, "exposure": selectors.exposure_today(analyst=user)},
+            )
+        services.record_case_view(case=case, viewer=user)
         form = AssessmentForm(initial=_initial_assessment(case))
         status = 200
     return render(
@@ -228,6 +237,16 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+@staff_required(*CASE_ROLES)
+@require_POST
+@case_errors
+def assess_start(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The button that begins an assessment: claims the case and starts the exposure clock, then shows the form."""
+    case = get_object_or_404(Case, pk=case_id)
+    services.begin_assessment(case=case, analyst=_user(request))
+    return HttpResponseRedirect(_case_url(case) + "assess/")
 
 
 @staff_required(*CASE_ROLES)

@@ -41,7 +41,7 @@ from hotline.cases.services.casework import (
     reveal_case_url,
 )
 from hotline.cases.services.claims import claim_case, release_case
-from hotline.cases.services.exposure import end_exposure, start_exposure
+from hotline.cases.services.exposure import begin_assessment, end_exposure, start_exposure
 from hotline.cases.services.from_other_apps import (
     record_case_event,
     record_host_facts,
@@ -89,6 +89,7 @@ __all__ = [
     "TriageResult",
     "add_note",
     "assess_case",
+    "begin_assessment",
     "check_report_hashes",
     "claim_case",
     "close_case",
