@@ -204,6 +204,11 @@ class Case(models.Model):
         "staff.StaffUser", null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_cases"
     )
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # Closed as a duplicate of another case: the link both pages show (this case's "duplicate of", the
+    # other's "duplicates").
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates", db_index=True
+    )
     report_count = models.PositiveIntegerField(default=0)
     # Bumped by every service that changes the case: forms carry it, so a stale form is refused.
     version = models.PositiveIntegerField(default=0)

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hotline.cases import selectors, services
 from hotline.cases.forms import AssessmentForm, CloseForm, NoteForm, QueueFilterForm, ReviewForm, SearchForm
-from hotline.cases.models import Assessment, AssessmentStatus, Case, NexusHint
+from hotline.cases.models import Assessment, AssessmentStatus, Case, CloseReason, NexusHint
 from hotline.cases.rules import decode_cursor
 from hotline.core.authz import ANALYST, SUPERVISOR, staff_required
 from hotline.core.errors import DomainError, refusal_page
+from hotline.staff.confirm import confirm_page, is_confirmed
 
 CASE_ROLES = (ANALYST, SUPERVISOR)
 
@@ -94,6 +95,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "holder": case.claim_holder(),
             "note_form": NoteForm(),
             "close_form": CloseForm(initial={"version": case.version}),
+            "may_close": services.may_close_without_assessment(case),
+            "duplicates": list(case.duplicates.order_by("pk").values_list("pk", flat=True)),
             "exposure": selectors.exposure_today(analyst=_user(request)),
             "YES": NexusHint.YES,
         },
@@ -151,16 +154,46 @@ def add_note(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @case_errors
 def close(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Closing asks once more: the first POST is checked and answered with a confirmation page (no JavaScript
+    needed); only the confirmed second POST closes the case."""
     case = get_object_or_404(Case, pk=case_id)
     form = CloseForm(request.POST)
     if not form.is_valid():
+        if "duplicate_of" in form.errors:
+            raise services.CaseError(_("The number of the case it duplicates is a whole number, such as 1234."))
         raise services.CaseError(_("Choose why the case is closed."))
+    reason = form.cleaned_data["reason"]
+    duplicate_of = form.cleaned_data.get("duplicate_of") if reason == CloseReason.DUPLICATE else None
+    if form.cleaned_data["version"] != case.version:
+        raise services.StaleCase()
+    refusal = services.close_refusal(case=case, reason=reason, duplicate_of=duplicate_of)
+    if refusal is not None:
+        raise services.CaseError(refusal)
+    if not is_confirmed(request):
+        if duplicate_of is not None:
+            question = _("Close case #%(id)s as a duplicate of case #%(other)s?") % {
+                "id": case.pk,
+                "other": duplicate_of,
+            }
+        else:
+            question = _("Close case #%(id)s as “%(reason)s”?") % {"id": case.pk, "reason": CloseReason(reason).label}
+        return confirm_page(
+            request,
+            title=_("Close case #%(id)s") % {"id": case.pk},
+            question=question,
+            consequences=[
+                _("The case leaves the queue without an assessment; its claim ends."),
+                _("It reopens by itself if the same URL is reported again."),
+            ],
+            button=_("Yes, close the case"),
+            cancel_url=_case_url(case),
+        )
     services.close_case(
         case=case,
         actor=_user(request),
-        reason=form.cleaned_data["reason"],
+        reason=reason,
         expected_version=form.cleaned_data["version"],
-        duplicate_of=form.cleaned_data.get("duplicate_of"),
+        duplicate_of=duplicate_of,
     )
     messages.success(request, _("Case closed."))
     return HttpResponseRedirect(_case_url(case))

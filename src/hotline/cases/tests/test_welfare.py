@@ -109,7 +109,7 @@ def test_supervisor_sees_the_team(case: Case, make_staff: Any, staff_client: Any
 
 def test_status_only_actions_need_no_exposure(case: Case, staff_client: Any) -> None:
     client = staff_client("analyst")
-    client.post(f"/cases/{case.pk}/close/", {"reason": "unreachable", "version": case.version})
+    client.post(f"/cases/{case.pk}/close/", {"reason": "unreachable", "version": case.version, "confirmed": "yes"})
     assert not ExposureSession.objects.exists()
     assert services.end_exposure(analyst=client.user) == 0
 
