@@ -29,7 +29,7 @@ from django_otp import login as otp_login
 
 from hotline.core import registry
 from hotline.core.authz import ADMIN, ANY_STAFF, SUPERVISOR, login_flow, staff_required
-from hotline.staff import lockout, rules, selectors, services
+from hotline.staff import audit_words, lockout, rules, selectors, services
 from hotline.staff.confirm import confirm_page, is_confirmed
 from hotline.staff.forms import (
     AuditFilterForm,
@@ -472,7 +472,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
     services.record_audit_view(actor=_actor(request), filters=filters.as_audit_details(page.actor_id))
     rows = [
-        (entry, json.dumps(entry.details, ensure_ascii=False, sort_keys=True) if entry.details else "")
+        (
+            entry,
+            json.dumps(entry.details, ensure_ascii=False, sort_keys=True) if entry.details else "",
+            audit_words.action_sentence(entry.action),
+            audit_words.object_words(entry.object_type, str(entry.object_id or "")),
+        )
         for entry in page.entries
     ]
     query = request.GET.copy()

@@ -192,7 +192,7 @@ def reporter_classifications(case: Case) -> list[tuple[str, str]]:
     """What reporters said (kind, their own classification), kept apart from the analyst's assessment."""
     seen: list[tuple[str, str]] = []
     for report in reports_of_cases(case).only("kind", "reporter_classification").order_by("received_at", "pk"):
-        item = (report.get_kind_display(), report.reporter_classification)
+        item = (report.get_kind_display(), report.reporter_classification_label)
         if item not in seen:
             seen.append(item)
     return seen
