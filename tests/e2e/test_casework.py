@@ -54,7 +54,7 @@ def test_claim_assess_and_see_the_timeline(live_server: Any, page: Any, make_sta
     page.wait_for_selector(".message.success", timeout=10_000)
     assert "You hold this case" in page.locator(".message.success").inner_text()
 
-    page.click(f"a[href='/cases/{case_id}/assess/']")
+    page.click(f"form[action='/cases/{case_id}/assess/start/'] button[type=submit]")
     page.wait_for_url(re.compile(rf".*/cases/{case_id}/assess/$"))
     assert "Images" in page.locator(".reporter-side").inner_text()
     page.check("input[name=verdict][value=csam_baseline]")
@@ -120,6 +120,9 @@ def test_leaving_the_assessment_page_ends_the_exposure_session(live_server: Any,
     case_id = services.triage_report(report_id=store_report(URL).pk).case_ids[0]
     cookie_sign_in(page, live_server.url, analyst)
     page.goto(f"{live_server.url}/cases/{case_id}/assess/")
+    assert not ExposureSession.objects.filter(analyst=analyst).exists()  # a page load starts nothing
+    page.click(f"form[action='/cases/{case_id}/assess/start/'] button[type=submit]")
+    page.wait_for_selector("form.assessment-form", timeout=10_000)
     session = ExposureSession.objects.get(analyst=analyst)
     assert session.ended_at is None
     # Leaving: the page's script tells the server. (about:blank, so that no other request of this browser

@@ -406,7 +406,13 @@ class Load:
             plan = staff.request("GET", f"/cases/{case_id}/referrals/")
             # Assessed already (perhaps by a POST whose answer a killed server never sent): no second one.
             if plan.status_code == 200 and 'name="assessment_id"' not in plan.text:
+                # A GET claims nothing: the page's start button (a POST) claims the case, then the form shows.
                 form = staff.request("GET", f"/cases/{case_id}/assess/")
+                if form.status_code == 200 and 'name="verdict"' not in form.text:
+                    staff.request(
+                        "POST", f"/cases/{case_id}/assess/start/", data={"csrfmiddlewaretoken": csrf_token(form.text)}
+                    )
+                    form = staff.request("GET", f"/cases/{case_id}/assess/")
                 if form.status_code != 200:
                     self.tally.note_error("assess page", form)
                     continue

@@ -40,7 +40,13 @@ REPORTS: list[DemoReport] = [
         description="Link shared in a group chat; the reporter says the album shows abuse material of children.",
         classification="Images of children",
     ),
-    DemoReport("album-share", 20, ("https://FILES.example.test/album/7f3a#photo-3",), channel=Channel.SHARE),
+    DemoReport(
+        "album-share",
+        20,
+        ("https://FILES.example.test/album/7f3a#photo-3",),
+        channel=Channel.SHARE,
+        classification="child_sexual_posing",  # as the public form stores its choice
+    ),
     DemoReport(
         "album-api",
         6,

@@ -156,7 +156,13 @@ class CloseForm(VersionedForm):
         label=_("Close as"),
         choices=[(r.value, r.label) for r in STATUS_ONLY_CLOSE_REASONS],
     )
-    duplicate_of = forms.IntegerField(label=_("Duplicate of case number"), required=False, min_value=1)
+    duplicate_of = forms.IntegerField(
+        label=_("Duplicate of case number"),
+        required=False,
+        min_value=1,
+        help_text=_("Needed when closing as a duplicate: the number of the case this one repeats."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "aria-describedby": "duplicate-help"}),
+    )
 
 
 class NoteForm(forms.Form):

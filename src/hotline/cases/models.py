@@ -43,6 +43,21 @@ class NexusHint(models.TextChoices):
     UNKNOWN = "unknown", _("Don't know")
 
 
+# What the public form's "what did you see" choice stores, in words for staff (partners may send free text,
+# which is shown as it came).
+REPORTER_CLASSIFICATION_LABELS = {
+    "child_sexual_abuse": _("Sexual abuse of a child"),
+    "child_sexual_posing": _("A child posed in a sexual way"),
+    "child_nudity": _("Nude pictures of a child"),
+    "not_sure": _("The tipster is not sure"),
+}
+
+
+def reporter_classification_label(value: str) -> str:
+    label = REPORTER_CLASSIFICATION_LABELS.get(value)
+    return str(label) if label is not None else value
+
+
 class Report(models.Model):
     """One tip as received. Sensitive text is encrypted; the receipt is kept only as a keyed hash."""
 
@@ -85,6 +100,10 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report {self.public_id}"
+
+    @property
+    def reporter_classification_label(self) -> str:
+        return reporter_classification_label(self.reporter_classification)
 
 
 class ReportedUrl(models.Model):
@@ -204,6 +223,11 @@ class Case(models.Model):
         "staff.StaffUser", null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_cases"
     )
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # Closed as a duplicate of another case: the link both pages show (this case's "duplicate of", the
+    # other's "duplicates").
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates", db_index=True
+    )
     report_count = models.PositiveIntegerField(default=0)
     # Bumped by every service that changes the case: forms carry it, so a stale form is refused.
     version = models.PositiveIntegerField(default=0)

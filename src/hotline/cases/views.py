@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hotline.cases import selectors, services
 from hotline.cases.forms import AssessmentForm, CloseForm, NoteForm, QueueFilterForm, ReviewForm, SearchForm
-from hotline.cases.models import Assessment, AssessmentStatus, Case, NexusHint
+from hotline.cases.models import Assessment, AssessmentStatus, Case, CloseReason, NexusHint
 from hotline.cases.rules import decode_cursor
 from hotline.core.authz import ANALYST, SUPERVISOR, staff_required
 from hotline.core.errors import DomainError, refusal_page
+from hotline.staff.confirm import confirm_page, is_confirmed
 
 CASE_ROLES = (ANALYST, SUPERVISOR)
 
@@ -94,6 +95,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "holder": case.claim_holder(),
             "note_form": NoteForm(),
             "close_form": CloseForm(initial={"version": case.version}),
+            "may_close": services.may_close_without_assessment(case),
+            "duplicates": list(case.duplicates.order_by("pk").values_list("pk", flat=True)),
             "exposure": selectors.exposure_today(analyst=_user(request)),
             "YES": NexusHint.YES,
         },
@@ -151,16 +154,46 @@ def add_note(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @case_errors
 def close(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Closing asks once more: the first POST is checked and answered with a confirmation page (no JavaScript
+    needed); only the confirmed second POST closes the case."""
     case = get_object_or_404(Case, pk=case_id)
     form = CloseForm(request.POST)
     if not form.is_valid():
+        if "duplicate_of" in form.errors:
+            raise services.CaseError(_("The number of the case it duplicates is a whole number, such as 1234."))
         raise services.CaseError(_("Choose why the case is closed."))
+    reason = form.cleaned_data["reason"]
+    duplicate_of = form.cleaned_data.get("duplicate_of") if reason == CloseReason.DUPLICATE else None
+    if form.cleaned_data["version"] != case.version:
+        raise services.StaleCase()
+    refusal = services.close_refusal(case=case, reason=reason, duplicate_of=duplicate_of)
+    if refusal is not None:
+        raise services.CaseError(refusal)
+    if not is_confirmed(request):
+        if duplicate_of is not None:
+            question = _("Close case #%(id)s as a duplicate of case #%(other)s?") % {
+                "id": case.pk,
+                "other": duplicate_of,
+            }
+        else:
+            question = _("Close case #%(id)s as “%(reason)s”?") % {"id": case.pk, "reason": CloseReason(reason).label}
+        return confirm_page(
+            request,
+            title=_("Close case #%(id)s") % {"id": case.pk},
+            question=question,
+            consequences=[
+                _("The case leaves the queue without an assessment; its claim ends."),
+                _("It reopens by itself if the same URL is reported again."),
+            ],
+            button=_("Yes, close the case"),
+            cancel_url=_case_url(case),
+        )
     services.close_case(
         case=case,
         actor=_user(request),
-        reason=form.cleaned_data["reason"],
+        reason=reason,
         expected_version=form.cleaned_data["version"],
-        duplicate_of=form.cleaned_data.get("duplicate_of"),
+        duplicate_of=duplicate_of,
     )
     messages.success(request, _("Case closed."))
     return HttpResponseRedirect(_case_url(case))
@@ -209,11 +242,20 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
         status = 400
     else:
         if request.headers.get("Sec-Fetch-Site", "same-origin") not in {"same-origin", "none"}:
-            # A link from another site must not claim a case or start exposure time: show the case.
+            # A link from another site shows the case, never the form.
             return HttpResponseRedirect(_case_url(case))
-        # Opening the form takes (or renews) the claim and starts counting time in assessment.
-        services.claim_case(case=case, analyst=user)
-        services.start_exposure(analyst=user, case=case)
+        holder = case.claim_holder()
+        if holder is not None and holder.pk != user.pk:
+            raise services.CaseClaimed(_("%(who)s is working on this case.") % {"who": holder})
+        if not selectors.assessment_in_progress(case=case, analyst=user):
+            # A page load changes nothing (tabs and link prefetching would claim cases and block colleagues):
+            # claiming and starting the exposure clock wait for the button on this page (a POST).
+            return render(
+                request,
+                "cases/assess_start.html",
+                {"case": case, "holder": holder, "exposure": selectors.exposure_today(analyst=user)},
+            )
+        services.record_case_view(case=case, viewer=user)
         form = AssessmentForm(initial=_initial_assessment(case))
         status = 200
     return render(
@@ -228,6 +270,16 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+@staff_required(*CASE_ROLES)
+@require_POST
+@case_errors
+def assess_start(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The button that begins an assessment: claims the case and starts the exposure clock, then shows the form."""
+    case = get_object_or_404(Case, pk=case_id)
+    services.begin_assessment(case=case, analyst=_user(request))
+    return HttpResponseRedirect(_case_url(case) + "assess/")
 
 
 @staff_required(*CASE_ROLES)

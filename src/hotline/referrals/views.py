@@ -28,6 +28,7 @@ from hotline.referrals.forms import (
 )
 from hotline.referrals.models import ReferralState
 from hotline.referrals.rules import HOST_NOTICE, PARTNER_HOTLINE, POLICE
+from hotline.staff.confirm import confirm_page, is_confirmed
 
 CASE_ROLES = (ANALYST, SUPERVISOR)
 
@@ -135,6 +136,18 @@ def case_removed(request: HttpRequest, case_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose how the removal was checked."))
         return HttpResponseRedirect(f"/cases/{case_id}/referrals/")
+    if not is_confirmed(request):  # destructive: closes every open referral of the case; ask once more
+        return confirm_page(
+            request,
+            title=_("Mark case #%(id)s as removed") % {"id": case_id},
+            question=_("Is the material of case #%(id)s gone?") % {"id": case_id},
+            consequences=[
+                _("Every open referral of this case is closed and the time to removal is recorded."),
+                _("The case moves to monitoring, then closes."),
+            ],
+            button=_("Yes, mark as removed"),
+            cancel_url=f"/cases/{case_id}/referrals/",
+        )
     services.mark_content_removed(case_id=case_id, actor=request.user, method=form.cleaned_data["method"])  # type: ignore[arg-type]
     messages.success(request, _("Marked as removed. The case is now monitored, then closed."))
     return HttpResponseRedirect(f"/cases/{case_id}/referrals/")
@@ -160,8 +173,11 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     )
 
 
-def _action(form_class: type | None, call: Callable[..., Any], done: Any) -> Callable[..., HttpResponse]:
-    """A POST action on one referral: parse its form, call one service, go back to the referral."""
+def _action(
+    form_class: type | None, call: Callable[..., Any], done: Any, confirm: tuple[Any, Any] | None = None
+) -> Callable[..., HttpResponse]:
+    """A POST action on one referral: parse its form, call one service, go back to the referral. A destructive
+    one (`confirm`: its question and button) asks once more on a confirmation page first."""
 
     @staff_required(*CASE_ROLES)
     @require_POST
@@ -174,6 +190,9 @@ def _action(form_class: type | None, call: Callable[..., Any], done: Any) -> Cal
             if not form.is_valid():
                 raise ReferralError("; ".join(str(e) for errs in form.errors.values() for e in errs))
             fields = form.cleaned_data
+        if confirm is not None and not is_confirmed(request):
+            question, button = confirm
+            return confirm_page(request, title=question, question=question, button=button, cancel_url=back)
         call(referral_id=referral_id, actor=request.user, **fields)
         messages.success(request, done)
         # Only one fixed return address is accepted (never an open redirect).
@@ -187,7 +206,12 @@ mark_acknowledged = _action(AcknowledgedForm, services.mark_acknowledged, gettex
 record_reply = _action(ReplyForm, services.record_reply, gettext_lazy("The reply is recorded."))
 release = _action(None, services.release_after_clearance, gettext_lazy("The notice will be sent now."))
 retry = _action(RetryForm, services.retry_delivery, gettext_lazy("The delivery will be tried again now."))
-not_removed = _action(NotRemovedForm, services.mark_not_removed, gettext_lazy("The referral is closed as not removed."))
+not_removed = _action(
+    NotRemovedForm,
+    services.mark_not_removed,
+    gettext_lazy("The referral is closed as not removed."),
+    confirm=(gettext_lazy("Close this referral as not removed?"), gettext_lazy("Yes, close as not removed")),
+)
 
 
 @staff_required(*CASE_ROLES, POLICE_LIAISON)

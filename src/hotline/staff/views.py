@@ -29,7 +29,8 @@ from django_otp import login as otp_login
 
 from hotline.core import registry
 from hotline.core.authz import ADMIN, ANY_STAFF, SUPERVISOR, login_flow, staff_required
-from hotline.staff import lockout, rules, selectors, services
+from hotline.staff import audit_words, lockout, rules, selectors, services
+from hotline.staff.confirm import confirm_page, is_confirmed
 from hotline.staff.forms import (
     AuditFilterForm,
     CodeForm,
@@ -408,6 +409,15 @@ def user_roles(request: HttpRequest, user_id: int) -> HttpResponse:
 def user_active(request: HttpRequest, user_id: int) -> HttpResponse:
     member = _member_or_404(user_id)
     active = request.POST.get("active") == "1"
+    if not active and not is_confirmed(request):  # deactivating ends the person's sessions: ask once more
+        return confirm_page(
+            request,
+            title=_("Deactivate %(who)s") % {"who": member},
+            question=_("Deactivate the account of %(who)s?") % {"who": member},
+            consequences=[_("They are signed out at once and cannot sign in until an admin reactivates them.")],
+            button=_("Yes, deactivate the account"),
+            cancel_url=f"/staff/users/{member.pk}/",
+        )
     try:
         services.set_active(user=member, active=active, actor=_actor(request))
     except services.StaffError as exc:
@@ -462,7 +472,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
     services.record_audit_view(actor=_actor(request), filters=filters.as_audit_details(page.actor_id))
     rows = [
-        (entry, json.dumps(entry.details, ensure_ascii=False, sort_keys=True) if entry.details else "")
+        (
+            entry,
+            json.dumps(entry.details, ensure_ascii=False, sort_keys=True) if entry.details else "",
+            audit_words.action_sentence(entry.action),
+            audit_words.object_words(entry.object_type, str(entry.object_id or "")),
+        )
         for entry in page.entries
     ]
     query = request.GET.copy()
@@ -525,6 +540,17 @@ def partner_keys(request: HttpRequest) -> HttpResponse:
 @require_POST
 def revoke_partner_key(request: HttpRequest, key_id: int) -> HttpResponse:
     key = get_object_or_404(PartnerKey, pk=key_id)
+    if not is_confirmed(request):  # a revoked key cannot be restored: ask once more
+        return confirm_page(
+            request,
+            title=_("Revoke key %(prefix)s…") % {"prefix": key.prefix},
+            question=_("Revoke the key %(prefix)s… of %(partner)s?") % {"prefix": key.prefix, "partner": key.partner},
+            consequences=[
+                _("The partner's requests with this key are refused at once; a revoked key cannot be restored.")
+            ],
+            button=_("Yes, revoke the key"),
+            cancel_url="/staff/partner-keys/",
+        )
     services.revoke_partner_key(key=key, actor=request.user)  # type: ignore[arg-type]
     messages.success(
         request, _("The key %(prefix)s… of %(partner)s is revoked.") % {"prefix": key.prefix, "partner": key.partner}

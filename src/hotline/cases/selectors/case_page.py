@@ -16,8 +16,10 @@ from hotline.cases.models import (
     CaseEvent,
     CaseNote,
     CaseState,
+    CloseReason,
     Report,
     ReportedUrl,
+    Verdict,
 )
 from hotline.cases.selectors.links import reports_of_cases
 from hotline.cases.selectors.queue import CaseRow, QueueItem, case_rows, queue_items
@@ -37,6 +39,11 @@ class TimelineEntry:
     to_label: str = ""
     kind_label: str = ""  # events other apps write (hooks.timeline_labels)
     action_label: str = ""
+    close_label: str = ""  # the close reason of a transition to closed, in words
+    status_label: str = ""  # an assessment event's status, in words
+    verdict_label: str = ""  # an assessment event's verdict, in words
+    duplicate_of: int | None = None  # a close as duplicate: the other case
+    duplicate: int | None = None  # duplicate_linked: the case closed as a duplicate of this one
 
 
 @dataclass
@@ -131,6 +138,17 @@ def case_page(*, case: Case) -> CasePage:
             kind_label=kind_label,
             action_label=action_label,
         )
+        details = event.details if isinstance(event.details, dict) else {}
+        if details.get("close_reason") in CloseReason.values:
+            entry.close_label = str(CloseReason(details["close_reason"]).label)
+        if isinstance(details.get("duplicate_of"), int):
+            entry.duplicate_of = details["duplicate_of"]
+        if isinstance(details.get("duplicate"), int):
+            entry.duplicate = details["duplicate"]
+        if details.get("status") in AssessmentStatus.values:
+            entry.status_label = str(AssessmentStatus(details["status"]).label)
+        if details.get("verdict") in Verdict.values:
+            entry.verdict_label = str(Verdict(details["verdict"]).label)
         if event.kind == "assessment":
             entry.assessment = by_id_assessment.get(event.details.get("assessment"))
         elif event.kind == "note":
@@ -174,7 +192,7 @@ def reporter_classifications(case: Case) -> list[tuple[str, str]]:
     """What reporters said (kind, their own classification), kept apart from the analyst's assessment."""
     seen: list[tuple[str, str]] = []
     for report in reports_of_cases(case).only("kind", "reporter_classification").order_by("received_at", "pk"):
-        item = (report.get_kind_display(), report.reporter_classification)
+        item = (report.get_kind_display(), report.reporter_classification_label)
         if item not in seen:
             seen.append(item)
     return seen

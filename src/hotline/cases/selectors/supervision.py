@@ -55,6 +55,18 @@ def exposure_today(*, analyst: StaffUser, now: datetime | None = None) -> Exposu
     return Exposure(analyst=analyst, minutes=minutes, limit=limit, level=exposure_level(minutes=minutes, limit=limit))
 
 
+def assessment_in_progress(*, case: Case, analyst: StaffUser, now: datetime | None = None) -> bool:
+    """Whether the analyst has begun assessing this case (the POST that claims it and starts the exposure
+    clock) and neither the claim nor the session has run out: only then does the assessment page show the form."""
+    now = now or timezone.now()
+    holder = case.claim_holder(now)
+    if holder is None or holder.pk != analyst.pk:
+        return False
+    return ExposureSession.objects.filter(
+        analyst=analyst, case=case, ended_at=None, started_at__gt=now - conf.exposure_session_cap()
+    ).exists()
+
+
 def case_staff() -> QuerySet[StaffUser]:
     return (
         StaffUser.objects.filter(is_active=True, groups__name__in=["analyst", "supervisor"])

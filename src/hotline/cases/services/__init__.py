@@ -37,11 +37,13 @@ from hotline.cases.services.casework import (
     STATUS_ONLY_CLOSE_REASONS,
     add_note,
     close_case,
+    close_refusal,
+    may_close_without_assessment,
     record_case_view,
     reveal_case_url,
 )
 from hotline.cases.services.claims import claim_case, release_case
-from hotline.cases.services.exposure import end_exposure, start_exposure
+from hotline.cases.services.exposure import begin_assessment, end_exposure, start_exposure
 from hotline.cases.services.from_other_apps import (
     record_case_event,
     record_host_facts,
@@ -89,12 +91,15 @@ __all__ = [
     "TriageResult",
     "add_note",
     "assess_case",
+    "begin_assessment",
     "check_report_hashes",
     "claim_case",
     "close_case",
+    "close_refusal",
     "compute_priority",
     "end_exposure",
     "erase_expired_report_texts",
+    "may_close_without_assessment",
     "priority_signals",
     "queue_triage",
     "record_case_event",

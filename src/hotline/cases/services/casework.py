@@ -6,10 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.cases.errors import CaseClaimed, CaseError
-from hotline.cases.models import Case, CaseEvent, CaseNote, CaseState, CloseReason, ReportedUrl
+from hotline.cases.models import (
+    Assessment,
+    AssessmentStatus,
+    Case,
+    CaseEvent,
+    CaseNote,
+    CaseState,
+    CloseReason,
+    ReportedUrl,
+)
 from hotline.cases.services._shared import check_version
 from hotline.cases.services.transitions import transition_case
 from hotline.core import audit
@@ -24,6 +34,49 @@ STATUS_ONLY_CLOSE_REASONS = (
     CloseReason.NO_ACTION_POSSIBLE,
 )
 NOTE_MAX_LENGTH = 10_000
+# States a case reaches once its referrals were made (referrals moves it there).
+REFERRED_STATES = (CaseState.REFERRED, CaseState.MONITORING)
+
+
+def close_refusal(*, case: Case, reason: str, duplicate_of: int | None) -> str | None:
+    """Why a status-only close cannot be made, in words for people; None when it can. Read-only, so the
+    confirmation page refuses a wrong close before asking, and close_case asks the same under its lock."""
+    if reason not in STATUS_ONLY_CLOSE_REASONS:
+        return _("Choose why the case is closed.")
+    if case.state == CaseState.CLOSED:
+        return _("This case is closed already.")
+    if case.state in REFERRED_STATES and _has_confirmed_assessment(case):
+        return _(
+            "This case was referred on a confirmed assessment: follow it up on its referrals page instead of "
+            "closing it without assessment."
+        )
+    if reason != CloseReason.DUPLICATE:
+        return None
+    if duplicate_of is None:
+        return _("Give the number of the case this one duplicates.")
+    if duplicate_of == case.pk:
+        return _("A case cannot be a duplicate of itself: give the number of the other case.")
+    original = Case.objects.filter(pk=duplicate_of).only("pk", "duplicate_of_id").first()
+    if original is None:
+        return _("There is no case #%(n)d: check the number of the case this one duplicates.") % {"n": duplicate_of}
+    if original.duplicate_of_id is not None:
+        return _("Case #%(n)d is itself a duplicate of case #%(m)d: give #%(m)d instead.") % {
+            "n": duplicate_of,
+            "m": original.duplicate_of_id,
+        }
+    return None
+
+
+def _has_confirmed_assessment(case: Case) -> bool:
+    return Assessment.objects.filter(case_id=case.pk, status=AssessmentStatus.CONFIRMED).exists()
+
+
+def may_close_without_assessment(case: Case) -> bool:
+    """Whether the case page offers "close without assessment" at all: not for a closed case, nor for one
+    referred on a confirmed assessment (its referrals decide how it ends)."""
+    if case.state == CaseState.CLOSED:
+        return False
+    return not (case.state in REFERRED_STATES and _has_confirmed_assessment(case))
 
 
 def close_case(
@@ -34,20 +87,27 @@ def close_case(
     expected_version: int | None,
     duplicate_of: int | None = None,
 ) -> Case:
-    """A status-only action: close as duplicate, not illegal, unreachable or no action possible."""
-    if reason not in STATUS_ONLY_CLOSE_REASONS:
-        raise CaseError(_("Choose why the case is closed."))
+    """A status-only action: close as duplicate (of another case, linked both ways), not illegal, unreachable or
+    no action possible."""
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         check_version(locked, expected_version)
         holder = locked.claim_holder()
         if holder is not None and holder.pk != actor.pk and not actor.has_role(SUPERVISOR):
             raise CaseClaimed(_("%(who)s is working on this case.") % {"who": holder})
+        refusal = close_refusal(case=locked, reason=reason, duplicate_of=duplicate_of)
+        if refusal is not None:
+            raise CaseError(refusal)
         details: dict[str, Any] = {"status_only": True}
         if reason == CloseReason.DUPLICATE and duplicate_of is not None:
-            if duplicate_of == locked.pk or not Case.objects.filter(pk=duplicate_of).exists():
-                raise CaseError(_("The case it duplicates does not exist."))
-            details["duplicate_of"] = duplicate_of
+            original = Case.objects.select_for_update().get(pk=duplicate_of)
+            details["duplicate_of"] = original.pk
+            locked.duplicate_of = original
+            locked.save(update_fields=["duplicate_of", "updated_at"])
+            # The other case's timeline says so too: the link goes both ways.
+            CaseEvent.objects.create(
+                case=original, at=timezone.now(), actor=actor, kind="duplicate_linked", details={"duplicate": locked.pk}
+            )
         transition_case(case=locked, to_state=CaseState.CLOSED, actor=actor, close_reason=reason, details=details)
     case.refresh_from_db()
     return case

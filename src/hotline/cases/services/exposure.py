@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from hotline.cases.models import Case, ExposureSession
 from hotline.cases.services._shared import end_open_exposure
+from hotline.cases.services.claims import claim_case
 from hotline.core import audit
 from hotline.staff.models import StaffUser
 
@@ -40,3 +41,11 @@ def end_exposure(*, analyst: StaffUser, case: Case | None = None) -> int:
                 details={"sessions": ended},
             )
     return ended
+
+
+def begin_assessment(*, case: Case, analyst: StaffUser) -> ExposureSession:
+    """The analyst's explicit "start assessing" (a POST): take or renew the claim and start counting time in
+    assessment, both or neither. A page load never does this (tabs and link prefetching would claim cases)."""
+    with transaction.atomic():
+        claim_case(case=case, analyst=analyst)
+        return start_exposure(analyst=analyst, case=case)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from hotline.cases import services
 from hotline.cases.conf import four_eyes_verdicts
 from hotline.cases.factories import store_report
-from hotline.cases.models import Assessment, AssessmentStatus, Case, CaseState
+from hotline.cases.models import Assessment, AssessmentStatus, Case, CaseState, ExposureSession
 from hotline.cases.services import AssessmentInput
 from hotline.core.models import AuditEntry
 
@@ -50,6 +50,13 @@ def claimed(case: Case, analyst: Any) -> Case:
 
 def test_assessing_through_the_page(case: Case, staff_client: Any) -> None:
     client = staff_client("analyst")
+    # Opening the page changes nothing: it offers a button that claims the case and starts the clock.
+    start = client.get(f"/cases/{case.pk}/assess/")
+    assert start.status_code == 200 and f'action="/cases/{case.pk}/assess/start/"' in start.content.decode()
+    assert 'name="verdict"' not in start.content.decode()
+    case.refresh_from_db()
+    assert case.claimed_by is None and not ExposureSession.objects.exists()
+    assert client.post(f"/cases/{case.pk}/assess/start/")["Location"] == f"/cases/{case.pk}/assess/"
     page = client.get(f"/cases/{case.pk}/assess/")
     assert page.status_code == 200
     body = page.content.decode()
@@ -58,7 +65,7 @@ def test_assessing_through_the_page(case: Case, staff_client: Any) -> None:
     for field in ("verdict", "media_types", "victim_age_group", "victim_gender", "site_type", "nexus_offender"):
         assert f'name="{field}"' in body
     case.refresh_from_db()
-    assert case.claimed_by == client.user  # opening the form claims the case
+    assert case.claimed_by == client.user  # the start button claimed the case
     response = client.post(f"/cases/{case.pk}/assess/", {**FORM, "version": case.version})
     assert response.status_code == 302
     assessment = Assessment.objects.get()
@@ -77,7 +84,7 @@ def test_assessing_through_the_page(case: Case, staff_client: Any) -> None:
 
 def test_the_form_refuses_bad_input_with_400(case: Case, staff_client: Any) -> None:
     client = staff_client("analyst")
-    client.get(f"/cases/{case.pk}/assess/")
+    client.post(f"/cases/{case.pk}/assess/start/")
     case.refresh_from_db()
     bad = client.post(f"/cases/{case.pk}/assess/", {**FORM, "verdict": "maybe", "version": case.version})
     assert bad.status_code == 400 and not Assessment.objects.exists()
@@ -88,7 +95,7 @@ def test_the_form_refuses_bad_input_with_400(case: Case, staff_client: Any) -> N
 
 def test_a_stale_form_is_refused(case: Case, staff_client: Any) -> None:
     client = staff_client("analyst")
-    client.get(f"/cases/{case.pk}/assess/")
+    client.post(f"/cases/{case.pk}/assess/start/")
     case.refresh_from_db()
     seen = case.version
     services.triage_report(report_id=store_report(URL + "?fbclid=1").pk)  # a duplicate arrives meanwhile
@@ -109,7 +116,9 @@ def test_assessing_needs_the_claim(case: Case, make_staff: Any) -> None:
 
 def test_the_form_of_a_case_held_by_another_is_refused(case: Case, staff_client: Any, make_staff: Any) -> None:
     claimed(case, make_staff("analyst"))
-    assert staff_client("analyst").get(f"/cases/{case.pk}/assess/").status_code == 409
+    other = staff_client("analyst")
+    assert other.get(f"/cases/{case.pk}/assess/").status_code == 409
+    assert other.post(f"/cases/{case.pk}/assess/start/").status_code == 409
 
 
 def test_four_eyes_verdict_waits_for_a_supervisor(case: Case, make_staff: Any, staff_client: Any) -> None:
@@ -256,7 +265,7 @@ def test_a_link_from_another_site_never_claims_a_case(case: Case, staff_client: 
     case.refresh_from_db()
     assert case.claimed_by is None
     assert not AuditEntry.objects.filter(action="case.claimed").exists()
-    # The same navigation from our own pages opens the form and takes the claim.
+    # From our own pages the page offers the start button; still nothing changes until it is pressed.
     assert client.get(f"/cases/{case.pk}/assess/", HTTP_SEC_FETCH_SITE="same-origin").status_code == 200
     case.refresh_from_db()
-    assert case.claimed_by == client.user
+    assert case.claimed_by is None

@@ -125,37 +125,119 @@ def test_notes_are_encrypted_and_on_the_timeline(case: Case, staff_client: Any) 
     assert client.post(f"/cases/{case.pk}/notes/", {"text": "   "}).status_code == 400
 
 
-def test_status_only_close_without_assessment(case: Case, staff_client: Any) -> None:
+def test_status_only_close_asks_once_more_then_closes_as_a_duplicate_linked_both_ways(
+    case: Case, staff_client: Any
+) -> None:
     client = staff_client("analyst")
+    client.cookies["hotline_language"] = "en"
     other = services.triage_report(report_id=store_report("https://img-host.example/z").pk).case_ids[0]
-    response = client.post(
-        f"/cases/{case.pk}/close/", {"reason": "duplicate", "duplicate_of": other, "version": case.version}
-    )
+    form = {"reason": "duplicate", "duplicate_of": other, "version": case.version}
+    ask = client.post(f"/cases/{case.pk}/close/", form)
+    # The first POST changes nothing: a page asks once more, with the same fields and a destructive button.
+    assert ask.status_code == 200
+    body = ask.content.decode()
+    assert f"Close case #{case.pk} as a duplicate of case #{other}?" in body
+    assert 'name="confirmed" value="yes"' in body and 'class="button-danger"' in body
+    assert f'name="duplicate_of" value="{other}"' in body
+    assert f'href="/cases/{case.pk}/"' in body  # the way back
+    case.refresh_from_db()
+    assert case.state == CaseState.TRIAGED
+    response = client.post(f"/cases/{case.pk}/close/", {**form, "confirmed": "yes"})
     assert response.status_code == 302
     case.refresh_from_db()
-    assert case.state == CaseState.CLOSED and case.close_reason == "duplicate"
+    assert case.state == CaseState.CLOSED and case.close_reason == "duplicate" and case.duplicate_of_id == other
     assert not case.assessments.exists()
     event = case.events.get(kind="transition", to_state="closed")
     assert event.details["duplicate_of"] == other and event.details["status_only"] is True
+    # Linked both ways: each page names the other.
+    closed_page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert f'<a href="/cases/{other}/">Case #{other}</a>' in closed_page
+    assert f"duplicate of case #{other}" in closed_page.split('id="timeline"')[1]
+    original_page = client.get(f"/cases/{other}/").content.decode()
+    assert "Duplicates of this case" in original_page and f'<a href="/cases/{case.pk}/">' in original_page
+    assert f"Case #{case.pk} was closed as a duplicate of this case" in original_page
+    assert Case.objects.get(pk=other).events.filter(kind="duplicate_linked", details__duplicate=case.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("duplicate_of", "words"),
+    [("", "Give the number of the case"), ("424242", "There is no case #424242"), ("self", "itself")],
+)
+def test_a_duplicate_close_needs_the_number_of_another_existing_case(
+    case: Case, staff_client: Any, duplicate_of: str, words: str
+) -> None:
+    client = staff_client("analyst")
+    client.cookies["hotline_language"] = "en"
+    number = str(case.pk) if duplicate_of == "self" else duplicate_of
+    for confirmed in ({}, {"confirmed": "yes"}):
+        response = client.post(
+            f"/cases/{case.pk}/close/",
+            {"reason": "duplicate", "duplicate_of": number, "version": case.version, **confirmed},
+        )
+        assert response.status_code == 400 and words in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == CaseState.TRIAGED and case.duplicate_of_id is None
+
+
+def test_a_duplicate_of_a_duplicate_is_refused_with_the_original_named(case: Case, make_staff: Any) -> None:
+    analyst = make_staff("analyst")
+    first = Case.objects.get(
+        pk=services.triage_report(report_id=store_report("https://img-host.example/a").pk).case_ids[0]
+    )
+    second = Case.objects.get(
+        pk=services.triage_report(report_id=store_report("https://img-host.example/b").pk).case_ids[0]
+    )
+    services.close_case(case=second, actor=analyst, reason="duplicate", expected_version=None, duplicate_of=first.pk)
+    with pytest.raises(services.CaseError, match=rf"(#|nr ){first.pk}\b"):
+        services.close_case(case=case, actor=analyst, reason="duplicate", expected_version=None, duplicate_of=second.pk)
 
 
 def test_status_only_close_refuses_a_stale_form(case: Case, staff_client: Any) -> None:
     client = staff_client("analyst")
     seen = case.version
     services.triage_report(report_id=store_report(URL + "#x", channel=Channel.SHARE).pk)  # the case changes
-    response = client.post(f"/cases/{case.pk}/close/", {"reason": "unreachable", "version": seen})
-    assert response.status_code == 409
-    assert "Reload" in response.content.decode() or "ladda om" in response.content.decode().lower()
+    for confirmed in ({}, {"confirmed": "yes"}):
+        response = client.post(f"/cases/{case.pk}/close/", {"reason": "unreachable", "version": seen, **confirmed})
+        assert response.status_code == 409
+        assert "Reload" in response.content.decode() or "ladda om" in response.content.decode().lower()
     case.refresh_from_db()
     assert case.state == CaseState.TRIAGED
 
 
 def test_status_only_close_refuses_removed_and_nonsense(case: Case, staff_client: Any) -> None:
     client = staff_client("analyst")
-    assert client.post(f"/cases/{case.pk}/close/", {"reason": "removed", "version": case.version}).status_code == 400
-    assert client.post(f"/cases/{case.pk}/close/", {"reason": "duplicate", "version": "x"}).status_code == 400
-    bad_dup = client.post(f"/cases/{case.pk}/close/", {"reason": "duplicate", "duplicate_of": case.pk, "version": 0})
-    assert bad_dup.status_code in {400, 409}
+    yes = {"confirmed": "yes"}
+    assert (
+        client.post(f"/cases/{case.pk}/close/", {"reason": "removed", "version": case.version, **yes}).status_code
+        == 400
+    )
+    assert client.post(f"/cases/{case.pk}/close/", {"reason": "duplicate", "version": "x", **yes}).status_code == 400
+
+
+def test_no_close_without_assessment_once_referred_on_a_confirmed_assessment(
+    case: Case, staff_client: Any, make_staff: Any
+) -> None:
+    from hotline.cases.services import AssessmentInput
+
+    analyst = make_staff("analyst")
+    services.claim_case(case=case, analyst=analyst)
+    services.assess_case(
+        case=case,
+        analyst=analyst,
+        data=AssessmentInput(verdict="csam_baseline", kind="online_material"),
+        expected_version=None,
+    )
+    client = staff_client("supervisor", "analyst")
+    assert f'action="/cases/{case.pk}/close/"' in client.get(f"/cases/{case.pk}/").content.decode()
+    services.transition_case(case=case, to_state=CaseState.REFERRED, actor=analyst)  # as confirming a plan does
+    case.refresh_from_db()
+    assert f'action="/cases/{case.pk}/close/"' not in client.get(f"/cases/{case.pk}/").content.decode()
+    response = client.post(
+        f"/cases/{case.pk}/close/", {"reason": "not_illegal", "version": case.version, "confirmed": "yes"}
+    )
+    assert response.status_code == 400
+    case.refresh_from_db()
+    assert case.state == CaseState.REFERRED
 
 
 def test_a_missing_case_is_404(staff_client: Any) -> None:

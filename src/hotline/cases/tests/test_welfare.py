@@ -24,10 +24,10 @@ def case() -> Case:
     return Case.objects.get()
 
 
-def test_opening_the_assessment_page_starts_a_session_and_leaving_ends_it(case: Case, staff_client: Any) -> None:
+def test_starting_the_assessment_starts_a_session_and_leaving_ends_it(case: Case, staff_client: Any) -> None:
     client = staff_client("analyst")
     with time_machine.travel(MORNING, tick=False) as clock:
-        client.get(f"/cases/{case.pk}/assess/")
+        client.post(f"/cases/{case.pk}/assess/start/")
         session = ExposureSession.objects.get()
         assert session.analyst == client.user and session.case == case and session.ended_at is None
         clock.shift(timedelta(minutes=12))
@@ -42,7 +42,7 @@ def test_opening_the_assessment_page_starts_a_session_and_leaving_ends_it(case: 
 def test_submitting_the_assessment_ends_the_session(case: Case, staff_client: Any) -> None:
     client = staff_client("analyst")
     with time_machine.travel(MORNING, tick=False) as clock:
-        client.get(f"/cases/{case.pk}/assess/")
+        client.post(f"/cases/{case.pk}/assess/start/")
         clock.shift(timedelta(minutes=7))
         case.refresh_from_db()
         client.post(
@@ -109,7 +109,7 @@ def test_supervisor_sees_the_team(case: Case, make_staff: Any, staff_client: Any
 
 def test_status_only_actions_need_no_exposure(case: Case, staff_client: Any) -> None:
     client = staff_client("analyst")
-    client.post(f"/cases/{case.pk}/close/", {"reason": "unreachable", "version": case.version})
+    client.post(f"/cases/{case.pk}/close/", {"reason": "unreachable", "version": case.version, "confirmed": "yes"})
     assert not ExposureSession.objects.exists()
     assert services.end_exposure(analyst=client.user) == 0
 

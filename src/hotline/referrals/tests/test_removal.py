@@ -33,7 +33,9 @@ def test_removal_closes_referrals_records_times_and_closes_the_case_after_monito
     with time_machine.travel(removed, tick=False):
         run_tasks()  # one repeated notice went out at +24 h
         client = staff_client("analyst")  # a fresh sign-in (the idle timeout ended the old session)
-        response = client.post(f"/cases/{case.pk}/referrals/removed/", {"method": "reported_by_host"})
+        response = client.post(
+            f"/cases/{case.pk}/referrals/removed/", {"method": "reported_by_host", "confirmed": "yes"}
+        )
         assert response.status_code == 302
     notice.refresh_from_db()
     assert notice.state == ReferralState.CONTENT_REMOVED and notice.content_removed_at == removed
@@ -77,7 +79,12 @@ def test_monitoring_period_zero_closes_at_once(staff_client: Any, run_tasks: Any
     client = staff_client("analyst")
     confirm(client, case)
     run_tasks()
-    assert client.post(f"/cases/{case.pk}/referrals/removed/", {"method": "reported_by_partner"}).status_code == 302
+    assert (
+        client.post(
+            f"/cases/{case.pk}/referrals/removed/", {"method": "reported_by_partner", "confirmed": "yes"}
+        ).status_code
+        == 302
+    )
     case.refresh_from_db()
     assert case.state == CaseState.CLOSED and case.close_reason == "removed"
     timing = ReferralTiming.objects.get(case=case)
@@ -91,7 +98,7 @@ def test_the_periodic_sweep_closes_monitored_cases(staff_client: Any, run_tasks:
     case = make_assessed_case(country="NL", abuse_email="abuse@host.example")
     client = staff_client("analyst")
     confirm(client, case)
-    client.post(f"/cases/{case.pk}/referrals/removed/", {"method": "dns_gone"})
+    client.post(f"/cases/{case.pk}/referrals/removed/", {"method": "dns_gone", "confirmed": "yes"})
     assert close_monitored_cases.call() == 0
     with time_machine.travel(timezone.now() + timedelta(hours=49), tick=False):
         assert close_monitored_cases.call() == 1
@@ -105,27 +112,34 @@ def test_not_removed_stops_the_notices(staff_client: Any, smtp_server: Any, run_
     confirm(client, case)
     run_tasks()
     notice = Referral.objects.get(case=case, target="host_notice")
-    assert client.post(f"/referrals/{notice.pk}/not-removed/", {"reason": ""}).status_code == 400
-    assert client.post(f"/referrals/{notice.pk}/not-removed/", {"reason": "Host refuses."}).status_code == 302
+    assert client.post(f"/referrals/{notice.pk}/not-removed/", {"reason": "", "confirmed": "yes"}).status_code == 400
+    assert (
+        client.post(f"/referrals/{notice.pk}/not-removed/", {"reason": "Host refuses.", "confirmed": "yes"}).status_code
+        == 302
+    )
     notice.refresh_from_db()
     assert notice.state == ReferralState.NOT_REMOVED and notice.not_removed_reason == "Host refuses."
     sent = len(smtp_server.messages)
     with time_machine.travel(notice.sent_at + timedelta(hours=25), tick=False):
         run_tasks()
     assert len(smtp_server.messages) == sent
-    assert client.post(f"/referrals/{notice.pk}/not-removed/", {"reason": "again"}).status_code == 400
+    assert (
+        client.post(f"/referrals/{notice.pk}/not-removed/", {"reason": "again", "confirmed": "yes"}).status_code == 400
+    )
 
 
 def test_removal_without_open_referrals_or_with_a_bad_method_is_refused(staff_client: Any) -> None:
     case = make_assessed_case(country="BR", abuse_email="abuse@host.example")
     client = staff_client("analyst")
-    response = client.post(f"/cases/{case.pk}/referrals/removed/", {"method": "reported_by_host"})
+    response = client.post(f"/cases/{case.pk}/referrals/removed/", {"method": "reported_by_host", "confirmed": "yes"})
     assert response.status_code == 400
     confirm(client, case)
-    response = client.post(f"/cases/{case.pk}/referrals/removed/", {"method": "guessed"})
+    response = client.post(f"/cases/{case.pk}/referrals/removed/", {"method": "guessed", "confirmed": "yes"})
     assert response.status_code == 302  # back to the page with a message; nothing changed
     assert not Referral.objects.filter(state=ReferralState.CONTENT_REMOVED).exists()
-    assert client.post("/cases/999999/referrals/removed/", {"method": "dns_gone"}).status_code == 404
+    assert (
+        client.post("/cases/999999/referrals/removed/", {"method": "dns_gone", "confirmed": "yes"}).status_code == 404
+    )
 
 
 def test_removal_times_filters() -> None:
@@ -140,3 +154,20 @@ def test_removal_times_filters() -> None:
     assert selectors.removal_times(country="NL") == []
     assert selectors.removal_times(since=timezone.now() + timedelta(days=1)) == []
     assert selectors.removal_times(removed_only=True) == []
+
+
+def test_marking_removed_and_not_removed_ask_once_more(staff_client: Any, smtp_server: Any, run_tasks: Any) -> None:
+    case = make_assessed_case(country="BR", abuse_email="abuse@host.example")
+    client = staff_client("analyst")
+    confirm(client, case)
+    run_tasks()
+    notice = Referral.objects.get(case=case, target="host_notice")
+    ask = client.post(f"/cases/{case.pk}/referrals/removed/", {"method": "dns_gone"})
+    assert ask.status_code == 200 and 'name="confirmed" value="yes"' in ask.content.decode()
+    assert 'name="method" value="dns_gone"' in ask.content.decode()
+    ask = client.post(f"/referrals/{notice.pk}/not-removed/", {"reason": "Host refuses."})
+    assert ask.status_code == 200 and 'class="button-danger"' in ask.content.decode()
+    notice.refresh_from_db()
+    case.refresh_from_db()
+    assert notice.state not in {ReferralState.CONTENT_REMOVED, ReferralState.NOT_REMOVED}
+    assert case.state == CaseState.REFERRED

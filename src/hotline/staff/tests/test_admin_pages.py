@@ -30,7 +30,7 @@ def admin_pages(target_id: int) -> list[tuple[str, str, dict[str, Any]]]:
         ("post", "/staff/users/new/", {"email": "intruder@hotline.example", "roles": ["admin"]}),
         ("get", f"/staff/users/{target_id}/", {}),
         ("post", f"/staff/users/{target_id}/roles/", {"roles": ["admin"]}),
-        ("post", f"/staff/users/{target_id}/active/", {"active": "0"}),
+        ("post", f"/staff/users/{target_id}/active/", {"active": "0", "confirmed": "yes"}),
         ("post", f"/staff/users/{target_id}/enrolment-link/", {}),
     ]
 
@@ -132,7 +132,10 @@ def test_a_role_change_takes_effect_on_the_next_request(staff_client: Any) -> No
 def test_deactivate_ends_sessions_and_reactivate_restores(staff_client: Any) -> None:
     analyst = staff_client("analyst")
     admin = en(staff_client("admin"))
-    assert admin.post(f"/staff/users/{analyst.user.pk}/active/", {"active": "0"}).status_code == 302
+    ask = admin.post(f"/staff/users/{analyst.user.pk}/active/", {"active": "0"})  # asks once more, changes nothing
+    assert ask.status_code == 200 and b"Yes, deactivate the account" in ask.content
+    assert StaffUser.objects.get(pk=analyst.user.pk).is_active
+    assert admin.post(f"/staff/users/{analyst.user.pk}/active/", {"active": "0", "confirmed": "yes"}).status_code == 302
     assert analyst.get("/staff/").status_code == 302, "a deactivated account's session ends"
     assert AuditEntry.objects.filter(action="staff.deactivated", object_id=str(analyst.user.pk)).exists()
     detail = admin.get(f"/staff/users/{analyst.user.pk}/")
@@ -154,7 +157,7 @@ def test_new_enrolment_link_resets_two_factor(staff_client: Any) -> None:
 def test_admin_cannot_deactivate_self_or_remove_the_last_admin(staff_client: Any) -> None:
     admin = en(staff_client("admin"))
     me = admin.user.pk
-    response = admin.post(f"/staff/users/{me}/active/", {"active": "0"})
+    response = admin.post(f"/staff/users/{me}/active/", {"active": "0", "confirmed": "yes"})
     assert response.status_code == 400 and b"cannot deactivate your own account" in response.content
     response = admin.post(f"/staff/users/{me}/roles/", {"roles": ["analyst"]})
     assert response.status_code == 400 and b"At least one active administrator must remain" in response.content

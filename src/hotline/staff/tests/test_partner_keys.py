@@ -54,7 +54,7 @@ def test_admin_creates_and_revokes_partner_keys(staff_client: Any) -> None:
     assert record.key_hash == hash_partner_key(key) and record.created_by == admin.user
     listing = admin.get("/staff/partner-keys/")
     assert key.encode() not in listing.content and record.prefix.encode() in listing.content
-    revoked = admin.post(f"/staff/partner-keys/{record.pk}/revoke/")
+    revoked = admin.post(f"/staff/partner-keys/{record.pk}/revoke/", {"confirmed": "yes"})
     assert revoked.status_code == 302
     record.refresh_from_db()
     assert record.is_revoked
@@ -67,5 +67,15 @@ def test_only_admins_manage_keys(staff_client: Any) -> None:
         client = staff_client(role)
         assert client.get("/staff/partner-keys/").status_code == 403
         assert client.post(f"/staff/partner-keys/{record.pk}/revoke/").status_code == 403
+    record.refresh_from_db()
+    assert not record.is_revoked
+
+
+def test_revoking_a_key_asks_once_more(staff_client: Any) -> None:
+    admin = staff_client("admin")
+    admin.post("/staff/partner-keys/", {"partner": "Telecom Safe Report"})
+    record = PartnerKey.objects.get()
+    ask = admin.post(f"/staff/partner-keys/{record.pk}/revoke/")
+    assert ask.status_code == 200 and 'name="confirmed" value="yes"' in ask.content.decode()
     record.refresh_from_db()
     assert not record.is_revoked

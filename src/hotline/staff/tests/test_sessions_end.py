@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _deactivate(admin: Client, user: StaffUser) -> None:
-    assert admin.post(f"/staff/users/{user.pk}/active/", {"active": "0"}).status_code == 302
+    assert admin.post(f"/staff/users/{user.pk}/active/", {"active": "0", "confirmed": "yes"}).status_code == 302
 
 
 def _deactivate_and_reactivate(admin: Client, user: StaffUser) -> None:
