@@ -96,7 +96,9 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             raise PetitionNotOpen(_("This petition is closed and no longer takes signatures."))
         if not ratelimit.check_network(request).allowed:
             return _rate_limited(request)
-        if form.is_valid():
+        if not form.is_valid():
+            _add_signer_problems(form)  # every problem at once: the signer's fields too, not only the consent
+        else:
             data = form.cleaned_data
             try:
                 domain = rules.email_domain(services.clean_email(data["email"]))
@@ -122,6 +124,22 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         status = 400
     context = _petition_context(request, petition) | {"form": form}
     return render(request, "campaigns/petition_detail.html", context, status=status)
+
+
+def _add_signer_problems(form: SignForm) -> None:
+    """The service's own checks of name, email and place, added to a form its fields already refused, so the
+    signer sees every problem at once, each at its own field (GOV.UK's error summary pattern)."""
+    try:
+        services.clean_signer(
+            name=form.data.get("name", ""),
+            email=form.data.get("email", ""),
+            municipality=form.data.get("municipality", ""),
+            country=form.data.get("country", ""),
+        )
+    except InvalidInput as exc:
+        for field, message in exc.errors.items():
+            if field in form.fields and field not in form.errors:
+                form.add_error(field, message)
 
 
 def _rate_limited(request: HttpRequest) -> HttpResponse:
