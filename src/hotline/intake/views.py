@@ -76,6 +76,9 @@ def report(request: HttpRequest) -> HttpResponse:
         current = ReportForm(request.POST).url_count
         form = ReportForm(initial=request.POST.dict(), url_fields=current + 1)
         return _report_page(request, form, focus=f"id_url_{form.url_count}")
+    if request.POST.get("action") == "choose":  # without JavaScript: the questions that fit the chosen kind
+        form = ReportForm(initial=request.POST.dict(), url_fields=ReportForm(request.POST).url_count)
+        return _report_page(request, form, focus="id_description")
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
     checked: CheckedReport | None = None
     channel = public_channel(request.POST.get("channel"))
