@@ -395,6 +395,12 @@ def safety_help() -> SafetyHelp:
     )
 
 
+def inhope_member() -> bool:
+    """HOTLINE_INHOPE_MEMBER: whether the organisation running this hotline (HOTLINE_ORGANISATION) is a member of
+    INHOPE; the report form says so (default no: an installation says it only when it is true)."""
+    return boolean("HOTLINE_INHOPE_MEMBER", False)
+
+
 def audit_retention_days() -> int | None:
     """HOTLINE_AUDIT_RETENTION_DAYS: audit entries older than this are archived to HOTLINE_AUDIT_ARCHIVE_DIR and
     pruned, the chain head and the last archived hash kept so the rest still verifies. Unset or 0: kept."""
@@ -420,6 +426,7 @@ ACCESSORS: tuple[Accessor, ...] = (
     quick_exit_url,
     onion_address,
     safety_help,
+    inhope_member,
 )
 
 

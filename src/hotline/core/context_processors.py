@@ -30,4 +30,5 @@ def hotline(request: HttpRequest) -> dict[str, Any]:
         "page_rtl": languages.is_rtl(current),
         "quick_exit_url": conf.quick_exit_url(),
         "safety": conf.safety_help(),
+        "inhope_member": conf.inhope_member(),
     }

@@ -33,7 +33,7 @@ from hotline.intake.forms import (
     public_channel,
     quick_report_input,
 )
-from hotline.intake.public_status import EXPLANATIONS
+from hotline.intake.public_status import EXPLANATIONS, PublicStatus
 from hotline.intake.receipts import format_receipt
 from hotline.intake.rules import CheckedReport, check_report
 
@@ -233,6 +233,11 @@ def report_status(request: HttpRequest) -> HttpResponse:
     context.update(
         status=status,
         explanation=EXPLANATIONS[status.status],
+        steps=[
+            {"label": step.label, "explanation": EXPLANATIONS[step], "current": step == status.status}
+            for step in PublicStatus
+        ],
+        thread=selectors.thread_of(found),
         message_form=message_form,
     )
     return render(request, "intake/status_result.html", context)
