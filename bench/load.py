@@ -56,7 +56,7 @@ from intake import (  # noqa: E402
 
 # name: (weight, expected status)
 MIX = {
-    "form POST /report/": (20, 200),
+    "form POST /report/": (20, 303),  # the redirect to the one-time thank-you page
     "status POST /report/status/": (10, 200),
     "API batch POST /api/v1/reports/batch": (5, 201),
     "API GET /api/v1/reports/{id}": (15, 200),

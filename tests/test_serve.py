@@ -38,6 +38,7 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}", HOTLINE_VAR_DIR=str(tmp_path), HOTLINE_ENV="development"
     )
+    env.pop("HOTLINE_PUBLIC_URL", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=180)
     first = subprocess.run(
@@ -71,6 +72,11 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         output = log.read_text()
         assert f"http://127.0.0.1:{port}/" in output
         assert "analyst@hotline.example" in output and "TOTP secret" in output
+        # Share links name the port this server runs on (HOTLINE_PUBLIC_URL unset), not the default 8000.
+        url = f"http://127.0.0.1:{port}/petitions/barnets-rattigheter-pa-juristutbildningen/"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            page = response.read().decode()
+        assert url in page and "127.0.0.1:8000" not in page
         children = children_of(proc.pid)
         assert len(children) >= 2  # web server and worker
         proc.send_signal(signal.SIGINT)
@@ -81,3 +87,11 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)  # whatever of the session is left
+
+
+def test_running_address_is_one_a_browser_reaches() -> None:
+    from hotline.core.management.commands.serve import running_address
+
+    assert running_address("127.0.0.1", 8123) == "http://127.0.0.1:8123"
+    assert running_address("0.0.0.0", 8124) == "http://127.0.0.1:8124"
+    assert running_address("::1", 8125) == "http://[::1]:8125"

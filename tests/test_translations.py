@@ -221,9 +221,15 @@ def render_every_reporter_page(client: Any) -> list[str]:
     keep(client.post("/report/", {**report, "description": "x" * 10_001}), 400)  # longer than allowed
     keep(client.post("/report/", {**report, "url_1": "", "nexus_victim": "maybe"}), 400)
     keep(client.post("/report/", {**report, "url_1": "https://one.example.test/", "action": "add_url"}), 200)
-    thanks = client.post("/report/", {**report, "url_1": "https://pages.example.test/1", "description": "Sett."})
+    thanks = client.post(
+        "/report/", {**report, "url_1": "https://pages.example.test/1", "description": "Sett."}, follow=True
+    )
     keep(thanks, 200)
     receipt = re.search(r'id="receipt"[^>]*>([\d ]+)<', thanks.content.decode()).group(1)  # type: ignore[union-attr]
+    keep(client.get(thanks.redirect_chain[0][0]), 410)  # the one-time thank-you address, shown again
+    keep(client.get("/report/thanks/x.y/"), 404)
+    for kind in ("sextortion", "trafficking"):  # the thank-you page fits the kind of report
+        keep(client.post("/report/", {**report, "kind": kind, "description": "Sett."}, follow=True), 200)
     keep(client.post("/report/status/", {"receipt": receipt}), 200)
     keep(client.post("/report/status/", {"receipt": receipt, "message": "Det finns på en ny adress."}), 200)
     keep(client.post("/report/status/", {"receipt": receipt, "message": " "}), 200, 400)

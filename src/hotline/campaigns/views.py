@@ -20,6 +20,7 @@ from hotline.campaigns.forms import PreferencesForm, SignForm, SubscribeForm
 from hotline.campaigns.models import Petition
 from hotline.core.authz import public
 from hotline.core.errors import DomainError, Message, refusal_page, refusal_response
+from hotline.core.formguard import guarded_form
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 
@@ -72,7 +73,15 @@ def petition_list(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/petition_list.html", {"petitions": selectors.public_petitions()})
 
 
+def _signature_refused(request: HttpRequest, slug: str) -> HttpResponse:
+    """A signature the form guard refused (core/formguard.py): the petition again, with what was typed."""
+    petition = _petition_or_404(slug)
+    context = _petition_context(request, petition) | {"form": SignForm(initial=request.POST.dict())}
+    return render(request, "campaigns/petition_detail.html", context, status=403)
+
+
 @public
+@guarded_form(_signature_refused)
 @require_http_methods(["GET", "POST"])
 @refused_with_title()
 def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -87,7 +96,9 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             raise PetitionNotOpen(_("This petition is closed and no longer takes signatures."))
         if not ratelimit.check_network(request).allowed:
             return _rate_limited(request)
-        if form.is_valid():
+        if not form.is_valid():
+            _add_signer_problems(form)  # every problem at once: the signer's fields too, not only the consent
+        else:
             data = form.cleaned_data
             try:
                 domain = rules.email_domain(services.clean_email(data["email"]))
@@ -113,6 +124,22 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         status = 400
     context = _petition_context(request, petition) | {"form": form}
     return render(request, "campaigns/petition_detail.html", context, status=status)
+
+
+def _add_signer_problems(form: SignForm) -> None:
+    """The service's own checks of name, email and place, added to a form its fields already refused, so the
+    signer sees every problem at once, each at its own field (GOV.UK's error summary pattern)."""
+    try:
+        services.clean_signer(
+            name=form.data.get("name", ""),
+            email=form.data.get("email", ""),
+            municipality=form.data.get("municipality", ""),
+            country=form.data.get("country", ""),
+        )
+    except InvalidInput as exc:
+        for field, message in exc.errors.items():
+            if field in form.fields and field not in form.errors:
+                form.add_error(field, message)
 
 
 def _rate_limited(request: HttpRequest) -> HttpResponse:
@@ -144,6 +171,7 @@ def petition_count(request: HttpRequest, slug: str) -> JsonResponse:
 
 
 @public
+@guarded_form()
 @require_http_methods(["GET", "POST"])
 @refused_with_title(gettext_lazy("Your signature could not be confirmed"))
 def petition_confirm(request: HttpRequest, token: str) -> HttpResponse:
@@ -166,7 +194,13 @@ def petition_confirmed(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 # --- newsletter ------------------------------------------------------------------------------
+def _subscription_refused(request: HttpRequest) -> HttpResponse:
+    form = SubscribeForm(initial=request.POST.dict())
+    return render(request, "campaigns/newsletter_subscribe.html", {"form": form}, status=403)
+
+
 @public
+@guarded_form(_subscription_refused)
 @require_http_methods(["GET", "POST"])
 def newsletter_subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST or None, initial={"language": _current_language(request)})
@@ -198,6 +232,7 @@ def newsletter_thanks(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@guarded_form()
 @require_http_methods(["GET", "POST"])
 @refused_with_title(gettext_lazy("Your subscription could not be confirmed"))
 def newsletter_confirm(request: HttpRequest, token: str) -> HttpResponse:
@@ -219,6 +254,7 @@ def newsletter_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @public
+@guarded_form()
 @require_http_methods(["GET", "POST"])
 @refused_with_title()
 def newsletter_preferences(request: HttpRequest, token: str) -> HttpResponse:

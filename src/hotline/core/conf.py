@@ -24,6 +24,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -345,6 +346,61 @@ def onion_address() -> str:
     return parsed("HOTLINE_ONION_ADDRESS", "", onion.parse_onion_address, expects=onion.EXPECTS)
 
 
+# --- safety help on the public pages (home, report form, thank-you): Swedish defaults --------------------
+@dataclass(frozen=True)
+class SafetyHelp:
+    """Where a child in danger, a reporter and a young person get help now; shown on every reporter page."""
+
+    emergency_number: str  # the emergency number: a child in immediate danger
+    police_tip_number: str  # the police's number for tips
+    helpline_name: str  # children's and young people's helpline (Sweden: BRIS)
+    helpline_number: str
+    helpline_url: str
+    advice_url: str  # the hotline's own advice for victims of sextortion and grooming
+
+    @property
+    def helpline_label(self) -> str:
+        """The helpline's address as people write it (without https://)."""
+        return self.helpline_url.split("://", 1)[-1].rstrip("/")
+
+
+def _as_link(value: Any) -> str:
+    """An absolute http(s) address or a path on this site ("": none)."""
+    url = _as_text(value).strip()
+    if not url:
+        return ""
+    if url.startswith("/") and not url.startswith("//") and not any(c.isspace() for c in url):
+        return url
+    return _as_exit_url(url)
+
+
+def safety_help() -> SafetyHelp:
+    """HOTLINE_EMERGENCY_NUMBER (112), HOTLINE_POLICE_TIP_NUMBER (114 14), HOTLINE_CHILD_HELPLINE_NAME (BRIS),
+    HOTLINE_CHILD_HELPLINE_NUMBER (116 111), HOTLINE_CHILD_HELPLINE_URL (https://www.bris.se/) and
+    HOTLINE_VICTIM_ADVICE_URL (/report/own-images/): the safety help every reporter page shows."""
+    return SafetyHelp(
+        emergency_number=text("HOTLINE_EMERGENCY_NUMBER", "112").strip(),
+        police_tip_number=text("HOTLINE_POLICE_TIP_NUMBER", "114 14").strip(),
+        helpline_name=text("HOTLINE_CHILD_HELPLINE_NAME", "BRIS").strip(),
+        helpline_number=text("HOTLINE_CHILD_HELPLINE_NUMBER", "116 111").strip(),
+        helpline_url=parsed(
+            "HOTLINE_CHILD_HELPLINE_URL", "https://www.bris.se/", _as_link, expects="an https:// address"
+        ),
+        advice_url=parsed(
+            "HOTLINE_VICTIM_ADVICE_URL",
+            "/report/own-images/",
+            _as_link,
+            expects="an https:// address or a path on this site (/...)",
+        ),
+    )
+
+
+def inhope_member() -> bool:
+    """HOTLINE_INHOPE_MEMBER: whether the organisation running this hotline (HOTLINE_ORGANISATION) is a member of
+    INHOPE; the report form says so (default no: an installation says it only when it is true)."""
+    return boolean("HOTLINE_INHOPE_MEMBER", False)
+
+
 def audit_retention_days() -> int | None:
     """HOTLINE_AUDIT_RETENTION_DAYS: audit entries older than this are archived to HOTLINE_AUDIT_ARCHIVE_DIR and
     pruned, the chain head and the last archived hash kept so the rest still verifies. Unset or 0: kept."""
@@ -369,6 +425,8 @@ ACCESSORS: tuple[Accessor, ...] = (
     public_languages,
     quick_exit_url,
     onion_address,
+    safety_help,
+    inhope_member,
 )
 
 

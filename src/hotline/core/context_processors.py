@@ -29,4 +29,6 @@ def hotline(request: HttpRequest) -> dict[str, Any]:
         "html_lang": languages.html_lang(current),
         "page_rtl": languages.is_rtl(current),
         "quick_exit_url": conf.quick_exit_url(),
+        "safety": conf.safety_help(),
+        "inhope_member": conf.inhope_member(),
     }

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from hotline.core import conf, health, languages, metrics, registry
 from hotline.core.authz import public
+from hotline.core.formguard import guarded_form
 from hotline.core.middleware import database_unavailable, database_unavailable_page
 
 
@@ -29,7 +30,12 @@ def privacy(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _language_refused(request: HttpRequest) -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)
+
+
 @public
+@guarded_form(_language_refused)
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Language switch as a plain form POST (works without JavaScript)."""

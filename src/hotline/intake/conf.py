@@ -72,6 +72,12 @@ def idempotency_ttl() -> timedelta:
     return timedelta(hours=conf.integer("HOTLINE_IDEMPOTENCY_HOURS", 24))
 
 
+def thanks_valid_seconds() -> int:
+    """HOTLINE_THANKS_VALID_MINUTES (default 10, 1-60): how long the one-time thank-you address after a report
+    shows its receipt (intake/thanks.py); long enough for a slow connection, short for a shared computer."""
+    return 60 * conf.integer("HOTLINE_THANKS_VALID_MINUTES", 10, minimum=1, maximum=60)
+
+
 ACCESSORS: tuple[conf.Accessor, ...] = (
     max_urls,
     max_url_length,
@@ -84,4 +90,5 @@ ACCESSORS: tuple[conf.Accessor, ...] = (
     api_max_body_bytes,
     api_max_batch,
     idempotency_ttl,
+    thanks_valid_seconds,
 )

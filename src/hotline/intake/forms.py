@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.http import QueryDict
+from django.utils import translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext_lazy
@@ -31,6 +32,27 @@ KIND_CHOICES = [
     (ReportKind.TRAVELLING_OFFENDER, _("Travelling offender")),
     (ReportKind.OTHER, _("Other")),
 ]
+# One plain-language line a kind, under its choice: what the word means (issue 13: grooming, sextortion and
+# travelling offender are words a frightened reporter may not know).
+KIND_HINTS: dict[str, Any] = {
+    ReportKind.ONLINE_MATERIAL: _("Pictures, videos or texts on the internet that show sexual abuse of a child."),
+    ReportKind.TRAFFICKING: _("A child is sold or made to have sex with someone, for money or something else."),
+    ReportKind.GROOMING: _("An adult contacts a child, online or offline, to get sexual contact with them."),
+    ReportKind.SEXTORTION: _(
+        "Someone threatens to spread sexual pictures of a child or young person unless they pay or send more."
+    ),
+    ReportKind.TRAVELLING_OFFENDER: _("Someone travels, at home or abroad, to sexually abuse children."),
+    ReportKind.OTHER: _("Something else that worries you about a child's safety."),
+}
+# Which questions fit which kind (the form shows only those; the rest is hidden, and without JavaScript the
+# "Show the questions" button shows the right ones). Material first asks for addresses; a situation asks what
+# is happening, where, when and who, with no wording about material.
+SITUATION_KINDS = frozenset(
+    {ReportKind.TRAFFICKING, ReportKind.GROOMING, ReportKind.TRAVELLING_OFFENDER, ReportKind.SEXTORTION}
+)
+URL_KINDS = frozenset({ReportKind.ONLINE_MATERIAL, ReportKind.SEXTORTION, ReportKind.OTHER})
+MATERIAL_KINDS = frozenset({ReportKind.ONLINE_MATERIAL, ReportKind.OTHER})
+SITUATION_FIELDS = ("situation_place", "situation_time", "situation_people")
 NEXUS_CHOICES = [
     (NexusHint.YES, _("Yes")),
     (NexusHint.NO, _("No")),
@@ -116,6 +138,8 @@ def quick_report_input(data: QueryDict) -> ReportInput | None:
     declared = data.get("url_fields", "")
     if declared and not _WHOLE_NUMBER.fullmatch(declared):
         return None
+    if any(data.get(name) for name in SITUATION_FIELDS):
+        return None  # a situation's answers are put together by the form (ReportForm.clean)
     texts = {name: (data.get(name) or "").strip() for name in _TEXT_FIELDS}
     url_count = max(1, min(url_fields_in(data), conf.max_urls()))
     urls = [u for n in range(1, url_count + 1) if (u := (data.get(url_field_name(n)) or "").strip())]
@@ -132,6 +156,8 @@ def quick_report_input(data: QueryDict) -> ReportInput | None:
 
 class ReportForm(forms.Form):
     """The public report form. URL fields are url_1..url_N (N grows with 'add a field', up to the maximum)."""
+
+    is_staff_form = False
 
     kind = forms.ChoiceField(
         label=_("What do you want to report?"),
@@ -175,6 +201,27 @@ class ReportForm(forms.Form):
     nexus_place = forms.ChoiceField(
         choices=NEXUS_CHOICES, initial=NexusHint.UNKNOWN, widget=forms.RadioSelect, error_messages=NEXUS_ERRORS
     )
+    situation_place = forms.CharField(
+        label=_("Where is it happening? (optional)"),
+        help_text=_("A town, an address, a school, a hotel, or an app or game."),
+        required=False,
+        max_length=conf.MAX_WHERE_SEEN,
+        error_messages=TEXT_ERRORS,
+    )
+    situation_time = forms.CharField(
+        label=_("When? (optional)"),
+        help_text=_("A date and time, or how long it has been going on."),
+        required=False,
+        max_length=conf.MAX_WHERE_SEEN,
+        error_messages=TEXT_ERRORS,
+    )
+    situation_people = forms.CharField(
+        label=_("Who is involved? (optional)"),
+        help_text=_("Ages, what they look like, names or user names, if you know them."),
+        required=False,
+        max_length=conf.MAX_WHERE_SEEN,
+        error_messages=TEXT_ERRORS,
+    )
     contact = forms.CharField(
         label=_("How can we contact you? (optional)"),
         help_text=_("Only if you want us to be able to reach you. Leave it empty to stay anonymous."),
@@ -191,6 +238,9 @@ class ReportForm(forms.Form):
         self.fields["nexus_victim"].label = _("Is the child in %(country)s?") % {"country": country}
         self.fields["nexus_offender"].label = _("Is the person who did it in %(country)s?") % {"country": country}
         self.fields["nexus_place"].label = _("Did it happen in %(country)s?") % {"country": country}
+        if self.kind_value in SITUATION_KINDS:
+            self.fields["description"].label = _("What is happening? (optional if you answer below)")
+            self.fields["description"].help_text = _("Describe it in your own words. You do not need to be sure.")
         count = url_fields if url_fields is not None else self._url_fields_from_data()
         self.url_count = max(1, min(count, conf.max_urls()))
         for number in range(1, self.url_count + 1):
@@ -219,6 +269,23 @@ class ReportForm(forms.Form):
         return [self[url_field_name(n)] for n in range(1, self.url_count + 1)]
 
     @property
+    def kind_value(self) -> str:
+        """The kind the page is shown for: the one posted, else the initial one (material)."""
+        source = self.data if self.is_bound else self.initial
+        kind = str(source.get("kind") or "")
+        return kind if kind in KINDS else ReportKind.ONLINE_MATERIAL
+
+    @property
+    def kind_hints(self) -> dict[str, Any]:
+        return KIND_HINTS
+
+    @property
+    def sections(self) -> dict[str, bool]:
+        """Which sections of questions fit the kind (the template marks the others hidden)."""
+        kind = self.kind_value
+        return {"urls": kind in URL_KINDS, "situation": kind in SITUATION_KINDS, "material": kind in MATERIAL_KINDS}
+
+    @property
     def max_urls(self) -> int:
         return conf.max_urls()
 
@@ -238,7 +305,7 @@ class ReportForm(forms.Form):
             kind=cleaned.get("kind") or ReportKind.ONLINE_MATERIAL,
             urls=[cleaned[name] for name in url_names],
             where_seen=cleaned.get("where_seen", ""),
-            description=cleaned.get("description", ""),
+            description=situation_description(cleaned),
             contact=cleaned.get("contact", ""),
             reporter_classification=cleaned.get("reporter_classification", ""),
             nexus_victim=cleaned.get("nexus_victim") or NexusHint.UNKNOWN,
@@ -256,6 +323,23 @@ class ReportForm(forms.Form):
         return cleaned
 
 
+def situation_description(cleaned: Mapping[str, Any]) -> str:
+    """The description with a situation's answers (place, time, people) after it, one labelled line each, in
+    the hotline's own language (what analysts read): the report keeps one description, encrypted as before."""
+    text = (cleaned.get("description") or "").strip()
+    answers = [(name, (cleaned.get(name) or "").strip()) for name in SITUATION_FIELDS]
+    if not any(value for _name, value in answers):
+        return text
+    with translation.override(settings.LANGUAGE_CODE):
+        labels = {
+            "situation_place": gettext("Where"),
+            "situation_time": gettext("When"),
+            "situation_people": gettext("Who"),
+        }
+        lines = [f"{labels[name]}: {value}" for name, value in answers if value]
+    return "\n".join([text, *lines]).strip() if text else "\n".join(lines)
+
+
 class StaffReportForm(ReportForm):
     """A report received by phone or email, entered by staff (channel `staff`)."""
 
@@ -266,6 +350,12 @@ class StaffReportForm(ReportForm):
         widget=forms.RadioSelect,
     )
     language = forms.ChoiceField(label=_("The reporter's language"), choices=settings.LANGUAGES, initial="sv")
+
+    is_staff_form = True  # staff see every question at once (intake/_report_fields.html)
+
+    @property
+    def sections(self) -> dict[str, bool]:
+        return {"urls": True, "situation": True, "material": True}
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from hotline.cases.models import Report
+from hotline.cases.models import Report, ReporterMessage
 from hotline.cases.selectors import cases_of_reports
 from hotline.intake.public_status import PublicStatus, public_status
 from hotline.intake.receipts import is_well_formed, receipt_index
@@ -35,6 +35,22 @@ def status_of(report: Report) -> ReportStatus:
     return ReportStatus(
         public_id=report.public_id, received_at=report.received_at, status=public_status(case_states_of(report))
     )
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One message on the status page's thread: the reporter's own ("reporter") or the hotline's ("hotline")."""
+
+    author: str
+    at: datetime
+    text: str
+
+
+def thread_of(report: Report) -> list[ThreadEntry]:
+    """What the reporter added to the report through its receipt, oldest first (shown back to whoever holds
+    the receipt: they wrote it)."""
+    messages = ReporterMessage.objects.filter(report=report).order_by("received_at", "pk")
+    return [ThreadEntry(author="reporter", at=m.received_at, text=m.text) for m in messages]
 
 
 def partner_report_status(*, partner: str, public_id: UUID) -> ReportStatus | None:

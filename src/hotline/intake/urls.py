@@ -21,6 +21,7 @@ for _pattern in _api_patterns:
 urlpatterns = [
     path("report/", views.report, name="report"),
     path("report/status/", views.report_status, name="status"),
+    path("report/thanks/<str:token>/", views.report_thanks, name="thanks"),
     path("report/own-images/", views.own_images, name="own_images"),
     path("report/bookmark/", views.bookmark, name="bookmark"),
     path("report/staff/new/", views.staff_new_report, name="staff_new_report"),

@@ -1,7 +1,8 @@
 """Public report pages (form, thank-you with receipt, status, bookmark, share target, manifest) and staff pages.
 
 A reported URL only ever arrives in a POST body (form, share target) or a URL fragment (bookmarklet);
-the receipt is only ever in a POST body and the page that shows it. No view logs request data.
+the receipt is only ever in a POST body and the one-time page that shows it (intake/thanks.py).
+No view logs request data.
 """
 
 from __future__ import annotations
@@ -11,22 +12,19 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import translation
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from hotline.cases.models import Channel
 from hotline.core import languages
 from hotline.core.authz import ANALYST, SUPERVISOR, public, staff_required
-from hotline.intake import conf, ratelimit, selectors, services
+from hotline.core.formguard import guarded_form
+from hotline.intake import conf, ratelimit, selectors, services, thanks
 from hotline.intake.forms import (
     MessageForm,
     ReceiptForm,
@@ -35,10 +33,11 @@ from hotline.intake.forms import (
     public_channel,
     quick_report_input,
 )
-from hotline.intake.public_status import EXPLANATIONS
+from hotline.intake.public_status import EXPLANATIONS, PublicStatus
 from hotline.intake.receipts import format_receipt
 from hotline.intake.rules import CheckedReport, check_report
 
+OWN_IMAGES = "own_images"  # the thank-you page's kind for /report/own-images/ (a young person's own pictures)
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
 
@@ -55,21 +54,31 @@ def _report_page(request: HttpRequest, form: ReportForm, *, focus: str = "", sta
     return render(request, "intake/report_form.html", {"form": form, "focus": focus}, status=status)
 
 
+def _report_refused(request: HttpRequest) -> HttpResponse:
+    """A report POST the form guard refused: the form again with what was typed (core/formguard.py)."""
+    form = ReportForm(initial=request.POST.dict(), url_fields=ReportForm(request.POST).url_count)
+    return _report_page(request, form, status=403)
+
+
 @public
+@guarded_form(_report_refused)
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
-    """GET: the empty form. POST: store the report and show the receipt (no redirect: no receipt in a URL).
+    """GET: the empty form. POST: store the report and redirect (303) to its one-time thank-you address.
 
     A report is checked on one of two paths and stored on one: the plain, common POST by quick_report_input
     (a measured fast path: the form's dozen fields cost more than the rest of the request), anything else
     by the full ReportForm with its messages; both end in rules.check_report, then the same store and the
-    same thank-you page."""
+    same redirect."""
     if request.method == "GET":
         return _report_page(request, ReportForm())
     if request.POST.get("action") == "add_url":
         current = ReportForm(request.POST).url_count
         form = ReportForm(initial=request.POST.dict(), url_fields=current + 1)
         return _report_page(request, form, focus=f"id_url_{form.url_count}")
+    if request.POST.get("action") == "choose":  # without JavaScript: the questions that fit the chosen kind
+        form = ReportForm(initial=request.POST.dict(), url_fields=ReportForm(request.POST).url_count)
+        return _report_page(request, form, focus="id_description")
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
     checked: CheckedReport | None = None
     channel = public_channel(request.POST.get("channel"))
@@ -97,7 +106,7 @@ def report(request: HttpRequest) -> HttpResponse:
         )
     except services.TooManyRequests as exc:
         return _too_many(request, exc.decision, "submit")
-    return thanks_page(request, format_receipt(submitted.receipt))
+    return _thanks_redirect(submitted.receipt, submitted.report.kind)
 
 
 def _own_images_page(
@@ -107,7 +116,12 @@ def _own_images_page(
     return render(request, "intake/own_images.html", context, status=status)
 
 
+def _own_images_refused(request: HttpRequest) -> HttpResponse:
+    return _own_images_page(request, message=request.POST.get("message", ""), status=403)
+
+
 @public
+@guarded_form(_own_images_refused)
 @require_http_methods(["GET", "POST"])
 def own_images(request: HttpRequest) -> HttpResponse:
     """GET: the page that hashes a person's own pictures or videos on their device (intake/own-images/page.js).
@@ -130,55 +144,27 @@ def own_images(request: HttpRequest) -> HttpResponse:
         return _too_many(request, exc.decision, "submit")
     except services.ReportRejected as exc:
         return _own_images_page(request, problems=exc.problems, message=message, status=400)
-    return thanks_page(request, format_receipt(submitted.receipt))
+    return _thanks_redirect(submitted.receipt, OWN_IMAGES)
 
 
-# The thank-you page is the same for every report but for the receipt and the CSRF token (of the language
-# switch), yet rendering it costs more than storing the report. Rendered once per language (and
-# organisation name and path) with markers, then filled in; rendered normally whenever anything else could
-# differ (pending messages, DEBUG with its reloading templates).
-_RECEIPT_MARK = "9999-RECEIPT-MARK-9999"
-_CSRF_MARK = "CSRFMARK0000CSRFMARK0000CSRFMARK0000CSRFMARK0000CSRFMARK0000CSRF"
-_thanks_parts: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+def _thanks_redirect(receipt: str, kind: str) -> HttpResponse:
+    """303 to the report's one-time thank-you address (intake/thanks.py): a refresh asks for that page again and
+    never sends the report twice; the receipt is in no URL."""
+    return HttpResponseRedirect(f"/report/thanks/{thanks.seal(receipt=receipt, kind=kind)}/", status=303)
 
 
-def _render_thanks(request: HttpRequest, receipt: str, **extra: Any) -> str:
-    return render_to_string("intake/report_thanks.html", {"receipt": receipt, **extra}, request=request)
-
-
-def thanks_page(request: HttpRequest, receipt: str) -> HttpResponse:
-    """The thank-you page with the receipt; byte for byte what rendering report_thanks.html gives.
-
-    A measured fast path (bench/intake.py, the form POST): test_public_pages.py's
-    test_thank_you_page_is_what_the_template_renders proves it equal to a normal render."""
-    if settings.DEBUG or get_messages(request):
-        return HttpResponse(_render_thanks(request, receipt))
-    key = (translation.get_language() or "", settings.HOTLINE_ORGANISATION, request.path)
-    parts = _thanks_parts.get(key)
-    if parts is None:
-        html = _render_thanks(request, _RECEIPT_MARK, csrf_token=_CSRF_MARK, messages=())
-        if (
-            html.count(_RECEIPT_MARK) != 1
-            or html.count(_CSRF_MARK) != 1
-            or html.find(_CSRF_MARK) > html.find(_RECEIPT_MARK)
-        ):
-            return HttpResponse(_render_thanks(request, receipt))  # the template changed shape: no shortcut
-        head, rest = html.split(_CSRF_MARK)
-        middle, tail = rest.split(_RECEIPT_MARK)
-        parts = _thanks_parts[key] = (head, middle, tail)
-        if len(_thanks_parts) > 64:  # bounded: languages x paths; never grows with requests
-            _thanks_parts.clear()
-    head, middle, tail = parts
-    return HttpResponse(f"{head}{escape(_page_csrf_token(request))}{middle}{escape(receipt)}{tail}")
-
-
-def _page_csrf_token(request: HttpRequest) -> str:
-    """The CSRF token for the page's forms: the masked token this POST just passed the CSRF check with
-    (the same secret, so equally valid), which spares a new mask and a new cookie; else a fresh one."""
-    sent = request.POST.get("csrfmiddlewaretoken", "") if request.method == "POST" else ""
-    if getattr(request, "csrf_processing_done", False) and len(sent) == 64 and sent.isascii() and sent.isalnum():
-        return sent
-    return get_token(request)
+@public
+@require_safe
+def report_thanks(request: HttpRequest, token: str) -> HttpResponse:
+    """The thank-you page with the receipt, shown once within HOTLINE_THANKS_VALID_MINUTES; afterwards (a
+    refresh, the back button, a shared computer's history) a page that says the report arrived, without it."""
+    found = thanks.unseal(token)
+    if found is None:
+        return render(request, "intake/report_thanks_gone.html", {"known": False}, status=404)
+    if not thanks.first_showing(token):
+        return render(request, "intake/report_thanks_gone.html", {"known": True, "kind": found.kind}, status=410)
+    context = {"receipt": format_receipt(found.receipt), "kind": found.kind}
+    return render(request, "intake/report_thanks.html", context)
 
 
 @public
@@ -197,7 +183,16 @@ def share_target(request: HttpRequest) -> HttpResponse:
     return _report_page(request, form, focus="id_kind_0" if shared else "id_url_1")
 
 
+def _status_refused(request: HttpRequest) -> HttpResponse:
+    """The status form again, with the receipt and any message that was typed."""
+    context: dict[str, Any] = {"form": ReceiptForm(initial={"receipt": request.POST.get("receipt", "")})}
+    if "message" in request.POST:
+        context["kept_message_form"] = MessageForm(initial={"message": request.POST.get("message", "")})
+    return render(request, "intake/status.html", context, status=403)
+
+
 @public
+@guarded_form(_status_refused)
 @require_http_methods(["GET", "POST"])
 def report_status(request: HttpRequest) -> HttpResponse:
     """Receipt in a POST body -> public status and a form to add a message. Wrong codes are rate-limited."""
@@ -238,6 +233,11 @@ def report_status(request: HttpRequest) -> HttpResponse:
     context.update(
         status=status,
         explanation=EXPLANATIONS[status.status],
+        steps=[
+            {"label": step.label, "explanation": EXPLANATIONS[step], "current": step == status.status}
+            for step in PublicStatus
+        ],
+        thread=selectors.thread_of(found),
         message_form=message_form,
     )
     return render(request, "intake/status_result.html", context)

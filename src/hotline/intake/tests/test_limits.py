@@ -95,6 +95,7 @@ def _report(client: Client) -> str:
             "channel": "web",
             "action": "send",
         },
+        follow=True,  # POST -> 303 -> the one-time thank-you page
     )
     match = RECEIPT.search(response.content)
     assert match, response.content.decode()[:1000]

@@ -48,7 +48,8 @@ def form_data(**extra: Any) -> dict[str, Any]:
 
 
 def send(client: Client, **extra: Any) -> Any:
-    return client.post("/report/", form_data(**extra))
+    """POST the form and follow its redirect to the one-time thank-you page (a refused form is not redirected)."""
+    return client.post("/report/", form_data(**extra), follow=True)
 
 
 def receipt_of(response: Any) -> str:
@@ -68,9 +69,16 @@ def test_form_renders_without_javascript_needs(client: Client) -> None:
 
 
 def test_sending_a_report_shows_a_receipt_once(client: Client) -> None:
-    response = send(client, url_1="https://host.example/a", url_2="files.example.test/x", description="Seen in a chat.")
-    assert response.status_code == 200 and "Location" not in response
+    data = form_data(url_1="https://host.example/a", url_2="files.example.test/x", description="Seen in a chat.")
+    posted = client.post("/report/", data)
+    # POST -> 303 -> GET: a refresh asks for the thank-you page again, never sends the report twice.
+    assert posted.status_code == 303 and posted["Location"].startswith("/report/thanks/")
+    assert not re.search(r"\d{16}|\d{4} \d{4}", posted["Location"])  # no receipt in the address
+    response = client.get(posted["Location"])
+    assert response.status_code == 200
     receipt = receipt_of(response)
+    again = client.get(posted["Location"])  # the refresh, the back button, the next person at this computer
+    assert again.status_code == 410 and receipt.encode() not in again.content and not RECEIPT.search(again.content)
     report = Report.objects.get()
     assert report.channel == Channel.WEB and report.language == "sv" and report.description == "Seen in a chat."
     assert report.receipt_index == receipt_index(receipt) == receipt_index(receipt.replace(" ", ""))
@@ -165,7 +173,7 @@ def test_submissions_are_rate_limited_per_client(client: Client, settings: Any) 
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
     assert Report.objects.count() == 2
     other = Client(REMOTE_ADDR="198.51.100.7")
-    assert other.post("/report/", form_data(description="4")).status_code == 200
+    assert other.post("/report/", form_data(description="4")).status_code == 303
 
 
 def test_share_target_prefills_the_form(client: Client) -> None:
@@ -267,32 +275,6 @@ def test_malformed_receipt_is_a_field_error(client: Client) -> None:
     assert client.post("/report/status/", {"receipt": "12"}).status_code == 404
 
 
-def test_thank_you_page_is_what_the_template_renders(client: Client) -> None:
-    """The thank-you page is filled in from a once-rendered copy: it must equal a normal render."""
-    from django.middleware.csrf import _unmask_cipher_token
-    from django.template.loader import render_to_string
-    from django.test import RequestFactory
-
-    pages = []
-    for n in range(2):  # the first fills the copy, the second uses it
-        response = client.post("/report/", form_data(url_1=f"https://thanks{n}.example/"))
-        assert response.status_code == 200
-        pages.append(response.content.decode())
-    secret = client.cookies["csrftoken"].value
-    for page in pages:
-        receipt = RECEIPT.search(page.encode()).group(1).decode()  # type: ignore[union-attr]
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-        assert _unmask_cipher_token(token) == secret  # a real masked token of this client's secret
-        request = RequestFactory().post("/report/")
-        request.LANGUAGE_CODE = "sv"  # type: ignore[attr-defined]
-        expected = render_to_string(
-            "intake/report_thanks.html", {"receipt": receipt, "csrf_token": token}, request=request
-        )
-        assert page == expected
-    receipts = [RECEIPT.search(page.encode()).group(1) for page in pages]  # type: ignore[union-attr]
-    assert receipts[0] != receipts[1]
-
-
 @pytest.mark.parametrize("field", ["url_²", "url_٣", "url_99999999999999999999", "url_-1", "url_"])
 @pytest.mark.parametrize("action", ["send", "add_url"])
 def test_odd_url_field_names_never_give_a_500(client: Client, field: str, action: str) -> None:
@@ -301,19 +283,85 @@ def test_odd_url_field_names_never_give_a_500(client: Client, field: str, action
     assert response.status_code in (200, 400), response.status_code
 
 
-def test_thank_you_page_reuses_the_posted_csrf_token_and_sets_no_cookie() -> None:
-    """The token the report was posted with (it passed the check) fills the page's language form."""
-    from django.middleware.csrf import _unmask_cipher_token
+def token_of(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
 
+
+def test_a_report_needs_no_cookie_and_the_thank_you_page_switches_language_without_one() -> None:
+    """core/formguard.py: the public forms set and need no cookie (a browser blocking cookies loses nothing)."""
     strict = Client(enforce_csrf_checks=True)
-    page = strict.get("/report/").content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    response = strict.post("/report/", {**form_data(url_1="https://token.example/"), "csrfmiddlewaretoken": token})
-    assert response.status_code == 200
-    thanks_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode()).group(1)  # type: ignore[union-attr]
-    assert thanks_token == token
-    assert _unmask_cipher_token(thanks_token) == strict.cookies["csrftoken"].value
-    assert "csrftoken" not in response.cookies  # no new cookie: the secret did not change
-    # The language switch on the thank-you page works with that token.
-    switched = strict.post("/language/", {"language": "en", "next": "/report/", "csrfmiddlewaretoken": thanks_token})
+    form = strict.get("/report/")
+    assert not form.cookies  # no CSRF cookie, no session
+    token = token_of(form.content.decode())
+    posted = strict.post("/report/", {**form_data(url_1="https://token.example/"), "csrfmiddlewaretoken": token})
+    assert posted.status_code == 303 and not posted.cookies
+    thanks = strict.get(posted["Location"])
+    assert thanks.status_code == 200 and not thanks.cookies and "no-store" in thanks["Cache-Control"]
+    switched = strict.post(
+        "/language/", {"language": "en", "next": "/report/", "csrfmiddlewaretoken": token_of(thanks.content.decode())}
+    )
     assert switched.status_code == 302 and switched.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_SEC_FETCH_SITE": "cross-site"},
+        {"HTTP_SEC_FETCH_SITE": "same-site"},
+        {"HTTP_ORIGIN": "https://attacker.example.test"},
+        {"HTTP_ORIGIN": "null"},
+        {},  # neither header and no valid token
+    ],
+)
+def test_a_forged_report_is_refused_with_the_sites_own_page_keeping_what_was_typed(headers: dict[str, str]) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies["hotline_language"] = "en"
+    data = {**form_data(url_1="https://kept.example/", description="Typed with care."), "csrfmiddlewaretoken": "1.x"}
+    response = strict.post("/report/", data, **headers)
+    html = response.content.decode()
+    assert response.status_code == 403 and "Nothing has been sent yet" in html and 'lang="en"' in html
+    assert "https://kept.example/" in html and "Typed with care." in html and "Send report" in html
+    assert Report.objects.count() == 0
+
+
+@pytest.mark.parametrize("headers", [{"HTTP_SEC_FETCH_SITE": "same-origin"}, {"HTTP_ORIGIN": "http://testserver"}])
+def test_a_same_origin_post_needs_no_token(headers: dict[str, str]) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post("/report/", form_data(description="From our own page."), **headers).status_code == 303
+
+
+def test_a_token_is_bound_to_its_client_and_its_time() -> None:
+    import time
+
+    from django.test import RequestFactory
+
+    from hotline.core import formguard
+
+    factory = RequestFactory()
+    here, elsewhere = factory.get("/", REMOTE_ADDR="192.0.2.10"), factory.get("/", REMOTE_ADDR="203.0.113.9")
+    token = formguard.form_token(here)
+    assert formguard.token_is_valid(here, token)
+    assert not formguard.token_is_valid(elsewhere, token)  # an attacker's own token fails in the victim's browser
+    old = formguard.form_token(here, now=time.time() - formguard.VALID_SECONDS - 5)
+    assert not formguard.token_is_valid(here, old)
+    issued, mac = token.split(".")
+    assert not formguard.token_is_valid(here, f"{int(issued) + 1}.{mac}")
+    strict = Client(enforce_csrf_checks=True, REMOTE_ADDR="203.0.113.9")
+    assert strict.post("/report/", {**form_data(description="x"), "csrfmiddlewaretoken": token}).status_code == 403
+
+
+def test_a_thank_you_address_is_not_guessable_and_expires(client: Client) -> None:
+    import time
+
+    from hotline.intake import thanks
+
+    posted = client.post("/report/", form_data(description="Expiring."))
+    token = posted["Location"].split("/")[3]
+    tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert client.get(f"/report/thanks/{tampered}/").status_code == 404
+    assert client.get("/report/thanks/dev1.nothing/").status_code == 404
+    old = thanks.seal(receipt="1234567890123456", kind="other", now=time.time() - 11 * 60)
+    response = client.get(f"/report/thanks/{old}/")
+    assert response.status_code == 404 and b"1234" not in response.content
+    assert client.get(posted["Location"]).status_code == 200  # the real one, once

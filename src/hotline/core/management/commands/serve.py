@@ -17,10 +17,19 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from hotline.core import registry
+from hotline.core import conf, registry
 
 SRC_DIR = Path(settings.BASE_DIR).parent
 MANAGE = SRC_DIR.parent / "manage.py"
+
+
+def running_address(host: str, port: int) -> str:
+    """The address a browser on this machine reaches the server at: a wildcard listen address is not one."""
+    if host in {"0.0.0.0", "", "::", "[::]"}:  # noqa: S104  # nosec B104  # compared, never bound here
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 class Command(BaseCommand):
@@ -32,6 +41,14 @@ class Command(BaseCommand):
         parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
 
     def handle(self, *args: Any, port: int, host: str, web_workers: int, **options: Any) -> None:
+        running = running_address(host, port)
+        if "HOTLINE_PUBLIC_URL" not in os.environ and not getattr(settings, "PRODUCTION", False):
+            # Share and confirmation links name the address this server answers on (PORT, HOST), not the
+            # default 8000: the web server and workers started below read it from their environment, and
+            # this process (its start-up lines) from the setting.
+            os.environ["HOTLINE_PUBLIC_URL"] = running
+            settings.HOTLINE_PUBLIC_URL = running
+            conf.clear_cache()
         granian = Path(sys.executable).with_name("granian")
         web_cmd = [
             str(granian),

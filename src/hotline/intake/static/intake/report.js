@@ -19,3 +19,23 @@
     if (first) { first.focus(); }
   }
 }());
+/* The questions that fit the kind of report: choosing a kind shows its sections at once (without JavaScript
+   the "Show the questions" button reloads the form with them). Hidden sections keep what was typed. */
+(function () {
+  "use strict";
+  var form = document.querySelector("form.report-form");
+  if (!form) { return; }
+  var sections = form.querySelectorAll(".kind-section[data-kinds]");
+  var nojs = form.querySelectorAll("[data-nojs-only]");
+  if (!sections.length) { return; }
+  var i;
+  for (i = 0; i < nojs.length; i += 1) { nojs[i].hidden = true; }
+  function show(kind) {
+    for (var j = 0; j < sections.length; j += 1) {
+      sections[j].hidden = sections[j].getAttribute("data-kinds").split(" ").indexOf(kind) < 0;
+    }
+  }
+  form.addEventListener("change", function (event) {
+    if (event.target && event.target.name === "kind") { show(event.target.value); }
+  });
+}());
