@@ -101,6 +101,7 @@ def test_the_walk_finds_the_reporters_pages() -> None:
 @pytest.mark.parametrize("path", PAGES)
 def test_public_pages_load_nothing_from_other_hosts(path: str, language: str, settings: Any) -> None:
     settings.HOTLINE_QUICK_EXIT_URL = "https://weather.example/"
+    settings.HOTLINE_CHILD_HELPLINE_URL = "https://helpline.example/"
     client = Client()
     client.cookies["hotline_language"] = language
     response = client.get(path, follow=True)
@@ -112,12 +113,12 @@ def test_public_pages_load_nothing_from_other_hosts(path: str, language: str, se
     assert not foreign, f"{path} loads from other hosts: {foreign}"
     assert parser.inline_scripts == 0 and parser.inline_styles == 0, f"{path}: inline script or style"
     assert all(same_host(action or path) for action in parser.forms), parser.forms
-    # The only links that lead elsewhere: "Leave this page", an email address, links a page shows on
-    # purpose (none of them is loaded by the browser).
+    # The only links that lead elsewhere: "Leave this page", the children's helpline of the safety help, an
+    # email address, links a page shows on purpose (none of them is loaded by the browser).
     # The bookmarklet (a bookmark's text to copy, never run here: the CSP forbids javascript: URLs).
     bookmarklet = f'javascript:(function(){{window.open("{BASE}/report/#url="'
     elsewhere = [link for link in parser.links if not same_host(link) and not link.startswith(("mailto:", bookmarklet))]
-    assert set(elsewhere) <= {"https://weather.example/"}, elsewhere
+    assert set(elsewhere) <= {"https://weather.example/", "https://helpline.example/"}, elsewhere
     for tag, _attribute, url in parser.loads:
         if tag in {"link", "script"} and not url.startswith("data:") and url != "/manifest.webmanifest":
             assert_static_file_is_self_contained(url)

@@ -364,6 +364,8 @@ class Load:
             self.tally.attempts["form"] += 1
             sent = web.request("POST", "/report/", data={"csrfmiddlewaretoken": csrf_token(page.text), **FORM,
                                                           "url_1": url_of(n)})  # fmt: skip
+            if sent.status_code == 303:  # stored: the receipt is on the one-time thank-you page it points to
+                sent = web.request("GET", sent.headers["Location"])
             found = re.search(r'<p class="receipt"[^>]*>([\d ]+)</p>', sent.text) if sent.status_code == 200 else None
             if not found:
                 self.tally.note_error("form", sent)

@@ -14,6 +14,31 @@ TIMELINE_ACTIONS = {
     "removed": _("taken off this case"),
 }
 
+# The audit log in words (staff.audit_words): every action this part writes.
+AUDIT_SENTENCES = {
+    "payment_indicator.added": _("Entered a payment indicator on a case"),
+    "payment_indicator.seen_again": _("Entered a payment indicator again on a case"),
+    "payment_indicator.removed_from_case": _("Took a payment indicator off a case"),
+    "payment_indicator.reviewed": _("Reviewed a payment indicator for the coalition export"),
+    "payment_indicator.retention_deleted": _("Deleted payment indicators whose retention period ran out"),
+    "payment_indicator.demo_loaded": _("Loaded demo payment indicators"),
+    "coalition_export.published": _("Published a coalition export"),
+    "coalition_export.downloaded": _("Downloaded a coalition export file"),
+    "coalition_export.retention_deleted": _("Deleted coalition exports whose retention period ran out"),
+}
+AUDIT_PARTS = {
+    "payment_indicator": _("Payment indicators"),
+    "payment_indicators": _("Payment indicators"),
+    "coalition_export": _("Coalition exports"),
+    "coalition_exports": _("Coalition exports"),
+}
+AUDIT_OBJECTS = {
+    "payment_indicator": _("payment indicator"),
+    "paymentindicator": _("payment indicator"),
+    "coalition_export": _("coalition export"),
+    "coalitionexport": _("coalition export"),
+}
+
 
 def ready() -> None:
     from hotline.cases import hooks
@@ -21,8 +46,10 @@ def ready() -> None:
     from hotline.core import registry
     from hotline.core.authz import COALITION_LIAISON, SUPERVISOR
     from hotline.intel import payments_conf
+    from hotline.staff import audit_words
 
     core_conf.register_accessors("intel.E101", payments_conf.ACCESSORS)
+    audit_words.register(sentences=AUDIT_SENTENCES, parts=AUDIT_PARTS, objects=AUDIT_OBJECTS)
     _register_retention()
     registry.register_demo_step(name="intel.payments", order=60, load=_load_demo)
     checks.register(check_coalition_key)

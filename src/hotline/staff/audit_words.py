@@ -140,6 +140,15 @@ OBJECTS: dict[str, Any] = {
 }
 
 
+def register(
+    *, sentences: dict[str, Any] | None = None, parts: dict[str, Any] | None = None, objects: dict[str, Any] | None = None
+) -> None:
+    """An app above staff names its own audit actions, parts and objects (from its AppConfig.ready())."""
+    SENTENCES.update(sentences or {})
+    PARTS.update(parts or {})
+    OBJECTS.update(objects or {})
+
+
 def action_sentence(action: str) -> str:
     known = SENTENCES.get(action)
     if known is not None:
