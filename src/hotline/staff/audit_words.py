@@ -141,7 +141,10 @@ OBJECTS: dict[str, Any] = {
 
 
 def register(
-    *, sentences: dict[str, Any] | None = None, parts: dict[str, Any] | None = None, objects: dict[str, Any] | None = None
+    *,
+    sentences: dict[str, Any] | None = None,
+    parts: dict[str, Any] | None = None,
+    objects: dict[str, Any] | None = None,
 ) -> None:
     """An app above staff names its own audit actions, parts and objects (from its AppConfig.ready())."""
     SENTENCES.update(sentences or {})
