@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hotline.intel import views
+from hotline.intel import feed_views, views
 
 app_name = "intel"
 urlpatterns: list = [
@@ -20,4 +20,6 @@ urlpatterns: list = [
     path("intel/imports/<int:import_id>/", views.import_detail, name="import"),
     path("intel/matches/", views.matches_page, name="matches"),
     path("intel/matches/<int:match_id>/confirm/", views.confirm_match, name="confirm_match"),
+    path("intel/feed/v1/live-urls.json", feed_views.url_list_json, name="feed_json"),
+    path("intel/feed/v1/live-urls.csv", feed_views.url_list_csv, name="feed_csv"),
 ]
