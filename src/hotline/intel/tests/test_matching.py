@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 from django.db import transaction
+from django.utils import translation
 
 from hotline.cases import selectors as case_selectors
 from hotline.cases import services as case_services
@@ -91,7 +92,8 @@ def test_pdq_matches_within_the_threshold_through_the_built_index(tmp_path: Path
     far = _triage(_report_with_hashes([{"kind": "pdq", "value": _flip(PDQ, 32), "quality": 90}]))
     match = ListMatch.objects.get(case=near)
     assert (match.kind, match.distance) == (MatchKind.PDQ, 31)
-    assert "distance 31" in services.match_summary(match)
+    with translation.override("en"):
+        assert services.match_summary(match) == "Known material: match to list Partner (distance 31)."
     assert not ListMatch.objects.filter(case=far).exists()
     settings.HOTLINE_PDQ_THRESHOLD = 32
     farther = _triage(_report_with_hashes([{"kind": "pdq", "value": _flip(PDQ, 32, seed=2), "quality": 90}]))
