@@ -27,6 +27,44 @@ SELF_REPORTED_LABEL = gettext_lazy("Self-reported (a young person's own images)"
 EXPORT_CHUNK = 20_000
 
 
+# What each bad-row code of an import means, in the staff member's language (the row's own message, in English,
+# names the exact place; the import page shows it beside this sentence).
+ROW_PROBLEMS = {
+    "empty": gettext_lazy("The hash is empty."),
+    "not_text": gettext_lazy("The hash is not text."),
+    "unknown_type": gettext_lazy("Unknown hash type: use md5, sha1, sha256 or pdq."),
+    "type_mismatch": gettext_lazy("The row's hash type is not the list's."),
+    "no_type": gettext_lazy("The row names no hash type, and none was chosen for the file."),
+    "not_hex": gettext_lazy("The hash has a character that is not a hex digit (0-9, a-f)."),
+    "wrong_length": gettext_lazy("The hash has the wrong number of digits for its type."),
+    "bad_base32": gettext_lazy("The SHA-1 is not valid base32."),
+    "bad_quality": gettext_lazy("The PDQ quality must be a whole number from 0 to 100."),
+    "quality_out_of_range": gettext_lazy("The PDQ quality must be a whole number from 0 to 100."),
+    "quality_not_pdq": gettext_lazy("Only a PDQ hash has a quality."),
+    "bad_label": gettext_lazy("The label must be text."),
+    "label_too_long": gettext_lazy("The label is too long."),
+    "empty_file": gettext_lazy("The file is empty."),
+    "bad_header": gettext_lazy("The header row is not right."),
+    "bad_csv": gettext_lazy("This line is not valid CSV."),
+    "wrong_columns": gettext_lazy("The row has more columns than the header."),
+    "bad_json": gettext_lazy("This is not valid JSON."),
+    "bad_entry": gettext_lazy("This entry is not an object with a hash."),
+    "unknown_field": gettext_lazy("The entry has a field that is not known."),
+    "not_utf8": gettext_lazy("This line is not UTF-8 text."),
+    "bad_url": gettext_lazy("This is not a web address that can be matched."),
+    "category_too_long": gettext_lazy("The category is too long."),
+    "bad_date": gettext_lazy("The date must be written 2024-05-31 (or 31/05/2024)."),
+}
+
+
+def import_errors(job: ListImport) -> list[dict[str, Any]]:
+    """An import's bad rows for its page: line, the problem in words, and the row's own detail."""
+    return [
+        {"line": e.get("line"), "problem": str(ROW_PROBLEMS.get(e.get("code", ""), "")), "detail": e.get("message", "")}
+        for e in job.errors
+    ]
+
+
 def list_label(hash_list: HashList) -> str:
     return str(SELF_REPORTED_LABEL) if hash_list.system_key == SELF_REPORTED_KEY else hash_list.name
 

@@ -167,7 +167,8 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     job = ListImport.objects.select_related("hash_list", "url_list").filter(pk=import_id).first()
     if job is None:
         raise Http404(_("No such import."))
-    return render(request, "intel/import.html", {"job": job, "refresh": not job.is_finished})
+    context = {"job": job, "refresh": not job.is_finished, "errors": selectors.import_errors(job)}
+    return render(request, "intel/import.html", context)
 
 
 @staff_required(*EDIT_ROLES)

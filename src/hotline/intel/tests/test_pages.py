@@ -53,6 +53,7 @@ def test_a_refused_upload_lists_its_bad_lines_and_imports_nothing(staff_client: 
     assert job.state == ImportState.REFUSED and job.error_count == 1
     page = client.get(f"/intel/imports/{job.pk}/").content.decode()
     assert "<td>3</td>" in page
+    assert "Hashvärdet har ett tecken som inte är en hexadecimal siffra" in page  # words in the staff language
     assert HashEntry.objects.count() == 0
 
 
