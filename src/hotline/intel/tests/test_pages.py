@@ -91,3 +91,23 @@ def test_lists_pages_enabling_and_exports(staff_client: Any) -> None:
     assert csv.status_code == 200 and b"type,hash" in b"".join(csv.streaming_content)
     assert analyst.get("/intel/hash-lists/99999/").status_code == 404
     assert analyst.get("/intel/matches/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_known_url_list_is_uploaded_and_imported_by_the_worker(staff_client: Any, run_tasks: Any) -> None:
+    client = staff_client("supervisor")
+    client.post(
+        "/intel/url-lists/new/",
+        {"name": "IWF", "trust_level": "verified", "classification": "csam_baseline", "match_registered_domain": "on"},
+    )
+    url_list = KnownUrlList.objects.get(name="IWF")
+    assert url_list.match_registered_domain
+    upload = SimpleUploadedFile("iwf.csv", b"URL,Category,Date\nhttps://a.example.test/x,A,31/05/2024\n")
+    answer = client.post(f"/intel/url-lists/{url_list.pk}/upload/", {"file": upload})
+    assert answer.status_code == 302
+    run_tasks()
+    job = ListImport.objects.get(url_list=url_list)
+    assert (job.state, job.added) == (ImportState.DONE, 1)
+    entry = url_list.entries.get()
+    assert entry.listed_on.isoformat() == "2024-05-31" and entry.registered_domain == "example.test"
+    assert "a.example.test" not in client.get(f"/intel/imports/{job.pk}/").content.decode()  # no URL on the page
