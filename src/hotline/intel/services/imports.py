@@ -224,7 +224,9 @@ class _Stage:
                 ) as copy:
                     copy.write("".join(_copy_line(*row) for row in chunk))
             else:
-                cursor.executemany("INSERT INTO intel_import_stage VALUES (%s, %s, %s, %s)", chunk)
+                # One transaction per chunk: in autocommit SQLite would make each row a transaction of its own.
+                with transaction.atomic():
+                    cursor.executemany("INSERT INTO intel_import_stage VALUES (%s, %s, %s, %s)", chunk)
         self.rows += len(chunk)
 
     def insert_into(self, list_id: int, now: datetime) -> None:
