@@ -70,11 +70,12 @@ class HashEntry(models.Model):
 
     class Meta:
         ordering = ["hash_list_id", "pk"]
+        # One index does both jobs: unique per (list, type, value), and, led by (type, value), the lookup of every
+        # list's entries of one value at triage. A second index on (type, value) doubled the index work of a
+        # million-row import for no lookup it would serve better (bench/intel.py --import-only).
         constraints = [
-            models.UniqueConstraint(fields=["hash_list", "hash_type", "value"], name="intel_hash_entry_unique"),
+            models.UniqueConstraint(fields=["hash_type", "value", "hash_list"], name="intel_hash_entry_unique"),
         ]
-        # Matching at triage: every list's entries of one value.
-        indexes = [models.Index(fields=["hash_type", "value"], name="intel_hash_entry_value_idx")]
 
     def __str__(self) -> str:
         return f"{self.hash_type}:{self.value}"

@@ -104,7 +104,11 @@ def _hash_entries(items: list[_Hash]) -> dict[tuple[str, str], list[tuple[HashEn
         return out
     values = sorted({h.value for h in items})
     wanted = {(h.kind, h.value) for h in items}
-    exact = HashEntry.objects.filter(value__in=values, hash_list__enabled=True).select_related("hash_list")
+    # Type and value both: the unique index on (type, value, list) serves the lookup.
+    types = sorted({h.kind for h in items})
+    exact = HashEntry.objects.filter(hash_type__in=types, value__in=values, hash_list__enabled=True).select_related(
+        "hash_list"
+    )
     for entry in exact:
         if (entry.hash_type, entry.value) in wanted:
             out[(entry.hash_type, entry.value)].append((entry, 0))
