@@ -6,6 +6,10 @@ and whoever is installed answers. A receiver connects in its app's AppConfig.rea
   own (a savepoint), so a failure leaves triage's writes and the connection usable. A receiver that raises
   is logged (the exception's class only: its message could name a host) and triage goes on. Return values
   are ignored. tracing: queue hosting traces.
+* `reports_triaged(cases: list[TriagedCase])`: sent by triage inside its transaction, after its writes, with
+  each case a batch created or gave a report (ids, the case's URL blind index and registered domain: never a
+  URL). Like hosts_found, receivers write in a savepoint of their own and a failing one is logged by class.
+  intel: match the reports' hashes and the case's URL against its lists (services.record_list_match).
 * `case_page_panels(case: Case)`: sent while the case page is built. A receiver returns a CasePanel, a list
   of them, or None; each is rendered as a section of the page at its `order` (see CASE_PAGE_SECTIONS).
   tracing: the host's hosting history; referrals: the case's referrals.
@@ -41,6 +45,7 @@ class _QuietSignal(Signal):
 
 
 hosts_found = _QuietSignal()
+reports_triaged = _QuietSignal()
 case_page_panels = Signal()
 timeline_labels = Signal()
 
@@ -55,6 +60,18 @@ CASE_PAGE_SECTIONS: tuple[tuple[str, int], ...] = (
     ("related", 600),
     ("timeline", 700),
 )
+
+
+@dataclass(frozen=True)
+class TriagedCase:
+    """A case one triage batch created or attached reports to, as reports_triaged tells it."""
+
+    case_id: int
+    report_ids: tuple[int, ...]  # the batch's reports on the case
+    channels: tuple[str, ...]  # their channels, in the same order
+    url_index: str | None  # blind index of the canonical URL (None: a situation or an unreadable URL)
+    registered_domain: str
+    created: bool
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,17 @@ def announce_hosts_found(hosts: list[str]) -> None:
     for _receiver, response in hosts_found.send_robust(sender=Case, hosts=hosts):
         if isinstance(response, Exception):
             logger.warning("A receiver of hosts_found failed (%s); triage goes on without it.", type(response).__name__)
+
+
+def announce_reports_triaged(cases: list[TriagedCase]) -> None:
+    """Send reports_triaged; a failing receiver is logged by its class and never stops triage."""
+    if not cases:
+        return
+    for _receiver, response in reports_triaged.send_robust(sender=Case, cases=cases):
+        if isinstance(response, Exception):
+            logger.warning(
+                "A receiver of reports_triaged failed (%s); triage goes on without it.", type(response).__name__
+            )
 
 
 def _flatten(responses: list[tuple[Any, Any]], kind: type) -> list[Any]:

@@ -247,6 +247,10 @@ class Case(models.Model):
     # Anonymised when its retention period ran out (services.retention): URL, host, texts and notes gone; the
     # verdict, kind, states and times stay for the statistics. A new report of the URL makes a new case.
     erased_at = models.DateTimeField(null=True, blank=True)
+    # A report of the case matched a hash list or a known-URL list at triage (set by the app that keeps the
+    # lists, through services.record_list_match): urgent signals of the priority rule.
+    hash_list_match = models.BooleanField(default=False)
+    known_url_match = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-priority", "created_at"]

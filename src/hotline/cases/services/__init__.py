@@ -47,6 +47,7 @@ from hotline.cases.services.exposure import begin_assessment, end_exposure, star
 from hotline.cases.services.from_other_apps import (
     record_case_event,
     record_host_facts,
+    record_list_match,
     record_reporter_message,
     set_hosting_country,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "record_case_event",
     "record_case_view",
     "record_host_facts",
+    "record_list_match",
     "record_reporter_message",
     "rederive_cases",
     "refresh_priorities",

@@ -127,3 +127,35 @@ def record_host_facts(
             },
         )
     return True
+
+
+def record_list_match(
+    *,
+    case_id: int,
+    hash_list_match: bool = False,
+    known_url_match: bool = False,
+    actor: StaffUser | str | None,
+    details: dict[str, Any] | None = None,
+) -> bool:
+    """A case's report matched a hash list or a known-URL list (intel, at triage): the case's urgent signal is
+    set, its priority recomputed, and the match put on its timeline (ids and list names in `details`, never a
+    hash or URL). Part of the caller's audited change: it must run inside that transaction. Returns whether the
+    case changed."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_list_match must run inside the transaction of the match it records.")
+    from hotline.cases.services.priorities import compute_priority
+
+    case = Case.objects.select_for_update().defer("canonical_url").filter(pk=case_id).first()
+    if case is None:
+        return False
+    now = timezone.now()
+    changed = (hash_list_match and not case.hash_list_match) or (known_url_match and not case.known_url_match)
+    case.hash_list_match = case.hash_list_match or hash_list_match
+    case.known_url_match = case.known_url_match or known_url_match
+    CaseEvent.objects.create(case_id=case_id, at=now, kind="list_match", details=details or {})
+    if changed:
+        case.priority = compute_priority(case, now=now)
+        case.version += 1
+        case.updated_at = now
+        case.save(update_fields=["hash_list_match", "known_url_match", "priority", "version", "updated_at"])
+    return changed

@@ -26,8 +26,8 @@ def priority_signals(case: Case, *, now: datetime) -> PrioritySignals:
         from_partner_hotline=Channel.NETWORK in channels,
         independent_reporters=case.independent_reporters,
         distinct_channels=len(channels),
-        hash_list_match=False,  # set once hash lists (intel) exist
-        known_url_match=False,
+        hash_list_match=case.hash_list_match,
+        known_url_match=case.known_url_match,
         hours_in_queue=max(0.0, (now - queued_at).total_seconds() / 3600),
     )
 
@@ -56,6 +56,8 @@ def refresh_priorities(*, now: datetime | None = None, batch_size: int = 1000) -
                 "nexus_victim_hint",
                 "nexus_offender_hint",
                 "nexus_place_hint",
+                "hash_list_match",
+                "known_url_match",
             )[:batch_size]
         )
         if not batch:

@@ -380,6 +380,7 @@ class TriageBatch:
 
         # Apps above cases act on the hosts (tracing queues their traces), in this transaction.
         hooks.announce_hosts_found(sorted(host for host in self.trace_hosts if host))
+        hooks.announce_reports_triaged(self._triaged_cases(reports))
         out.sibling_tasks = self._finish_sibling_tasks([pk for pk in report_ids if pk != self.first_report_id])
         audit.record(
             actor=SYSTEM,
@@ -402,6 +403,28 @@ class TriageBatch:
                 "problems": out.problems,
             },
         )
+
+    def _triaged_cases(self, reports: list[Report]) -> list[hooks.TriagedCase]:
+        """Each case of the batch with the batch's reports on it (for reports_triaged), in case id order."""
+        on_case: dict[int, list[Report]] = {}
+        cases: dict[int, Case] = {}
+        for report in reports:
+            for item in self.cases_of[report.pk]:
+                if isinstance(item, Case):
+                    cases[item.pk] = item
+                    on_case.setdefault(item.pk, []).append(report)
+        created = {case.pk for case in self.new_cases}
+        return [
+            hooks.TriagedCase(
+                case_id=pk,
+                report_ids=tuple(r.pk for r in on_case[pk]),
+                channels=tuple(r.channel for r in on_case[pk]),
+                url_index=cases[pk].url_index,
+                registered_domain=cases[pk].registered_domain,
+                created=pk in created,
+            )
+            for pk in sorted(cases)
+        ]
 
     def _finish_sibling_tasks(self, report_ids: list[int]) -> int:
         """The queued triage tasks of reports this batch triaged have nothing left to do: mark them done now,

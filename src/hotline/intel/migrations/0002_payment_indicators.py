@@ -11,7 +11,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0014_case_erased_at'),
+        ('intel', '0001_initial'),
+        ('cases', '0016_case_list_match'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
