@@ -51,6 +51,16 @@ def _too_many(request: HttpRequest, decision: ratelimit.Decision, what: str) -> 
     return response
 
 
+def _report_too_many(request: HttpRequest, decision: ratelimit.Decision) -> HttpResponse:
+    """Over the hourly limit: the form again with what was typed, the wait said above it (429)."""
+    minutes = max(1, (decision.retry_after + 59) // 60)
+    form = ReportForm(initial=request.POST.dict(), url_fields=ReportForm(request.POST).url_count)
+    context = {"form": form, "too_many": {"minutes": minutes, "hours": (minutes + 59) // 60 if minutes > 90 else 0}}
+    response = render(request, "intake/report_form.html", context, status=429)
+    response["Retry-After"] = str(decision.retry_after)
+    return response
+
+
 def _report_page(request: HttpRequest, form: ReportForm, *, focus: str = "", status: int = 200) -> HttpResponse:
     return render(request, "intake/report_form.html", {"form": form, "focus": focus}, status=status)
 
@@ -106,7 +116,7 @@ def report(request: HttpRequest) -> HttpResponse:
             channel=channel,
         )
     except services.TooManyRequests as exc:
-        return _too_many(request, exc.decision, "submit")
+        return _report_too_many(request, exc.decision)
     return _thanks_redirect(submitted.receipt, submitted.report.kind)
 
 
