@@ -28,7 +28,7 @@ EVERY_TYPE = {
     "cases.reporter_contact", "cases.reported_urls", "cases.notes", "referrals.police_packages",
     "referrals.of_anonymised_cases", "campaigns.petition_signers", "campaigns.pending_signatures",
     "campaigns.newsletter_unconfirmed", "campaigns.newsletter_unsubscribed", "campaigns.petition_exports",
-    "intake.idempotency", "core.rate_counters", "core.audit_log",
+    "intake.idempotency", "intake.hotline_replies", "core.rate_counters", "core.audit_log",
     "intel.payment_indicators", "intel.coalition_exports",
 }  # fmt: skip
 

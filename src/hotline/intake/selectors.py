@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from hotline.cases.models import Report, ReporterMessage
-from hotline.cases.selectors import cases_of_reports
+from hotline.cases.models import Case, Channel, Report, ReporterMessage
+from hotline.cases.selectors import cases_of_reports, reports_of_cases
+from hotline.intake.models import HotlineReply
 from hotline.intake.public_status import PublicStatus, public_status
 from hotline.intake.receipts import is_well_formed, receipt_index
 
@@ -50,7 +51,28 @@ def thread_of(report: Report) -> list[ThreadEntry]:
     """What the reporter added to the report through its receipt, oldest first (shown back to whoever holds
     the receipt: they wrote it)."""
     messages = ReporterMessage.objects.filter(report=report).order_by("received_at", "pk")
-    return [ThreadEntry(author="reporter", at=m.received_at, text=m.text) for m in messages]
+    replies = HotlineReply.objects.filter(report=report).order_by("sent_at", "pk")
+    entries = [ThreadEntry(author="reporter", at=m.received_at, text=m.text) for m in messages]
+    entries += [ThreadEntry(author="hotline", at=r.sent_at, text=r.text) for r in replies]
+    return sorted(entries, key=lambda e: e.at)
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """A report of a case whose reporter can read a reply (it has a receipt), with its thread so far."""
+
+    report_id: int
+    received_at: datetime
+    thread: list[ThreadEntry]
+
+
+def reporters_to_reply_to(case: Case) -> list[ReplyTarget]:
+    """The case's reports that came with a receipt (public channels and staff-entered ones), oldest first."""
+    reports = reports_of_cases(case).exclude(receipt_index="").exclude(channel__in=[Channel.API, Channel.NETWORK])
+    return [
+        ReplyTarget(report_id=r.pk, received_at=r.received_at, thread=thread_of(r))
+        for r in reports.order_by("received_at", "pk")
+    ]
 
 
 def partner_report_status(*, partner: str, public_id: UUID) -> ReportStatus | None:

@@ -33,7 +33,7 @@ from hotline.intake.errors import (
     ReportRejected,
     TooManyRequests,
 )
-from hotline.intake.models import IdempotencyRecord
+from hotline.intake.models import HotlineReply, IdempotencyRecord
 from hotline.intake.ratelimit import RateCount
 from hotline.intake.receipts import new_receipt, receipt_index
 from hotline.intake.retention import IDEMPOTENCY
@@ -500,6 +500,28 @@ def add_reporter_message(*, report: Report, text: str, client: str | None = None
             if not decision.allowed:
                 raise TooManyRequests(decision)
         return cases_services.record_reporter_message(report=report, text=text, actor=PUBLIC_ACTOR)
+
+
+def reply_to_reporter(*, report: Report, text: str, staff: StaffUser) -> HotlineReply:
+    """A message from the hotline to the reporter of `report`, shown on their status page (receipt). Only a
+    report that came with a receipt can be answered; the text is encrypted, the audit entry holds ids only.
+    Raises ReportRejected ({"reply": message}) for an empty or invalid text or a report without a receipt."""
+    text = (text or "").strip()
+    problem = text_problem(text, limit=conf.MAX_MESSAGE) if text else _("Write the message before sending.")
+    if not report.receipt_index:
+        problem = _("This report came without a receipt: its reporter cannot read a reply.")
+    if problem:
+        raise ReportRejected({"reply": problem})
+    with transaction.atomic():
+        reply = HotlineReply.objects.create(report=report, text=text, sent_by=staff)
+        audit.record(
+            actor=staff,
+            action="report.reply_sent",
+            object_type="report",
+            object_id=report.pk,
+            details={"reply_id": reply.pk},
+        )
+    return reply
 
 
 def _ensure_live(partner_key: PartnerKey) -> None:

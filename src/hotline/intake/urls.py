@@ -25,6 +25,7 @@ urlpatterns = [
     path("report/own-images/", views.own_images, name="own_images"),
     path("report/bookmark/", views.bookmark, name="bookmark"),
     path("report/staff/new/", views.staff_new_report, name="staff_new_report"),
+    path("report/staff/reply/<int:report_id>/", views.staff_reply, name="staff_reply"),
     path("share/", views.share_target, name="share"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("api/docs", views.api_docs, name="api_docs"),

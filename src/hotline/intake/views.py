@@ -12,15 +12,16 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from hotline.cases.models import Channel
+from hotline.cases.models import Channel, Report
 from hotline.core import languages
 from hotline.core.authz import ANALYST, SUPERVISOR, public, staff_required
 from hotline.core.formguard import guarded_form
@@ -46,6 +47,16 @@ def _too_many(request: HttpRequest, decision: ratelimit.Decision, what: str) -> 
     hours = (minutes + 59) // 60 if minutes > 90 else 0  # a daily limit's wait reads better in hours
     context = {"minutes": minutes, "hours": hours, "what": what}
     response = render(request, "intake/too_many.html", context, status=429)
+    response["Retry-After"] = str(decision.retry_after)
+    return response
+
+
+def _report_too_many(request: HttpRequest, decision: ratelimit.Decision) -> HttpResponse:
+    """Over the hourly limit: the form again with what was typed, the wait said above it (429)."""
+    minutes = max(1, (decision.retry_after + 59) // 60)
+    form = ReportForm(initial=request.POST.dict(), url_fields=ReportForm(request.POST).url_count)
+    context = {"form": form, "too_many": {"minutes": minutes, "hours": (minutes + 59) // 60 if minutes > 90 else 0}}
+    response = render(request, "intake/report_form.html", context, status=429)
     response["Retry-After"] = str(decision.retry_after)
     return response
 
@@ -105,7 +116,7 @@ def report(request: HttpRequest) -> HttpResponse:
             channel=channel,
         )
     except services.TooManyRequests as exc:
-        return _too_many(request, exc.decision, "submit")
+        return _report_too_many(request, exc.decision)
     return _thanks_redirect(submitted.receipt, submitted.report.kind)
 
 
@@ -324,6 +335,23 @@ def staff_new_report(request: HttpRequest) -> HttpResponse:
     return render(
         request, "intake/staff_report_form.html", {"form": form}, status=400 if request.method == "POST" else 200
     )
+
+
+@staff_required(ANALYST, SUPERVISOR)
+@require_POST
+def staff_reply(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The case page's reply to a reporter (intake/staff_reply_panel.html): stored, then back to the case."""
+    report = get_object_or_404(Report, pk=report_id)
+    back = request.POST.get("case_url", "")
+    if not back.startswith("/cases/") or not back[7:].rstrip("/").isdigit():
+        back = "/cases/"
+    try:
+        services.reply_to_reporter(report=report, text=request.POST.get("reply", ""), staff=request.user)  # type: ignore[arg-type]
+    except services.ReportRejected as exc:
+        messages.error(request, exc.problems["reply"])
+    else:
+        messages.success(request, _("The reply was saved. The reporter sees it on the status page with the receipt."))
+    return HttpResponseRedirect(back)
 
 
 @public

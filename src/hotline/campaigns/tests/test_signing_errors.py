@@ -42,3 +42,20 @@ def test_a_signature_without_cookie_or_token_from_another_site_is_refused_keepin
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)  # type: ignore[union-attr]
     signed: Any = strict.post(URL, {**sign_data(), "csrfmiddlewaretoken": token})
     assert signed.status_code == 302 and Signature.objects.count() == 1
+
+
+def test_a_newsletter_subscription_needs_no_cookie_and_a_forged_one_keeps_the_address() -> None:
+    from hotline.campaigns.models import Subscriber
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies["hotline_language"] = "en"
+    forged = strict.post("/newsletter/", {"email": "kept@example.test"}, HTTP_ORIGIN="https://elsewhere.example.test")
+    assert forged.status_code == 403 and 'value="kept@example.test"' in forged.content.decode()
+    assert Subscriber.objects.count() == 0
+    page = strict.get("/newsletter/")
+    assert not page.cookies
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)  # type: ignore[union-attr]
+    subscribed = strict.post(
+        "/newsletter/", {"email": "kept@example.test", "language": "en", "csrfmiddlewaretoken": token}
+    )
+    assert subscribed.status_code == 302 and Subscriber.objects.count() == 1

@@ -169,8 +169,9 @@ def test_submissions_are_rate_limited_per_client(client: Client, settings: Any) 
     settings.HOTLINE_INTAKE_SUBMISSIONS_PER_HOUR = 2
     assert send(client, description="1").status_code == 200
     assert send(client, description="2").status_code == 200
-    response = send(client, description="3")
+    response = send(client, description="3 kept")
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert b"3 kept" in response.content and b'action="/report/"' in response.content  # the form, as typed
     assert Report.objects.count() == 2
     other = Client(REMOTE_ADDR="198.51.100.7")
     assert other.post("/report/", form_data(description="4")).status_code == 303

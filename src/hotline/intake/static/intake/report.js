@@ -30,9 +30,18 @@
   if (!sections.length) { return; }
   var i;
   for (i = 0; i < nojs.length; i += 1) { nojs[i].hidden = true; }
+  var texts = form.querySelector("[data-description-texts]");
+  var label = form.querySelector("label[for=id_description]");
+  var help = document.getElementById("id_description_help");
+  var situations = ["trafficking", "grooming", "travelling_offender", "sextortion"];
   function show(kind) {
     for (var j = 0; j < sections.length; j += 1) {
       sections[j].hidden = sections[j].getAttribute("data-kinds").split(" ").indexOf(kind) < 0;
+    }
+    if (texts && label) {  // the description's question fits the kind too
+      var which = situations.indexOf(kind) < 0 ? "material" : "situation";
+      label.textContent = texts.getAttribute("data-" + which + "-label");
+      if (help) { help.textContent = texts.getAttribute("data-" + which + "-help"); }
     }
   }
   form.addEventListener("change", function (event) {
