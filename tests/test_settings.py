@@ -14,6 +14,7 @@ from hotline.campaigns import conf as campaigns_conf
 from hotline.cases import conf as cases_conf
 from hotline.core import conf as core_conf
 from hotline.intake import conf as intake_conf
+from hotline.network import conf as network_conf
 from hotline.referrals import conf as referrals_conf
 from hotline.staff import conf as staff_conf
 from hotline.tracing import conf as tracing_conf
@@ -28,6 +29,7 @@ CONF_MODULES: tuple[ModuleType, ...] = (
     tracing_conf,
     referrals_conf,
     campaigns_conf,
+    network_conf,
 )
 
 
