@@ -94,7 +94,7 @@ def fetch_identity(*, base_url: str) -> FetchedIdentity:
 
 
 def register_partner(
-    *, actor: StaffUser, base_url: str, confirmed_key_ids: Iterable[str], language: str = "en"
+    *, actor: StaffUser | str, base_url: str, confirmed_key_ids: Iterable[str], language: str = "en"
 ) -> PartnerHotline:
     """Register (or update) the partner at `base_url` with channel network and pin the keys the administrator
     confirmed by phone. The document is fetched again here: nothing a browser posted is trusted."""
@@ -135,7 +135,7 @@ def register_partner(
     return partner
 
 
-def _pin(*, partner: PartnerHotline, kid: str, raw: str, key_fingerprint: str, actor: StaffUser) -> None:
+def _pin(*, partner: PartnerHotline, kid: str, raw: str, key_fingerprint: str, actor: StaffUser | str) -> None:
     existing = PinnedKey.objects.filter(key_id=kid).first()
     if existing is not None:
         if existing.partner_id != partner.pk:
@@ -143,13 +143,17 @@ def _pin(*, partner: PartnerHotline, kid: str, raw: str, key_fingerprint: str, a
         if existing.retired_at is None:
             return
         existing.retired_at = None  # pinned again after it was retired: the administrator confirmed it anew
-        existing.pinned_by = actor
+        existing.pinned_by = actor if isinstance(actor, StaffUser) else None
         existing.pinned_at = timezone.now()
         existing.save()
         key = existing
     else:
         key = PinnedKey.objects.create(
-            partner=partner, key_id=kid, public_key=raw, fingerprint=key_fingerprint, pinned_by=actor
+            partner=partner,
+            key_id=kid,
+            public_key=raw,
+            fingerprint=key_fingerprint,
+            pinned_by=actor if isinstance(actor, StaffUser) else None,
         )
     audit.record(
         actor=actor,

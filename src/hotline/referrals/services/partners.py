@@ -56,7 +56,7 @@ def _clean_partner(
 
 def create_partner(
     *,
-    actor: StaffUser,
+    actor: StaffUser | str,
     name: str,
     countries: str,
     referral_email: str = "",
@@ -99,7 +99,7 @@ def create_partner(
 def update_partner(
     *,
     partner_id: int,
-    actor: StaffUser,
+    actor: StaffUser | str,
     name: str,
     countries: str,
     referral_email: str = "",
