@@ -139,3 +139,51 @@ def test_no_partner_listening_is_retried(make_staff: Any, partner_inbox: Any) ->
     assert send_outbox_message(message.pk) == "retrying"
     message.refresh_from_db()
     assert "could not be reached" in message.last_error
+
+
+def test_partner_statuses_in_any_order_end_the_referral_and_show_on_the_case(
+    make_staff: Any, partner_inbox: Any, staff_client: Any
+) -> None:
+    from datetime import timedelta
+
+    from hotline.network.factories import as_client_headers, signed_delivery
+    from hotline.network.models import InboxMessage
+    from hotline.network.protocol import build_report_status
+    from hotline.referrals.models import ReferralTiming, RemovalMethod
+
+    referral = forward_case(make_staff, partner_inbox)
+    message = OutboxMessage.objects.get(referral=referral)
+    assert send_outbox_message(message.pk) == "delivered"
+    now = timezone.now()
+    client = staff_client("analyst")
+
+    def deliver(status: str, at: Any, removed_at: Any = None) -> Any:
+        document = build_report_status(
+            sender="NL-EXAMPLE",
+            recipient="SE-ECPAT",
+            forward_id=message.message_id,
+            forward_case_reference=referral.reference,
+            status=status,
+            status_at=at,
+            removed_at=removed_at,
+        )
+        headers, body = signed_delivery(document, key=partner_inbox.key, receiver_base_url="http://127.0.0.1:8000")
+        return client.generic(
+            "POST", "/network/v1/inbox", body, content_type="application/json", **as_client_headers(headers)
+        )
+
+    # Removal arrives first, then an older "in assessment" that must not become the current status.
+    assert deliver("content_removed", now - timedelta(minutes=1), now - timedelta(minutes=2)).status_code == 200
+    assert deliver("in_assessment", now - timedelta(minutes=30)).status_code == 200
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.CONTENT_REMOVED
+    assert referral.removal_method == RemovalMethod.REPORTED_BY_PARTNER
+    assert ReferralTiming.objects.get(case=referral.case).report_to_removal_seconds is not None
+    late = InboxMessage.objects.get(status="in_assessment")
+    assert late.applied is False
+
+    page = client.get(f"/cases/{referral.case_id}/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Vidarebefordrat till Hotline NL-EXAMPLE" in text or "Forwarded to Hotline NL-EXAMPLE" in text
+    assert "innehållet borttaget" in text or "content removed" in text
