@@ -222,6 +222,34 @@ def test_partner_down_retries_then_delivered_once(network: dict[str, Instance]) 
     assert len(nl_forwards(nl, sent["reference"])) == 1
 
 
+SE_FORWARD_MANY = """
+from hotline.cases.factories import make_assessed_case
+from hotline.referrals import selectors
+from hotline.referrals.models import PartnerHotline
+from hotline.referrals.services import TargetChoice, confirm_referral_plan
+nl = PartnerHotline.objects.get(code="NL-EXAMPLE")
+result = []
+for i in range(6):
+    case = make_assessed_case(host="files.example.test", path=f"/kill/{i}", country="NL", site_type="file_host")
+    plan = selectors.case_plan(case=case)
+    (r,) = confirm_referral_plan(case_id=case.pk, actor=case.assessments.first().analyst,
+        assessment_id=plan.assessment.pk, choices=[TargetChoice(key=f"partner_hotline:{nl.pk}")], adjust_reason="x")
+    result.append([r.pk, r.reference])
+"""
+
+
+def test_kill_9_of_the_sender_mid_send_loses_and_doubles_nothing(network: dict[str, Instance]) -> None:
+    se, nl = network["SE"], network["NL"]
+    sent = se.run(SE_FORWARD_MANY)
+    time.sleep(0.3)  # the worker is picking them up
+    se.kill_hard()
+    se.start()
+    for referral, reference in sent:
+        wait_for(lambda r=referral: se_state(se, r)["outbox"] == "delivered", timeout=180, what="delivery after kill")
+        forwards = nl_forwards(nl, reference)
+        assert len(forwards) == 1, reference
+
+
 def test_forged_and_replayed_requests_leave_only_audit_entries(network: dict[str, Instance]) -> None:
     se, nl = network["SE"], network["NL"]
     count = """

@@ -98,6 +98,13 @@ class Instance:
             assert time.monotonic() < deadline, self.log.read_text(errors="replace")
             time.sleep(0.3)
 
+    def kill_hard(self) -> None:
+        """kill -9 of the whole process group: web server and workers, mid-whatever they do."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        self.proc = None
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)

@@ -140,8 +140,11 @@ def receive(
         check_recipient(message.envelope.recipient, identity.code)
         if not isinstance(message, ReportForward | ReportStatus):
             raise UnknownMessageType("An ack is the answer to a delivery, not a delivery.")
-        _count_request(partner)
-        committed_at, duplicate = _apply_once(message=message, partner=partner, body=body)
+        # The count commits with what the message writes (one commit, not two); a refused request rolls its
+        # own count back, so the counter stays just above the limit and every further request is refused.
+        with transaction.atomic():
+            _count_request(partner)
+            committed_at, duplicate = _apply_once(message=message, partner=partner, body=body)
     except ProtocolError as refusal:
         return _refusal(refusal, signer.partner, headers=headers, path=path, url=url)
     ack = build_ack(
