@@ -4,6 +4,7 @@ demo data in each, and one report forwarded from SE to NL so the exchange can be
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,10 @@ result = case.pk
 """
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Start three Hotline instances (SE, NL, DE) that exchange reports over the hotline network."
 
@@ -41,6 +46,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("run_network is for development only.")
+        # A SIGTERM (e.g. from a supervisor or `timeout`) stops the three instances like Ctrl-C does.
+        signal.signal(signal.SIGTERM, _interrupt)
         base = Path(options["dir"] or Path(settings.VAR_DIR) / "network")
         instances = []
         for offset, (name, code, country) in enumerate(INSTANCES):
