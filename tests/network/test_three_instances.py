@@ -12,10 +12,12 @@ call, without driving three browsers."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,24 +42,58 @@ def wait_for(check: Callable[[], Any], *, timeout: float = 60, what: str = "") -
         time.sleep(0.5)
 
 
-@pytest.fixture(scope="module")
-def network(tmp_path_factory: Any) -> Iterator[dict[str, Instance]]:
-    template = tmp_path_factory.mktemp("network-template") / "template.sqlite3"
-    first = Instance(code="SE-ECPAT", country="SE", tmp=template.parent, port=free_port())
+def _postgres_databases(base_url: str, names: list[str], tmp: Path) -> list[str]:
+    """One migrated template database, then one copy per instance (CREATE DATABASE ... TEMPLATE)."""
+    import psycopg
+
+    server = base_url.rsplit("/", 1)[0]
+    template = "hotline_network_e2e_tpl"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        for name in [*names, template]:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{template}"')
+    env = {**Instance(code="SE-ECPAT", country="SE", tmp=tmp, database_url=f"{server}/{template}").env()}
     subprocess.run(
-        [PY, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
-        env={**first.env(), "DATABASE_URL": f"sqlite:///{template}"},
-        cwd=ROOT,
-        check=True,
-        timeout=300,
+        [PY, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=600
     )
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        for name in names:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return [f"{server}/{name}" for name in names]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def network(request: Any, tmp_path_factory: Any) -> Iterator[dict[str, Instance]]:
+    """The three instances on SQLite files, and (when the suite runs on PostgreSQL: DATABASE_URL) on three
+    PostgreSQL databases."""
+    names = (("SE", "SE-ECPAT", "SE"), ("NL", "NL-EXAMPLE", "NL"), ("DE", "DE-EXAMPLE", "DE"))
     instances = {
         name: Instance(code=code, country=country, tmp=tmp_path_factory.mktemp(name), port=free_port())
-        for name, code, country in (("SE", "SE-ECPAT", "SE"), ("NL", "NL-EXAMPLE", "NL"), ("DE", "DE-EXAMPLE", "DE"))
+        for name, code, country in names
     }
-    try:
+    if request.param == "postgresql":
+        base = os.environ.get("DATABASE_URL", "")
+        if not base.startswith("postgres"):
+            pytest.skip("DATABASE_URL does not point at PostgreSQL")
+        urls = _postgres_databases(
+            base, [f"hotline_network_e2e_{n.lower()}" for n, _c, _k in names], tmp_path_factory.mktemp("pg-template")
+        )
+        for inst, url in zip(instances.values(), urls, strict=True):
+            inst.database_url = url
+    else:
+        template = tmp_path_factory.mktemp("network-template") / "template.sqlite3"
+        first = Instance(code="SE-ECPAT", country="SE", tmp=template.parent, port=free_port())
+        subprocess.run(
+            [PY, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
+            env={**first.env(), "DATABASE_URL": f"sqlite:///{template}"},
+            cwd=ROOT,
+            check=True,
+            timeout=300,
+        )
         for inst in instances.values():
             shutil.copy(template, inst.db)
+    try:
+        for inst in instances.values():
             out = inst.manage(
                 "network_init",
                 "--code",
@@ -204,6 +240,7 @@ def test_forward_assess_notice_removal_and_nothing_for_de(network: dict[str, Ins
     # Nothing SE's reporter said about themselves, and no description SE did not share, reached NL.
     texts = nl.run(NL_REPORT_TEXTS)
     assert all(CONTACT not in json.dumps(r) and DESCRIPTION not in json.dumps(r) for r in texts["reports"])
+    # The raw bytes too: SQLite files (and WAL) when NL runs on SQLite, and the server log either way.
     raw = b"".join(p.read_bytes() for p in nl.tmp.glob("hotline.sqlite3*")) + nl.log.read_bytes()
     assert CONTACT.encode() not in raw and DESCRIPTION.encode() not in raw
 

@@ -26,6 +26,7 @@ class Instance:
     tmp: Path
     port: int = 8000
     extra_env: dict[str, str] = field(default_factory=dict)
+    database_url: str = ""  # default: the instance's own SQLite file
     proc: subprocess.Popen[bytes] | None = None
     fingerprint: str = ""
 
@@ -44,7 +45,7 @@ class Instance:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "DATABASE_URL", "EMAIL_"))}
         env.update(
-            DATABASE_URL=f"sqlite:///{self.db}",
+            DATABASE_URL=self.database_url or f"sqlite:///{self.db}",
             HOTLINE_ENV="development",
             HOTLINE_VAR_DIR=str(self.tmp),
             HOTLINE_HOME_COUNTRY=self.country,
