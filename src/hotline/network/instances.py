@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404  # our own manage.py, fixed argument lists, never a shell
 import sys
 import time
 from dataclasses import dataclass, field
@@ -65,10 +65,10 @@ class Instance:
         return env
 
     def manage(self, *args: str) -> str:
-        out = subprocess.run(
-            [PY, str(ROOT / "manage.py"), *args], env=self.env(), cwd=ROOT, capture_output=True, text=True, timeout=180
-        )
-        assert out.returncode == 0, out.stdout + out.stderr
+        command = [PY, str(ROOT / "manage.py"), *args]
+        out = subprocess.run(command, env=self.env(), cwd=ROOT, capture_output=True, text=True, timeout=180)  # nosec B603  # our own manage.py, no shell
+        if out.returncode != 0:
+            raise RuntimeError(f"manage.py {args[0] if args else ''} failed:\n{out.stdout}{out.stderr}")
         return out.stdout
 
     def run(self, code: str) -> Any:
@@ -80,7 +80,7 @@ class Instance:
 
     def start(self) -> None:
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
+            self.proc = subprocess.Popen(  # nosec B603  # our own manage.py, no shell
                 [PY, str(ROOT / "manage.py"), "serve", "--port", str(self.port)],
                 env=self.env(),
                 cwd=ROOT,
