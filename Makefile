@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test test-fast test-resilience lint format messages security system-run system-test system-bench
+.PHONY: install run run-network test test-fast test-resilience lint format messages security system-run system-test system-bench
 # Serial: the system packages come before the virtualenv that may need them.
 .NOTPARALLEL:
 
@@ -65,6 +65,10 @@ format: install
 
 # Swedish and English catalogues of every app; the other public languages for the reporter's pages only
 # (scripts/messages.py says which strings those are; docs/translating.md is the translators' guide).
+# Three instances (SE, NL, DE on ports 8000-8002) exchanging reports over the hotline network (docs/network.md).
+run-network: system-run install
+	$(PY) manage.py run_network
+
 messages: install
 	$(PY) scripts/messages.py
 

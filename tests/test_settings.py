@@ -15,6 +15,7 @@ from hotline.cases import conf as cases_conf
 from hotline.core import conf as core_conf
 from hotline.intake import conf as intake_conf
 from hotline.intel import conf as intel_conf
+from hotline.network import conf as network_conf
 from hotline.referrals import conf as referrals_conf
 from hotline.staff import conf as staff_conf
 from hotline.tracing import conf as tracing_conf
@@ -30,6 +31,7 @@ CONF_MODULES: tuple[ModuleType, ...] = (
     referrals_conf,
     campaigns_conf,
     intel_conf,
+    network_conf,
 )
 
 

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "hotline.referrals",
     "hotline.campaigns",
     "hotline.intel",
+    "hotline.network",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -175,7 +176,7 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Tasks ----------------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail", "trace"]}}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail", "trace", "network"]}}
 # A task still RUNNING after this long belongs to a dead worker and is run again.
 HOTLINE_TASK_LEASE = timedelta(seconds=int(os.environ.get("HOTLINE_TASK_LEASE_SECONDS", "600")))
 # Finished task rows (ids as arguments only) are deleted by the periodic job `prune_finished_tasks`.

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("hotline.referrals.urls")),
     path("", include("hotline.campaigns.urls")),
     path("", include("hotline.intel.urls")),
+    path("", include("hotline.network.urls")),
 ]
 
 handler400 = "hotline.core.views.bad_request"

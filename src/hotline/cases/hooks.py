@@ -13,6 +13,10 @@ and whoever is installed answers. A receiver connects in its app's AppConfig.rea
 * `case_page_panels(case: Case)`: sent while the case page is built. A receiver returns a CasePanel, a list
   of them, or None; each is rendered as a section of the page at its `order` (see CASE_PAGE_SECTIONS).
   tracing: the host's hosting history; referrals: the case's referrals.
+* `case_transitioned(case_id: int, from_state: str, to_state: str, at: datetime)`: sent by
+  services.transition_case inside its transaction, after the move is written. Receivers write in that
+  transaction (what they write commits or rolls back with the move); one that raises aborts the move.
+  network: the status update owed to a partner hotline whose forward became this case.
 * `timeline_labels()`: sent when the case page labels its timeline. A receiver returns TimelineLabels (or a
   list) for the event kinds its app writes through services.record_case_event. referrals: its delivery steps.
 """
@@ -48,6 +52,7 @@ hosts_found = _QuietSignal()
 reports_triaged = _QuietSignal()
 case_page_panels = Signal()
 timeline_labels = Signal()
+case_transitioned = Signal()
 
 # The case page's own sections in page order, each with its order: a panel of order N is shown after the last
 # own section whose order is below N ("start": before the first).

@@ -292,6 +292,33 @@ def submit_own_images_report(*, client: str, hashes: str, message: str = "", lan
     )
 
 
+def submit_network_report(
+    *,
+    partner_code: str,
+    kind: str,
+    urls: Sequence[str],
+    description: str = "",
+    hashes: Sequence[HashInput] = (),
+) -> SubmittedReport:
+    """A report a partner hotline forwarded over the hotline network (the network app verified the message):
+    channel `network`, `source_name` the partner's hotline code, no receipt, no reporter contact (the protocol
+    never carries one), its hashes as cases.ReportHash; queued for triage like every report, in the caller's
+    transaction when there is one (the network inbox commits its idempotency row with it).
+
+    Raises ReportRejected (nothing stored) when the report is not valid."""
+    data = _validated(ReportInput(kind=kind, urls=list(urls), description=description, language="en"))
+    return _store_report(
+        data,
+        channel=Channel.NETWORK,
+        source_name=partner_code,
+        partner_key=None,
+        entered_by=None,
+        actor=partner_actor(partner_code),
+        issue_receipt=False,
+        hashes=cases_services.check_report_hashes(list(hashes)) if hashes else (),
+    )
+
+
 def count_refused_partner_request(*, partner_key: PartnerKey) -> ratelimit.Decision:
     """Count a refused API request in its own transaction (the refused write rolled its count back); the
     decision says whether the key is still within its limit (the API answers 429 when it is not)."""

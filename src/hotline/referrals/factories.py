@@ -21,10 +21,20 @@ def partner_hotline(
     *,
     active: bool = True,
     actor: str | None = None,
+    code: str | None = None,
+    base_url: str = "",
+    channel: str = "email",
 ) -> PartnerHotline:
     with transaction.atomic():
         partner = PartnerHotline.objects.create(
-            name=name, countries=countries, referral_email=email, language=language, active=active
+            name=name,
+            countries=countries,
+            referral_email=email,
+            language=language,
+            active=active,
+            code=code,
+            base_url=base_url,
+            channel=channel,
         )
         if actor is not None:
             audit.record(

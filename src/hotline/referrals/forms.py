@@ -17,6 +17,14 @@ class ConfirmPlanForm(forms.Form):
         help_text=_("The traced abuse contact, or the registrar's or CDN's abuse address."),
     )
     add_target = forms.ChoiceField(required=False, label=_("Add a recipient"))
+    share_description = forms.BooleanField(
+        required=False,
+        label=_("Share the reporters' descriptions with the partner hotline"),
+        help_text=_(
+            "Only for a forward over the hotline network. Without this, the partner gets the case facts "
+            "(URLs, classification, hosting, hashes) and nothing a reporter wrote. Your choice is audited."
+        ),
+    )
     reason = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -62,6 +70,7 @@ class RetryForm(forms.Form):
 class PartnerForm(forms.Form):
     name = forms.CharField(max_length=120, label=_("Name"))
     countries = forms.CharField(max_length=200, label=_("Countries"), help_text=_("ISO codes, e.g. NL,BE"))
-    referral_email = forms.EmailField(label=_("Address for referrals"))
+    # Optional: a partner reached over the hotline network needs none (its channel is set on the network page).
+    referral_email = forms.EmailField(required=False, label=_("Address for referrals"))
     language = forms.ChoiceField(choices=[("en", _("English")), ("sv", _("Swedish"))], label=_("Language"))
     active = forms.BooleanField(required=False, initial=True, label=_("Active"))

@@ -10,19 +10,52 @@ from django.utils.translation import gettext_lazy as _
 from hotline.core.fields import EncryptedTextField
 
 
+class PartnerChannel(models.TextChoices):
+    """How referrals reach a partner hotline: signed messages of the hotline network, or email."""
+
+    NETWORK = "network", _("Hotline network (signed messages)")
+    EMAIL = "email", _("Email")
+
+
 class PartnerHotline(models.Model):
-    """A hotline abroad (INHOPE member) and the countries it covers. Reference data kept by supervisors."""
+    """A hotline abroad (INHOPE member) and the countries it covers: the one registry of partner hotlines.
+
+    Routing (referrals) and the hotline network (network) read the same row: the network app adds the pinned
+    keys (network.PinnedKey) and its messages, never a second list of partners. A partner that runs Hotline
+    (or another implementation of docs/network-protocol.md) has a code and a base URL and channel `network`;
+    one that does not keeps channel `email` and its referral address."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
+    # The partner's hotline code in the network (e.g. NL-EOKM); empty for partners reached by email only.
+    code = models.CharField(_("hotline code"), max_length=32, null=True, blank=True, unique=True)
     countries = models.CharField(_("countries"), max_length=200, help_text=_("ISO country codes, e.g. NL,BE"))
-    referral_email = models.EmailField(_("address for referrals"))
+    referral_email = models.EmailField(_("address for referrals"), blank=True)
+    base_url = models.CharField(_("base URL"), max_length=300, blank=True)
+    channel = models.CharField(
+        _("delivery channel"), max_length=8, choices=PartnerChannel.choices, default=PartnerChannel.EMAIL
+    )
     language = models.CharField(_("language"), max_length=8, default="en")
     active = models.BooleanField(_("active"), default=True)
+    # The last verified message from the partner, or our last acknowledged delivery to it.
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=PartnerChannel.values), name="partner_hotline_channel_valid"
+            ),
+            # A partner reached by email has an address; one reached by the network has a code and a base URL.
+            models.CheckConstraint(
+                condition=~Q(channel=PartnerChannel.EMAIL) | ~Q(referral_email=""), name="partner_email_has_address"
+            ),
+            models.CheckConstraint(
+                condition=~Q(channel=PartnerChannel.NETWORK) | (Q(code__isnull=False) & ~Q(code="") & ~Q(base_url="")),
+                name="partner_network_has_code_and_url",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -41,6 +74,7 @@ class Target(models.TextChoices):
 class DeliveryChannel(models.TextChoices):
     EMAIL = "email", _("Email")
     DOWNLOAD = "download", _("Download by police liaison")
+    NETWORK = "network", _("Hotline network (signed messages)")
 
 
 class ReferralState(models.TextChoices):
@@ -94,6 +128,8 @@ class Referral(models.Model):
     reason = models.TextField(blank=True)  # the plan's reason, as shown to the analyst
     adjusted = models.BooleanField(default=False)  # the analyst departed from the proposed plan
     adjust_reason = EncryptedTextField(blank=True)
+    # A forward over the hotline network carries the reporters' descriptions only when the analyst chose so.
+    share_description = models.BooleanField(default=False)
     created_by = models.ForeignKey("staff.StaffUser", null=True, on_delete=models.PROTECT, related_name="+")
     # A notice to a host at home can wait until the police clear it (HOTLINE_REFERRAL_POLICY).
     awaiting_clearance = models.BooleanField(default=False)

@@ -84,8 +84,14 @@ def plan_page(request: HttpRequest, case_id: int) -> HttpResponse:
             if form.cleaned_data["add_target"]:
                 keys.append(form.cleaned_data["add_target"])
             recipient = form.cleaned_data["host_notice_recipient"] or ""
+            share = bool(form.cleaned_data.get("share_description"))
             choices = [
-                services.TargetChoice(key=k, recipient_email=recipient if k == HOST_NOTICE else "") for k in keys
+                services.TargetChoice(
+                    key=k,
+                    recipient_email=recipient if k == HOST_NOTICE else "",
+                    share_description=share and k.startswith(f"{PARTNER_HOTLINE}:"),
+                )
+                for k in keys
             ]
             try:
                 created = services.confirm_referral_plan(

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.cases import hooks
 from hotline.cases.errors import InvalidTransition
 from hotline.cases.models import Case, CaseEvent, CaseState, CloseReason
 from hotline.core import audit
@@ -83,5 +84,6 @@ def transition_case(
             object_id=locked.pk,
             details={"from": from_state, "to": to_state, **event_details},
         )
+        hooks.case_transitioned.send(sender=Case, case_id=locked.pk, from_state=from_state, to_state=to_state, at=now)
     case.refresh_from_db()
     return case

@@ -8,7 +8,8 @@ have always found it (`services.confirm_referral_plan`, `services.ReferralError`
 - follow_up: delivered / acknowledged, replies, police clearance, escalation of repeated notices.
 - police_package: building, storing and handing out the police package.
 - removal: content removed or not removed, monitoring, closing, the case's removal times.
-- partners: the partner hotline registry.
+- partners: the partner hotline registry (one model for routing and the hotline network).
+- network: attempts of referrals the network app delivers (signed messages instead of email).
 - retention: erasing stored police packages with the reporters' texts.
 
 Every function runs in one transaction with its audit entry; messages are sent by tasks enqueued in the same
@@ -33,7 +34,8 @@ from hotline.referrals.services.follow_up import (
     release_after_clearance,
     send_escalation,
 )
-from hotline.referrals.services.partners import create_partner, update_partner
+from hotline.referrals.services.network import record_network_attempt
+from hotline.referrals.services.partners import create_partner, record_partner_contact, update_partner
 from hotline.referrals.services.plan import TargetChoice, confirm_referral_plan, new_reference, record_plan_view
 from hotline.referrals.services.police_package import open_package, package_content, store_police_package
 from hotline.referrals.services.removal import (
@@ -71,6 +73,8 @@ __all__ = [
     "package_content",
     "record_delivery_failure",
     "record_delivery_success",
+    "record_network_attempt",
+    "record_partner_contact",
     "record_plan_view",
     "record_reply",
     "release_after_clearance",

@@ -65,7 +65,12 @@ def clean_email(value: str) -> str:
 
 
 def staff_action(
-    *, referral: Referral, actor: StaffUser, action: str, to_state: str | None, details: dict[str, Any] | None = None
+    *,
+    referral: Referral,
+    actor: StaffUser | str,
+    action: str,
+    to_state: str | None,
+    details: dict[str, Any] | None = None,
 ) -> datetime:
     """Move a locked referral (if to_state), audit and put it on the timeline. The caller saves."""
     now = timezone.now()

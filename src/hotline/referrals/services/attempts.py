@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from hotline.core import audit
 from hotline.core.backoff import backoff
-from hotline.referrals import conf, delivery_states
+from hotline.referrals import conf, delivery_states, hooks
 from hotline.referrals.models import AttemptKind, DeliveryAttempt, DeliveryChannel, Referral, ReferralState, Target
 from hotline.referrals.services._common import SYSTEM, case_event, enqueue_delivery, lock_referral, set_state
 from hotline.referrals.services.follow_up import escalate
@@ -37,6 +37,8 @@ def claim_delivery(*, referral_id: int, now: datetime | None = None) -> Delivery
     with transaction.atomic():
         referral = Referral.objects.select_for_update().filter(pk=referral_id).first()
         if referral is None or referral.is_final or referral.awaiting_clearance:
+            return None
+        if referral.channel == DeliveryChannel.NETWORK:  # sent by the network outbox
             return None
         if referral.next_attempt_at is None or referral.next_attempt_at > now:
             return None
@@ -148,6 +150,7 @@ def record_delivery_success(
             enqueue_delivery(referral.pk, at=referral.next_attempt_at)
         if first:  # only a first sending changes the case's times
             refresh_timing(case=referral.case)
+            hooks.referral_progressed.send(sender=Referral, referral=referral, action="sent", at=now)
     return referral
 
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.referrals import notices, selectors
+from hotline.referrals import hooks, notices, selectors
 from hotline.referrals.errors import ReferralError
 from hotline.referrals.models import FINAL_STATES, DeliveryChannel, Referral, ReferralState, Target
 from hotline.referrals.services._common import clean_email, enqueue_delivery, lock_referral, staff_action
@@ -122,9 +122,14 @@ def retry_delivery(*, referral_id: int, actor: StaffUser, recipient_email: str =
             details={"address_changed": changed},
         )
         referral.failures = 0
-        referral.next_attempt_at = now
-        referral.save()
-        enqueue_delivery(referral.pk)
+        if referral.channel == DeliveryChannel.NETWORK:
+            # The network outbox owns the message's schedule: it is told to try again now.
+            referral.save()
+            hooks.referral_progressed.send(sender=Referral, referral=referral, action="retry", at=now)
+        else:
+            referral.next_attempt_at = now
+            referral.save()
+            enqueue_delivery(referral.pk)
     return referral
 
 

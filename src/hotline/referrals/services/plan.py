@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from hotline.cases.models import Case, CaseState
 from hotline.cases.services import transition_case
 from hotline.core import audit
-from hotline.referrals import conf, selectors
+from hotline.referrals import conf, hooks, selectors
 from hotline.referrals.errors import ReferralError, ReferralNotFound, StalePlan
-from hotline.referrals.models import DeliveryChannel, Referral, Target
+from hotline.referrals.models import DeliveryChannel, PartnerChannel, Referral, Target
 from hotline.referrals.notices import notice_language
 from hotline.referrals.rules import HOST_NOTICE, HOSTED_HOME, PARTNER_HOTLINE, POLICE, ProposedReferral
 from hotline.referrals.services._common import case_event, clean_email, enqueue_delivery
@@ -43,6 +43,7 @@ class TargetChoice:
 
     key: str
     recipient_email: str = ""  # for a notice: overrides the traced abuse contact (registrar, CDN)
+    share_description: bool = False  # a network forward: send the reporters' descriptions too
 
 
 def confirm_referral_plan(
@@ -120,7 +121,10 @@ def _create_referrals(
         case=case, case_plan=case_plan, actor=actor, keys=keys, adjusted=adjusted, created=created, now=now
     )
     for referral in created:
-        if not referral.awaiting_clearance:
+        if referral.channel == DeliveryChannel.NETWORK:
+            # The network app writes the outbox row (and its send task) in this transaction.
+            hooks.network_referral_planned.send(sender=Referral, referral=referral)
+        elif not referral.awaiting_clearance:
             enqueue_delivery(referral.pk)
     refresh_timing(case=case)
     return created
@@ -204,15 +208,20 @@ def _address_partner(referral: Referral, *, case_plan: selectors.CasePlan, choic
         raise ReferralError(_("Choose an active partner hotline.")) from exc
     referral.target = Target.PARTNER_HOTLINE
     referral.partner = partner
-    referral.channel = DeliveryChannel.EMAIL
-    referral.recipient_email = partner.referral_email
+    if partner.channel == PartnerChannel.NETWORK:
+        referral.channel = DeliveryChannel.NETWORK
+        referral.share_description = choice.share_description
+    else:
+        referral.channel = DeliveryChannel.EMAIL
+        referral.recipient_email = partner.referral_email
     referral.recipient_name = partner.name
     referral.recipient_country = (case_plan.hosting.country or (partner.country_codes or [""])[0])[:2]
     referral.language = partner.language or "en"
 
 
 def _save_planned(referral: Referral, *, actor: StaffUser, now: datetime) -> None:
-    if not referral.awaiting_clearance:
+    # A network referral is sent by the network outbox, never by the email delivery (no due time here).
+    if not referral.awaiting_clearance and referral.channel != DeliveryChannel.NETWORK:
         referral.next_attempt_at = now
     referral.save()
     audit.record(
@@ -228,6 +237,7 @@ def _save_planned(referral: Referral, *, actor: StaffUser, now: datetime) -> Non
             "rule": referral.rule,
             "adjusted": referral.adjusted,
             "awaiting_clearance": referral.awaiting_clearance,
+            "share_description": referral.share_description,
         },
     )
 

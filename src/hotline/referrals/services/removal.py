@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from hotline.cases.models import Case, CaseState, CloseReason
 from hotline.cases.services import transition_case
 from hotline.core import audit
-from hotline.referrals import conf, selectors
+from hotline.referrals import conf, hooks, selectors
 from hotline.referrals.errors import ReferralError, ReferralNotFound
 from hotline.referrals.models import FINAL_STATES, Referral, ReferralState, ReferralTiming, RemovalMethod, Target
 from hotline.referrals.services._common import SYSTEM, case_event, lock_referral, set_state, staff_action
@@ -59,6 +59,8 @@ def mark_content_removed(
             },
         )
         case_event(case_id=case.pk, actor=actor, action="content_removed", at=now, referrals=ids, method=method)
+        for referral in open_referrals:
+            hooks.referral_progressed.send(sender=Referral, referral=referral, action="content_removed", at=removed_at)
         if case.state == CaseState.REFERRED:
             transition_case(case=case, to_state=CaseState.MONITORING, actor=actor, details={"removal": method})
         if case.state == CaseState.MONITORING:
@@ -70,7 +72,7 @@ def mark_content_removed(
     return open_referrals
 
 
-def mark_not_removed(*, referral_id: int, actor: StaffUser, reason: str) -> Referral:
+def mark_not_removed(*, referral_id: int, actor: StaffUser | str, reason: str) -> Referral:
     """Stop following this referral: the recipient will not (or cannot) remove the material."""
     reason = (reason or "").strip()
     if not reason:
@@ -84,6 +86,7 @@ def mark_not_removed(*, referral_id: int, actor: StaffUser, reason: str) -> Refe
         referral.not_removed_reason = reason
         referral.next_attempt_at = None
         referral.save()
+        hooks.referral_progressed.send(sender=Referral, referral=referral, action="not_removed", at=now)
     return referral
 
 
