@@ -35,8 +35,30 @@ class NetworkConfig(AppConfig):
         from hotline.network import conf, own_key
         from hotline.network.services import statuses
         from hotline.referrals import hooks as referral_hooks
+        from hotline.staff import audit_words
 
         core_conf.register_accessors("network.E001", conf.ACCESSORS)
+        audit_words.register(
+            sentences={
+                "network.identity_set": _("Set this hotline's identity in the network"),
+                "network.key_pinned": _("Pinned a partner hotline's key"),
+                "network.key_retired": _("Retired a partner hotline's old key"),
+                "network.message_queued": _("Queued a message to a partner hotline"),
+                "network.message_received": _("Received a message from a partner hotline"),
+                "network.message_duplicate": _("Received a message from a partner hotline again (applied once)"),
+                "network.message_refused": _("Refused a message claiming to come from a partner hotline"),
+                "network.message_retrying": _("A message to a partner hotline could not be delivered yet"),
+                "network.message_failed": _("A message to a partner hotline could not be delivered"),
+                "network.message_delivered": _("Delivered a message to a partner hotline"),
+            },
+            parts={"network": _("Hotline network")},
+            objects={
+                "network_identity": _("network identity"),
+                "network_inbox": _("incoming network message"),
+                "network_outbox": _("outgoing network message"),
+                "partner_hotline": _("partner hotline"),
+            },
+        )
         checks.register(own_key.check_key_file)
         registry.register_staff_links(
             registry.StaffLink("network:partners", _("Hotline network"), frozenset({ADMIN}), order=75),

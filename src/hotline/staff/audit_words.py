@@ -29,6 +29,8 @@ SENTENCES: dict[str, Any] = {
     "report.batch_received": _("Received a batch of tips"),
     "report.hashes_stored": _("Stored the hashes sent with a tip"),
     "report.message_added": _("The tipster added a message"),
+    "report.reply_sent": _("Replied to the tipster on the status page"),
+    "intake.hotline_replies_deleted": _("Deleted replies to tipsters whose retention period ran out"),
     "reports.triaged": _("Sorted tips into cases (triage)"),
     "reports.texts_erased": _("Erased tipsters' texts whose retention period ran out"),
     "reports.contact_erased": _("Erased tipsters' contact details whose retention period ran out"),
