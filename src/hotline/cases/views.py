@@ -51,6 +51,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "filter_form": filter_form,
         "exposure": selectors.exposure_today(analyst=user),
         "now": timezone.now(),
+        # Marked at the top whatever the filters: a child at risk now comes before everything else.
+        "danger_rows": selectors.case_rows(selectors.immediate_danger_cases()),
     }
     if request.method == "POST":
         search_form = SearchForm(request.POST)
