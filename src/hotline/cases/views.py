@@ -267,6 +267,8 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
             "case": case,
             "form": form,
             "reporter_classifications": selectors.reporter_classifications(case),
+            # Beside the form: what each tipster wrote and where the material is hosted (no scrolling back).
+            "side_reports": selectors.case_reports(case),
             "current_assessment": selectors.current_assessment(case),
             "exposure": selectors.exposure_today(analyst=user),
         },
