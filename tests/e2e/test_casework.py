@@ -24,7 +24,7 @@ def sign_in(page: Any, base_url: str, user: Any) -> None:
     page.wait_for_url(re.compile(r".*/staff/login/verify/$"), timeout=10_000)
     page.fill("input[name=otp_token], input[name=code]", current_totp(user))
     page.click("form[action='/staff/login/verify/'] button[type=submit]")
-    page.wait_for_url(re.compile(r".*/staff/$"), timeout=10_000)
+    page.wait_for_url(re.compile(r".*/cases/$"), timeout=10_000)  # an analyst lands on the queue
 
 
 def test_claim_assess_and_see_the_timeline(live_server: Any, page: Any, make_staff: Any) -> None:

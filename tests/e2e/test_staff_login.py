@@ -42,7 +42,8 @@ def test_sign_in_with_password_and_totp(live_server: Any, page: Any, make_staff:
     password_step(page, live_server.url, "johan@hotline.example")
     page.fill("input[name=otp_token]", current_totp(user))
     response = submit(page, "form[action='/staff/login/verify/'] button[type=submit]")
-    assert response.status == 200 and re.search(r"/staff/$", response.url)
+    assert response.status == 200 and re.search(r"/cases/supervision/$", response.url)  # a supervisor's work
+    page.goto(f"{live_server.url}/staff/")
     assert page.locator("h1").inner_text() == "Startsida för personal"
     assert "johan@hotline.example" in page.content()
     assert page.locator("main a[href='/staff/audit/']").count() == 1

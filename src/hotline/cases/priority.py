@@ -115,3 +115,30 @@ def priority_points(signals: PrioritySignals) -> list[tuple[str, int]]:
 def case_priority(signals: PrioritySignals) -> int:
     """The queue priority, 0-1000 (higher first). See the module docstring and docs/priority.md."""
     return min(PRIORITY_MAX, sum(p for _, p in priority_points(signals)))
+
+
+# --- named levels (docs/priority.md, "Levels") ------------------------------------------------
+# The queue shows a level and a deadline on top of the number: people act on "immediate danger", not on 740.
+IMMEDIATE_DANGER = "immediate_danger"
+HIGH = "high"
+NORMAL = "normal"
+LOW = "low"
+LEVELS = (IMMEDIATE_DANGER, HIGH, NORMAL, LOW)
+# A child at risk now, not only material: with a hint that it happens in this country, the case is immediate.
+DANGER_KINDS = frozenset({"trafficking", "travelling_offender"})
+HIGH_FROM = 300  # the smallest urgent weight: any urgent signal makes a case high
+NORMAL_FROM = 24  # a day in the queue, or any routine signal worth as much
+# How soon each level should be dealt with, counted from when the case entered the queue (hours).
+RESPONSE_HOURS = {IMMEDIATE_DANGER: 1, HIGH: 24, NORMAL: 72, LOW: 168}
+
+
+def priority_level(*, priority: int, kind: str, home_country_hint: bool) -> str:
+    """The named level of a case: immediate danger (a child trafficked or a travelling offender, with a victim or
+    place hint in this country), high (any urgent signal), normal, low."""
+    if str(kind) in DANGER_KINDS and home_country_hint:
+        return IMMEDIATE_DANGER
+    if priority >= HIGH_FROM:
+        return HIGH
+    if priority >= NORMAL_FROM:
+        return NORMAL
+    return LOW

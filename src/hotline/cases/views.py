@@ -51,6 +51,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "filter_form": filter_form,
         "exposure": selectors.exposure_today(analyst=user),
         "now": timezone.now(),
+        # Marked at the top whatever the filters: a child at risk now comes before everything else.
+        "danger_rows": selectors.case_rows(selectors.immediate_danger_cases()),
     }
     if request.method == "POST":
         search_form = SearchForm(request.POST)
@@ -265,6 +267,8 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
             "case": case,
             "form": form,
             "reporter_classifications": selectors.reporter_classifications(case),
+            # Beside the form: what each tipster wrote and where the material is hosted (no scrolling back).
+            "side_reports": selectors.case_reports(case),
             "current_assessment": selectors.current_assessment(case),
             "exposure": selectors.exposure_today(analyst=user),
         },

@@ -4,6 +4,7 @@ per-account delay."""
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -108,3 +109,21 @@ def account_delay_seconds(failures: int, *, free: int, maximum: int) -> int:
     if failures < free:
         return 0
     return int(min(2 ** min(failures - free, 62), maximum))
+
+
+# Where each role's work is, in the order a person with several roles is taken there after sign-in. A role
+# without a page of its own (the director's statistics are not built yet) lands on the staff home, never a 404.
+LANDING_PAGES = (
+    ("supervisor", "/cases/supervision/"),
+    ("analyst", "/cases/"),
+    ("police_liaison", "/referrals/police/"),
+    ("campaigner", "/campaigns/"),
+    ("admin", "/staff/users/"),
+)
+STAFF_HOME = "/staff/"
+
+
+def landing_page(roles: Iterable[str]) -> str:
+    """The page a staff member lands on after signing in: their work."""
+    held = set(roles)
+    return next((path for role, path in LANDING_PAGES if role in held), STAFF_HOME)

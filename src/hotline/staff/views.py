@@ -69,7 +69,8 @@ def _is_verified(request: HttpRequest) -> bool:
 def login(request: HttpRequest) -> HttpResponse:
     """Step 1: email and password. Nobody is signed in until the second factor is checked."""
     if _is_verified(request):
-        return HttpResponseRedirect(_safe_next(request, request.GET.get("next", "")) or HOME)
+        landing = rules.landing_page(request.user.role_names)  # type: ignore[union-attr]
+        return HttpResponseRedirect(_safe_next(request, request.GET.get("next", "")) or landing)
     timed_out = bool(request.session.pop(TIMED_OUT_KEY, False))
     error = ""
     if request.method == "POST":
@@ -168,7 +169,8 @@ def login_verify(request: HttpRequest) -> HttpResponse:
                         )
                         % {"left": left},
                     )
-                response = HttpResponseRedirect(next_url or HOME)
+                # Each role lands on its work (the queue, supervision, campaigns...), not on a page of links.
+                response = HttpResponseRedirect(next_url or rules.landing_page(user.role_names))
                 lockout.remember_browser(response, user)
                 return response
             if result.throttled:

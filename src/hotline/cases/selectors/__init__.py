@@ -26,6 +26,8 @@ from hotline.cases.selectors.queue import (
     QueueItem,
     QueuePage,
     case_rows,
+    immediate_danger_cases,
+    level_labels,
     queue_items,
     queue_page,
 )
@@ -68,6 +70,8 @@ __all__ = [
     "current_assessment",
     "exposure_today",
     "host_facts",
+    "immediate_danger_cases",
+    "level_labels",
     "overdue_cases",
     "queue_items",
     "queue_page",

@@ -6,12 +6,13 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from hotline.cases import conf
+from hotline.cases import conf, priority
 from hotline.cases.models import Case, CaseState, Channel, CloseReason, ReportKind
 from hotline.cases.rules import QUEUE_DEFAULT_STATES, QueueKey, channel_list
 
@@ -33,6 +34,9 @@ QUEUE_VALUES = (
     "claimed_until",
     "claimed_by__email",
     "claimed_by__display_name",
+    "queued_at",
+    "nexus_victim_hint",
+    "nexus_place_hint",
 )
 
 
@@ -56,6 +60,9 @@ class QueueItem:
     claimed_until: datetime | None
     holder_email: str | None
     holder_name: str | None
+    queued_at: datetime | None
+    nexus_victim_hint: bool
+    nexus_place_hint: bool
 
     def holder(self, now: datetime) -> str:
         """Who holds an unexpired claim ("" if nobody), shown as StaffUser.__str__ shows them."""
@@ -163,6 +170,12 @@ class CaseRow:
     created_iso: str
     created: str
     holder: str
+    level: str = "low"
+    level_label: str = ""
+    waiting: str = ""  # time in the queue, in words ("2 d 3 h")
+    deadline_iso: str = ""
+    deadline: str = ""
+    overdue: bool = False
 
 
 def case_rows(items: Iterable[QueueItem], *, now: datetime | None = None) -> list[CaseRow]:
@@ -172,9 +185,16 @@ def case_rows(items: Iterable[QueueItem], *, now: datetime | None = None) -> lis
     reasons = {value: str(label) for value, label in CloseReason.choices}
     kinds = {value: str(label) for value, label in ReportKind.choices}
     channels = {value: str(label) for value, label in Channel.choices}
+    levels = level_labels()
     rows = []
     for item in items:
         local = timezone.localtime(item.created_at)
+        level = priority.priority_level(
+            priority=item.priority, kind=item.kind, home_country_hint=item.nexus_victim_hint or item.nexus_place_hint
+        )
+        since = item.queued_at or item.created_at
+        due = since + timedelta(hours=priority.RESPONSE_HOURS[level])
+        open_case = item.state != CaseState.CLOSED
         rows.append(
             CaseRow(
                 pk=item.pk,
@@ -191,6 +211,45 @@ def case_rows(items: Iterable[QueueItem], *, now: datetime | None = None) -> lis
                 created_iso=local.isoformat(timespec="minutes"),
                 created=local.strftime("%Y-%m-%d %H:%M"),
                 holder=item.holder(now),
+                level=level,
+                level_label=levels[level],
+                waiting=waiting_words(now - since) if open_case else "",
+                deadline_iso=timezone.localtime(due).isoformat(timespec="minutes") if open_case else "",
+                deadline=timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if open_case else "",
+                overdue=open_case and due <= now,
             )
         )
     return rows
+
+
+def level_labels() -> dict[str, str]:
+    return {
+        priority.IMMEDIATE_DANGER: str(_("Immediate danger")),
+        priority.HIGH: str(_("High")),
+        priority.NORMAL: str(_("Normal")),
+        priority.LOW: str(_("Low")),
+    }
+
+
+def waiting_words(waited: timedelta) -> str:
+    """How long a case has waited, in the queue's short form: "45 min", "5 h 10 min", "3 d 4 h"."""
+    minutes = max(0, int(waited.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    return _("%(m)d min") % {"m": minutes}
+
+
+def immediate_danger_cases(*, limit: int = 20) -> list[QueueItem]:
+    """Open cases of a child at risk now in this country (priority.priority_level's immediate danger), for the
+    box at the top of the queue whatever its filters."""
+    qs = (
+        Case.objects.exclude(state=CaseState.CLOSED)
+        .filter(kind__in=sorted(priority.DANGER_KINDS))
+        .filter(Q(nexus_victim_hint=True) | Q(nexus_place_hint=True))
+        .order_by("-priority", "created_at", "pk")[:limit]
+    )
+    return queue_items(qs)

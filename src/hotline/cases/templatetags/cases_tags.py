@@ -18,8 +18,9 @@ from hotline.cases.selectors import CaseRow
 register = template.Library()
 
 _ROW = (
-    '<tr><td><a href="/cases/{}/">#{}</a></td><td>{}{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td>'
-    '<td>{}</td><td>{}</td><td><time datetime="{}">{}</time></td><td>{}</td></tr>'
+    '<tr class="level-{}{}"><td><a href="/cases/{}/">#{}</a></td><td><span class="level">{}</span> {}{}</td>'
+    "<td>{}</td><td>{}{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+    '<td><time datetime="{}">{}</time></td><td>{}</td></tr>'
 )
 
 
@@ -32,15 +33,22 @@ def case_table_rows(rows: Iterable[CaseRow]) -> SafeString:
     equal to a plain template loop."""
     nexus = format_html(' <span class="tag">{}</span>', _("nexus"))
     unreadable = format_html('<span class="error">{}</span>', _("URL could not be read"))
+    overdue = format_html(' <strong class="overdue-tag">{}</strong>', _("overdue"))
     return format_html_join(
         "\n",
         _ROW,
         (
             (
+                row.level,
+                " overdue" if row.overdue else "",
                 row.pk,
                 row.pk,
+                row.level_label,
                 row.priority,
                 nexus if row.nexus else "",
+                row.waiting or "–",
+                (format_html('<time datetime="{}">{}</time>', row.deadline_iso, row.deadline) if row.deadline else "–"),
+                overdue if row.overdue else "",
                 row.state,
                 f" ({row.close_reason})" if row.close_reason else "",
                 row.kind,

@@ -13,8 +13,13 @@ from hotline.cases.templatetags.cases_tags import case_table_rows
 # The plain path: the same table rows as an ordinary Django template loop.
 PLAIN = (
     "{% load i18n %}{% for row in rows %}"
-    '<tr><td><a href="/cases/{{ row.pk }}/">#{{ row.pk }}</a></td>'
-    '<td>{{ row.priority }}{% if row.nexus %} <span class="tag">{% translate "nexus" %}</span>{% endif %}</td>'
+    '<tr class="level-{{ row.level }}{% if row.overdue %} overdue{% endif %}">'
+    '<td><a href="/cases/{{ row.pk }}/">#{{ row.pk }}</a></td>'
+    '<td><span class="level">{{ row.level_label }}</span> {{ row.priority }}'
+    '{% if row.nexus %} <span class="tag">{% translate "nexus" %}</span>{% endif %}</td>'
+    '<td>{{ row.waiting|default:"–" }}</td>'
+    '<td>{% if row.deadline %}<time datetime="{{ row.deadline_iso }}">{{ row.deadline }}</time>{% else %}–{% endif %}'
+    '{% if row.overdue %} <strong class="overdue-tag">{% translate "overdue" %}</strong>{% endif %}</td>'
     "<td>{{ row.state }}{% if row.close_reason %} ({{ row.close_reason }}){% endif %}</td>"
     "<td>{{ row.kind }}</td>"
     '<td>{% if row.url_problem %}<span class="error">{% translate "URL could not be read" %}</span>'
@@ -42,6 +47,11 @@ def row(**overrides: object) -> CaseRow:
         "created_iso": "2026-03-02T09:15+01:00",
         "created": "2026-03-02 09:15",
         "holder": "",
+        "level": "normal",
+        "level_label": "Normal",
+        "waiting": "1 d 2 h",
+        "deadline_iso": "2026-03-05T09:15+01:00",
+        "deadline": "2026-03-05 09:15",
     }
     values.update(overrides)
     return CaseRow(**values)  # type: ignore[arg-type]
@@ -53,6 +63,8 @@ ROWS = [
     row(pk=43, state="Closed", close_reason="Duplicate", domain="", country=""),
     row(pk=44, url_problem=True, domain="ignored.example.test", channels='"quoted" <b>'),
     row(pk=45, domain="xn--bcher-kva.example.test", kind="Trafficking & <other>", holder="a@example.test"),
+    row(pk=46, level="immediate_danger", level_label="Omedelbar fara", overdue=True, waiting="3 h 5 min"),
+    row(pk=47, state="Closed", waiting="", deadline="", deadline_iso=""),
 ]
 
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hotline.cases import priority as levels
 from hotline.cases.priority import (
     KIND_POINTS,
     PRIORITY_MAX,
@@ -202,3 +203,31 @@ def test_bounded_and_monotonic(kind, nexus, partner, reporters, channels, hash_m
         {"nexus_place": "yes"},
     ):
         assert case_priority(dataclasses.replace(s, **more)) >= p
+
+
+# --- named levels -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("score", "kind", "home", "level"),
+    [
+        (660, "trafficking", True, levels.IMMEDIATE_DANGER),
+        (360, "travelling_offender", True, levels.IMMEDIATE_DANGER),
+        (360, "trafficking", False, levels.HIGH),  # no hint of our country: urgent, not "in danger here"
+        (380, "online_material", True, levels.HIGH),
+        (levels.HIGH_FROM, "other", False, levels.HIGH),
+        (levels.HIGH_FROM - 1, "other", False, levels.NORMAL),
+        (levels.NORMAL_FROM, "online_material", False, levels.NORMAL),
+        (levels.NORMAL_FROM - 1, "online_material", False, levels.LOW),
+        (0, "grooming", True, levels.LOW),
+    ],
+)
+def test_named_levels(score: int, kind: str, home: bool, level: str) -> None:
+    assert levels.priority_level(priority=score, kind=kind, home_country_hint=home) == level
+
+
+def test_each_level_has_a_deadline_and_higher_levels_come_sooner() -> None:
+    hours = [levels.RESPONSE_HOURS[level] for level in levels.LEVELS]
+    assert hours == sorted(hours) and hours[0] == 1
+    assert min(levels.KIND_POINTS[k] for k in levels.DANGER_KINDS) >= levels.HIGH_FROM
+    assert levels.HIGH_FROM > levels.ROUTINE_MAX  # only an urgent signal makes a case high

@@ -205,3 +205,28 @@ def test_queue_shows_own_exposure(staff_client: Any) -> None:
     assert "0 of 120 minutes" in client.get("/cases/").content.decode()
     client.cookies["hotline_language"] = "sv"
     assert "0 av 120 minuter" in client.get("/cases/").content.decode()
+
+
+def test_the_queue_shows_levels_waiting_time_and_deadlines_and_marks_immediate_danger_at_the_top(
+    staff_client: Any,
+) -> None:
+    danger = services.triage_report(
+        report_id=store_report(kind=ReportKind.TRAFFICKING, nexus_victim=NexusHint.YES, description="An advert.").pk
+    ).case_ids[0]
+    waited = timezone.now() - timedelta(hours=80)
+    routine = services.triage_report(
+        report_id=store_report("https://files.example.test/q/1", received_at=waited).pk
+    ).case_ids[0]
+    Case.objects.filter(pk=routine).update(queued_at=waited)
+    client = staff_client("analyst")
+    client.cookies["hotline_language"] = "en"
+    body = client.get("/cases/?kind=online_material").content.decode()
+    # The danger box comes before the (filtered) queue, with the case in it.
+    box = body.split('class="danger-now"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/cases/{danger}/"' in box and "Immediate danger" in box
+    assert body.index('class="danger-now"') < body.index('class="queue-filters"')
+    table = body.split('class="queue-filters"', 1)[1]
+    assert f'href="/cases/{danger}/"' not in table  # the filter still holds below
+    row = table.split(f'href="/cases/{routine}/"', 1)[1].split("</tr>", 1)[0]
+    assert "Normal" in row and "3 d 8 h" in row and "overdue" in row  # 80 h > the 72 h of a normal case
+    assert "Waiting" in body and "Deadline" in body

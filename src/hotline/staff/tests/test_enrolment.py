@@ -173,7 +173,7 @@ def test_after_enrolment_the_normal_sign_in_works(en_client: Client) -> None:
         clock.shift(timedelta(seconds=60))
         other = Client()
         other.post("/staff/login/", {"email": user.email, "password": NEW_PASSWORD})
-        assert other.post("/staff/login/verify/", {"otp_token": current_totp(user)})["Location"] == "/staff/"
+        assert other.post("/staff/login/verify/", {"otp_token": current_totp(user)})["Location"] == "/cases/"
 
 
 def test_reset_ends_open_sessions_and_old_devices(staff_client: Any) -> None:

@@ -51,7 +51,7 @@ def test_happy_path_with_a_real_totp_code(make_staff: Any, en_client: Client, cl
     assert response.status_code == 302 and response["Location"] == "/staff/login/verify/"
     assert not is_signed_in(en_client), "the password alone must not sign anyone in"
     response = code_step(en_client, current_totp(user))
-    assert response.status_code == 302 and response["Location"] == "/staff/"
+    assert response.status_code == 302 and response["Location"] == "/cases/"  # an analyst lands on the queue
     home = en_client.get("/staff/")
     assert home.status_code == 200
     assert b"Analyst" in home.content and b"/cases/" in home.content
@@ -243,12 +243,12 @@ def test_next_redirect_to_another_site_is_ignored(evil: str, make_staff: Any, en
     user = make_staff("analyst")
     password_step(en_client, user.email, next_url=evil)
     response = code_step(en_client, current_totp(user))
-    assert response.status_code == 302 and response["Location"] == "/staff/"
+    assert response.status_code == 302 and response["Location"] == "/cases/"
 
 
 def test_signed_in_visitor_of_the_login_page_goes_home(staff_client: Any) -> None:
     response = staff_client("analyst").get("/staff/login/")
-    assert response.status_code == 302 and response["Location"] == "/staff/"
+    assert response.status_code == 302 and response["Location"] == "/cases/"
 
 
 def test_logout_ends_the_session_and_is_audited(staff_client: Any) -> None:
@@ -318,3 +318,24 @@ def test_a_code_an_old_process_stored_in_plain_during_an_upgrade_still_works_onc
     other = Client(HTTP_ACCEPT_LANGUAGE="en")
     password_step(other, user.email)
     assert code_step(other, hashed.token).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("roles", "landing"),
+    [
+        (("analyst",), "/cases/"),
+        (("supervisor", "analyst"), "/cases/supervision/"),
+        (("campaigner",), "/campaigns/"),
+        (("statistician",), "/staff/"),  # the director: no statistics page yet, so the staff home, never a 404
+        (("police_liaison",), "/referrals/police/"),
+        (("admin", "supervisor"), "/cases/supervision/"),
+    ],
+)
+def test_each_role_lands_on_its_work_after_sign_in(
+    roles: tuple[str, ...], landing: str, make_staff: Any, en_client: Client, clock: Any
+) -> None:
+    user = make_staff(*roles)
+    password_step(en_client, user.email)
+    response = code_step(en_client, current_totp(user))
+    assert response.status_code == 302 and response["Location"] == landing
+    assert en_client.get(landing).status_code == 200
