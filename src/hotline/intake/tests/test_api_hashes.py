@@ -136,3 +136,11 @@ def test_the_documented_example_is_accepted(client: Client, key: str) -> None:
     example = schema["components"]["schemas"]["ReportIn"]["properties"]["hashes"]["examples"][0]
     response = post(client, "/api/v1/reports", {**SMALLEST, "hashes": example}, key)
     assert response.status_code == 201 and ReportHash.objects.count() == 3
+
+
+def test_hash_problems_follow_accept_language(client: Client, key: str) -> None:
+    payload = {**SMALLEST, "hashes": [{"type": "md5", "value": "12"}]}
+    english = assert_problem(post(client, "/api/v1/reports", payload, key), 422)
+    swedish = assert_problem(post(client, "/api/v1/reports", payload, key, HTTP_ACCEPT_LANGUAGE="sv"), 422)
+    assert english["errors"][0]["detail"].startswith("MD5 hashes are 32 hexadecimal digits")
+    assert swedish["errors"][0]["detail"].startswith("Ett MD5-hashvärde består av 32 hexadecimala tecken")
