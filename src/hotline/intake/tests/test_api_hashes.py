@@ -129,6 +129,8 @@ def test_openapi_document_describes_hashes_with_an_example(client: Client) -> No
     assert set(item["required"]) == {"type", "value"}
     example = hashes["examples"][0]
     assert {h["type"] for h in example} == {"md5", "sha256", "pdq"}
+    docs = client.get("/api/docs").content.decode()  # the reference page is drawn from the same document
+    assert "HashIn" in docs and "own quality score, 0 to 100" in docs
 
 
 def test_the_documented_example_is_accepted(client: Client, key: str) -> None:
