@@ -26,13 +26,14 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.responses import Status
 from ninja.security import HttpBearer
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from hotline.cases.rules import HashInput, report_hash_problems
 from hotline.core.errors import DomainError, NotFound, PermissionRefused, RateLimited
 from hotline.core.middleware import database_unavailable
 from hotline.intake import conf, selectors, services
 from hotline.intake.ratelimit import Decision
-from hotline.intake.rules import ReportInput
+from hotline.intake.rules import MAX_API_HASHES, PartnerReportInput
 from hotline.staff import selectors as staff_selectors
 from hotline.staff.models import SCOPE_CREATE, SCOPE_READ, PartnerKey
 
@@ -202,6 +203,42 @@ Kind = Literal["online_material", "trafficking", "grooming", "sextortion", "trav
 Nexus = Literal["yes", "no", "unknown"]
 
 
+HashType = Literal["md5", "sha256", "pdq"]
+EXAMPLE_HASHES = [
+    {"type": "sha256", "value": "0f" * 32},
+    {"type": "md5", "value": "1e" * 16},
+    {"type": "pdq", "value": "2d" * 32, "quality": 90},
+]
+
+
+class HashIn(BaseModel):
+    """A hash of the material, made by the sender's own tools (the hotline never computes one itself)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: HashType = Field(description="md5, sha256 or pdq.")
+    value: str = Field(max_length=80, description="Hexadecimal digits (any case; stored in lower case).")
+    quality: int | None = Field(
+        None, ge=0, le=100, description="PDQ's own quality score, 0 to 100 (pdq only, optional)."
+    )
+
+    @field_validator("value")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.strip().lower()
+
+    @model_validator(mode="after")
+    def _valid(self) -> HashIn:
+        # The same rules as every other channel's hashes (cases.rules), so what is accepted here is stored.
+        problems = report_hash_problems([self.to_input()])
+        if problems:
+            raise ValueError(next(iter(problems.values())))
+        return self
+
+    def to_input(self) -> HashInput:
+        return HashInput(kind=self.type, value=self.value, quality=self.quality)
+
+
 class ReportIn(BaseModel):
     """One report. URLs are checked (a web address, not a private/loopback/link-local host, not too long);
     a report without URLs needs a description."""
@@ -220,9 +257,18 @@ class ReportIn(BaseModel):
     nexus_offender: Nexus = Field("unknown", description="Is the offender in the hotline's country?")
     nexus_place: Nexus = Field("unknown", description="Did it happen in the hotline's country?")
     language: str = Field("sv", max_length=8, description="Language of the report's text (sv, en, ...).")
+    hashes: list[HashIn] = Field(
+        default_factory=list,
+        max_length=MAX_API_HASHES,
+        description=(
+            f"Hashes of the material, when your tools made them (at most {MAX_API_HASHES}; optional). "
+            "Matched against the hotline's hash lists at triage."
+        ),
+        examples=[EXAMPLE_HASHES],
+    )
 
-    def to_input(self) -> ReportInput:
-        return ReportInput(
+    def to_input(self) -> PartnerReportInput:
+        return PartnerReportInput(
             kind=self.kind,
             urls=list(self.urls),
             description=self.description,
@@ -233,6 +279,7 @@ class ReportIn(BaseModel):
             nexus_offender=self.nexus_offender,
             nexus_place=self.nexus_place,
             language=self.language,
+            hashes=[h.to_input() for h in self.hashes],
         )
 
 

@@ -136,6 +136,10 @@ def clean_reported_url(raw: str) -> str:
     return value
 
 
+# At most this many hashes with one partner API report (the network protocol's own limit is the same).
+MAX_API_HASHES = 100
+
+
 @dataclass
 class ReportInput:
     """A report as a reporter or partner sent it, before it is stored."""
@@ -150,6 +154,19 @@ class ReportInput:
     nexus_offender: str = NexusHint.UNKNOWN
     nexus_place: str = NexusHint.UNKNOWN
     language: str = "sv"
+
+
+@dataclass
+class PartnerReportInput(ReportInput):
+    """A partner API report: a report and the hashes the partner's own tools made of the material (checked by
+    cases' rules, stored as cases.ReportHash with the report)."""
+
+    hashes: list[HashInput] = field(default_factory=list)
+
+
+def hashes_of(report: ReportInput) -> list[HashInput]:
+    """The hashes a report carries (only a partner's report can)."""
+    return list(report.hashes) if isinstance(report, PartnerReportInput) else []
 
 
 def dedupe(urls: Iterable[str]) -> list[str]:

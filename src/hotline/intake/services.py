@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from hotline.cases import services as cases_services
 from hotline.cases.blind_indexes import url_index
 from hotline.cases.models import Channel, NexusHint, Report, ReportedUrl, ReporterMessage, ReportKind
-from hotline.cases.rules import HashInput
+from hotline.cases.rules import HashInput, report_hash_problems
 from hotline.core import audit
 from hotline.core.bulk import insert_rows
 from hotline.core.retention import run_policy
@@ -38,8 +38,10 @@ from hotline.intake.ratelimit import RateCount
 from hotline.intake.receipts import new_receipt, receipt_index
 from hotline.intake.retention import IDEMPOTENCY
 from hotline.intake.rules import (
+    MAX_API_HASHES,
     CheckedReport,
     ReportInput,
+    hashes_of,
     own_images_hashes,
     own_images_message_problem,
     report_problems,
@@ -117,8 +119,9 @@ def submit_report(
     actor: StaffUser | str | None = None,
     issue_receipt: bool | None = None,
     rate: RateCount | None = None,
+    hashes: Sequence[HashInput] = (),
 ) -> SubmittedReport:
-    """Store one report from any channel and queue its triage, atomically.
+    """Store one report from any channel and queue its triage, atomically (with its `hashes`, if any).
 
     `channel` is a cases.Channel value; api and network reports name their source in `source_name`.
     A receipt is issued for public and staff channels unless `issue_receipt` says otherwise.
@@ -150,7 +153,22 @@ def submit_report(
         actor=actor,
         issue_receipt=issue_receipt,
         rate=rate,
+        hashes=_checked_hashes(hashes),
     )
+
+
+def _checked_hashes(hashes: Sequence[HashInput]) -> list[HashInput]:
+    """The hashes in normal form, or ReportRejected ({"hashes.<i>": message}) before anything is written."""
+    if not hashes:
+        return []
+    problems = report_hash_problems(list(hashes), limit=MAX_API_HASHES)
+    if problems:
+        raise ReportRejected(problems)
+    return cases_services.check_report_hashes(list(hashes))
+
+
+def _hash_problems(hashes: Sequence[HashInput]) -> dict[str, str]:
+    return report_hash_problems(list(hashes), limit=MAX_API_HASHES) if hashes else {}
 
 
 def submit_checked_report(
@@ -341,7 +359,7 @@ def submit_report_batch(*, partner_key: PartnerKey, reports: Sequence[ReportInpu
     """
     if not 1 <= len(reports) <= conf.api_max_batch():
         raise BatchRejected({-1: {"reports": f"Send between 1 and {conf.api_max_batch()} reports."}})
-    problems = {i: p for i, r in enumerate(reports) if (p := report_problems(r))}
+    problems = {i: p for i, r in enumerate(reports) if (p := report_problems(r) | _hash_problems(hashes_of(r)))}
     if problems:
         raise BatchRejected(problems)
     now = timezone.now()
@@ -371,6 +389,9 @@ def submit_report_batch(*, partner_key: PartnerKey, reports: Sequence[ReportInpu
         )
         created = rows
         ids = [r.pk for r in created]
+        for report, data in zip(rows, reports, strict=True):
+            if hashes := hashes_of(data):  # in this transaction: no report without its hashes, nor hashes without it
+                cases_services.store_report_hashes(report=report, hashes=hashes, actor=partner_actor(partner))
         cases_services.queue_triage(ids)  # the hand-off to triage, in this transaction
         audit.record(
             actor=partner_actor(partner),
@@ -471,6 +492,7 @@ def submit_partner_report(
             source_name=partner_key.partner,
             partner_key=partner_key,
             rate=ratelimit.partner_requests().count(str(partner_key.pk)),  # counted by the same write
+            hashes=hashes_of(report),
         )
         return 201, _created_body(submitted.report)
 

@@ -60,6 +60,13 @@ def _ready_hash_lists() -> None:
     hooks.reports_triaged.connect(matching.on_reports_triaged, dispatch_uid="intel.match_triaged_cases")
     hooks.case_page_panels.connect(panels.list_match_panel, dispatch_uid="intel.list_match_panel")
     hooks.timeline_labels.connect(panels.timeline_labels, dispatch_uid="intel.timeline_labels")
+    registry.register_demo_step(name="intel.lists", order=55, load=_load_demo)
     registry.register_staff_links(
         registry.StaffLink("intel:lists", _("Hash and URL lists"), frozenset({ANALYST, SUPERVISOR}), order=55),
     )
+
+
+def _load_demo(stdout: object) -> None:
+    from hotline.intel import demo
+
+    demo.load(stdout)
