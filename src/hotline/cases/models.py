@@ -140,6 +140,7 @@ class HashKind(models.TextChoices):
     """Kinds of hash a report may carry; every value is stored as lowercase hexadecimal (rules.HASH_HEX_LENGTHS)."""
 
     SHA256 = "sha256", "SHA-256"
+    SHA1 = "sha1", "SHA-1"
     MD5 = "md5", "MD5"
     PDQ = "pdq", "PDQ"
 

@@ -124,8 +124,8 @@ def decode_cursor(value: str) -> QueueKey | None:
 
 
 # --- hashes a report carries (cases.ReportHash) ---------------------------------------------------
-HASH_HEX_LENGTHS = {"sha256": 64, "md5": 32, "pdq": 64}
-HASH_LABELS = {"sha256": "SHA-256", "md5": "MD5", "pdq": "PDQ"}
+HASH_HEX_LENGTHS = {"sha256": 64, "sha1": 40, "md5": 32, "pdq": 64}
+HASH_LABELS = {"sha256": "SHA-256", "sha1": "SHA-1", "md5": "MD5", "pdq": "PDQ"}
 PDQ_QUALITY_MAX = 100
 # At most this many hashes with one report: three for each of a generous number of files. The channel that
 # takes them (intake) sets its own, lower limit on files and says so in its own words first.
@@ -147,7 +147,7 @@ def _hash_problem(item: object) -> str | None:
         return str(_("Each hash needs a kind (sha256, md5 or pdq) and a value."))
     length = HASH_HEX_LENGTHS.get(item.kind)
     if length is None:
-        return str(_("Unknown kind of hash %(kind)r: use sha256, md5 or pdq.") % {"kind": item.kind[:20]})
+        return str(_("Unknown kind of hash %(kind)r: use sha256, sha1, md5 or pdq.") % {"kind": item.kind[:20]})
     value = item.value.strip().lower()
     if len(value) != length or not _LOWER_HEX.fullmatch(value):
         return str(

@@ -203,7 +203,7 @@ Kind = Literal["online_material", "trafficking", "grooming", "sextortion", "trav
 Nexus = Literal["yes", "no", "unknown"]
 
 
-HashType = Literal["md5", "sha256", "pdq"]
+HashType = Literal["md5", "sha1", "sha256", "pdq"]
 EXAMPLE_HASHES = [
     {"type": "sha256", "value": "0f" * 32},
     {"type": "md5", "value": "1e" * 16},
@@ -216,7 +216,7 @@ class HashIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    type: HashType = Field(description="md5, sha256 or pdq.")
+    type: HashType = Field(description="md5, sha1, sha256 or pdq.")
     value: str = Field(max_length=80, description="Hexadecimal digits (any case; stored in lower case).")
     quality: int | None = Field(
         None, ge=0, le=100, description="PDQ's own quality score, 0 to 100 (pdq only, optional)."

@@ -42,7 +42,7 @@ def test_valid_hashes_have_no_problems() -> None:
 @pytest.mark.parametrize(
     ("item", "words"),
     [
-        (HashInput("sha1", SHA[:40]), "Unknown kind of hash"),
+        (HashInput("crc32", SHA[:8]), "Unknown kind of hash"),
         (HashInput("sha256", SHA[:63]), "SHA-256 hashes are 64 hexadecimal digits"),
         (HashInput("md5", MD5 + "0"), "MD5 hashes are 32 hexadecimal digits"),
         (HashInput("pdq", "g" * 64), "PDQ hashes are 64 hexadecimal digits"),

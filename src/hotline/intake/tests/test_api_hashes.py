@@ -43,6 +43,15 @@ def test_report_with_hashes_stores_them_in_lower_case(client: Client, key: str) 
     assert entry.details == {"count": 3, "kinds": {"md5": 1, "pdq": 1, "sha256": 1}}  # counts only, never a value
 
 
+def test_a_sha1_hash_is_stored_in_lower_case(client: Client, key: str) -> None:
+    sha1 = "A9993E364706816ABA3E25717850C26C9CD0D89D"  # made up for the test (RFC 3174's "abc" digest)
+    response = post(client, "/api/v1/reports", {**SMALLEST, "hashes": [{"type": "sha1", "value": sha1}]}, key)
+    assert response.status_code == 201, response.content
+    assert _stored(response.json()["id"]) == {("sha1", sha1.lower(), None)}
+    short = post(client, "/api/v1/reports", {**SMALLEST, "hashes": [{"type": "sha1", "value": sha1[:32]}]}, key)
+    assert short.status_code == 422
+
+
 def test_report_without_hashes_is_unchanged(client: Client, key: str) -> None:
     response = post(client, "/api/v1/reports", SMALLEST, key)
     assert response.status_code == 201 and not ReportHash.objects.exists()
@@ -56,7 +65,7 @@ def test_report_without_hashes_is_unchanged(client: Client, key: str) -> None:
     [
         ({"type": "md5", "value": "12" * 15}, "hashes.1", "32 hexadecimal digits"),
         ({"type": "sha256", "value": "zz" * 32}, "hashes.1", "64 hexadecimal digits"),
-        ({"type": "crc32", "value": "12345678"}, "hashes.1.type", "'md5', 'sha256' or 'pdq'"),
+        ({"type": "crc32", "value": "12345678"}, "hashes.1.type", "'md5', 'sha1', 'sha256' or 'pdq'"),
         ({"type": "md5", "value": MD5, "quality": 50}, "hashes.1", "Only a PDQ hash has a quality"),
         ({"type": "pdq", "value": PDQ, "quality": 101}, "hashes.1.quality", "100"),
         ({"type": "md5"}, "hashes.1.value", "required"),
@@ -125,7 +134,7 @@ def test_openapi_document_describes_hashes_with_an_example(client: Client) -> No
     assert hashes["maxItems"] == 100 and "hashes" not in report.get("required", [])
     assert hashes["items"] == {"$ref": "#/components/schemas/HashIn"}
     item = schema["components"]["schemas"]["HashIn"]
-    assert item["properties"]["type"]["enum"] == ["md5", "sha256", "pdq"]
+    assert item["properties"]["type"]["enum"] == ["md5", "sha1", "sha256", "pdq"]
     assert set(item["required"]) == {"type", "value"}
     example = hashes["examples"][0]
     assert {h["type"] for h in example} == {"md5", "sha256", "pdq"}

@@ -58,7 +58,7 @@ from hotline.referrals.models import PartnerChannel, PartnerHotline, RemovalMeth
 
 logger = logging.getLogger("hotline.network")
 
-_HASH_KINDS = frozenset({"sha256", "md5", "pdq"})  # what cases.ReportHash keeps (sha1 has no place there)
+_HASH_KINDS = frozenset({"sha256", "sha1", "md5", "pdq"})  # what cases.ReportHash keeps
 
 
 class PartnerInactive(ProtocolError):
