@@ -40,7 +40,7 @@ class HashUploadForm(forms.Form):
 
 
 class UrlUploadForm(forms.Form):
-    file = forms.FileField(label=_("List file (CSV: url, category, date)"))
+    file = forms.FileField(label=_("List file (CSV)"))
 
 
 class EnabledForm(forms.Form):
