@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from hotline.cases import hooks
 from hotline.cases.models import (
     Assessment,
@@ -19,6 +21,8 @@ from hotline.cases.models import (
     CloseReason,
     Report,
     ReportedUrl,
+    SituationUrgency,
+    SituationVerdict,
     Verdict,
 )
 from hotline.cases.selectors.links import reports_of_cases
@@ -153,6 +157,21 @@ def case_page(*, case: Case) -> CasePage:
             entry.assessment = by_id_assessment.get(event.details.get("assessment"))
         elif event.kind == "note":
             entry.note = by_id_note.get(event.details.get("note"))
+        elif event.kind == "police_now":
+            # A situation assessment sent to the police at once: its verdict and urgency in words, its notes.
+            note_id = details.get("note")
+            entry.note = by_id_note.get(note_id) if isinstance(note_id, int) else None
+            entry.kind_label = str(_("Police contacted at once:"))
+            verdict = details.get("verdict")
+            urgency = details.get("urgency")
+            entry.action_label = " · ".join(
+                str(label)
+                for label in (
+                    SituationVerdict(verdict).label if verdict in SituationVerdict.values else "",
+                    SituationUrgency(urgency).label if urgency in SituationUrgency.values else "",
+                )
+                if label
+            )
         timeline.append(entry)
     timeline.sort(key=lambda e: e.at)
 
