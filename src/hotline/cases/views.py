@@ -320,6 +320,8 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
                 messages.success(request, _("Assessment saved. It waits for a supervisor's confirmation."))
             else:
                 messages.success(request, _("Assessment saved."))
+            if request.POST.get("then") == "next":
+                return _release_and_next(request, case)
             return HttpResponseRedirect(_case_url(case))
         status = 400
     else:
@@ -340,6 +342,7 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
         services.record_case_view(case=case, viewer=user)
         form = AssessmentForm(initial=_initial_assessment(case))
         status = 200
+    side_reports = selectors.case_reports(case)
     return render(
         request,
         "cases/assess.html",
@@ -348,12 +351,28 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
             "form": form,
             "reporter_classifications": selectors.reporter_classifications(case),
             # Beside the form: what each tipster wrote and where the material is hosted (no scrolling back).
-            "side_reports": selectors.case_reports(case),
+            "side_reports": side_reports,
+            "side_hashes": selectors.report_hashes(side_reports),
             "current_assessment": selectors.current_assessment(case),
             "exposure": selectors.exposure_today(analyst=user),
         },
         status=status,
     )
+
+
+def _release_and_next(request: HttpRequest, case: Case) -> HttpResponse:
+    """ "Save and next case": the claim goes back, and the next case opens on its case page (never claimed by
+    a GET: the analyst starts its assessment with the button there)."""
+    user = _user(request)
+    case.refresh_from_db()
+    holder = case.claim_holder()
+    if holder is not None and holder.pk == user.pk:
+        services.release_case(case=case, actor=user)
+    following = selectors.next_case_id(after_case_id=case.pk, viewer_id=user.pk)
+    if following is None:
+        messages.info(request, _("No other case is waiting in the queue."))
+        return HttpResponseRedirect("/cases/")
+    return HttpResponseRedirect(_case_url(following))
 
 
 @staff_required(*CASE_ROLES)

@@ -21,6 +21,7 @@ from hotline.cases.models import (
     CloseReason,
     Report,
     ReportedUrl,
+    ReportHash,
     SituationUrgency,
     SituationVerdict,
     Verdict,
@@ -88,6 +89,12 @@ def current_assessment(case: Case) -> Assessment | None:
 def case_reports(case: Case) -> list[Report]:
     """The case's reports, oldest first, with their partner key (the case page; referrals' police package)."""
     return list(reports_of_cases(case).select_related("partner_key").order_by("received_at", "pk"))
+
+
+def report_hashes(reports: list[Report]) -> list[ReportHash]:
+    """The hashes the reports carry (computed by tipsters or partners; never of media Hotline has), beside the
+    assessment form."""
+    return list(ReportHash.objects.filter(report__in=[r.pk for r in reports]).order_by("report_id", "kind", "value"))
 
 
 def _place_panels(panels: list[hooks.CasePanel]) -> dict[str, list[hooks.CasePanel]]:
