@@ -119,3 +119,30 @@ def test_a_stale_form_is_refused(staff_client: Any) -> None:
 def test_only_case_roles(staff_client: Any) -> None:
     case = _case()
     assert staff_client("campaigner").get(f"/cases/{case.pk}/police-now/").status_code in {302, 403}
+
+
+def test_the_referral_is_delivered_without_an_assessment(staff_client: Any) -> None:
+    from hotline.referrals import services as referral_services
+    from hotline.referrals.models import ReferralState
+
+    case = _case()
+    _post(staff_client("analyst"), case, confirmed="yes")
+    referral = Referral.objects.get()
+    # Police liaison downloads the package (the default channel): it is built with the situation, no assessment.
+    assert referral_services.deliver(referral.pk) == "sent"
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.SENT and referral.package_sha256
+
+
+def test_an_unusable_police_channel_writes_nothing(staff_client: Any, settings: Any) -> None:
+    settings.HOTLINE_POLICE_CHANNEL = "email"
+    settings.HOTLINE_POLICE_EMAIL = ""
+    case = _case()
+    client = staff_client("analyst")
+    client.cookies["hotline_language"] = "en"
+    response = _post(client, case, confirmed="yes")
+    assert response.status_code == 400
+    assert "no police address is configured" in response.content.decode()
+    assert not Referral.objects.exists() and not CaseNote.objects.exists()
+    assert not CaseEvent.objects.filter(kind="police_now").exists()
+    assert not AuditEntry.objects.filter(action="case.police_now").exists()
