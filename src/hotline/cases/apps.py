@@ -21,8 +21,10 @@ class CasesConfig(AppConfig):
         from hotline.core import conf as core_conf
         from hotline.core import registry
         from hotline.core.authz import CASE_ROLES, SUPERVISOR
+        from hotline.staff import audit_words
 
         core_conf.register_accessors("cases.E001", conf.ACCESSORS)
+        audit_words.register(sentences={"case.police_now": _("Contacted the police at once about a child at risk")})
         _register_retention()
         registry.register_demo_step(name="cases", order=30, load=_load_demo)
         registry.register_privacy_facts(name="cases", facts=_privacy_facts)

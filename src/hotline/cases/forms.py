@@ -12,6 +12,8 @@ from hotline.cases.models import (
     MediaType,
     ReportKind,
     SiteType,
+    SituationUrgency,
+    SituationVerdict,
     Verdict,
     VictimAgeGroup,
     VictimGender,
@@ -162,6 +164,19 @@ class CloseForm(VersionedForm):
         min_value=1,
         help_text=_("Needed when closing as a duplicate: the number of the case this one repeats."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "aria-describedby": "duplicate-help"}),
+    )
+
+
+class PoliceNowForm(VersionedForm):
+    """The short assessment of a situation report sent to the police at once: no media fields."""
+
+    verdict = forms.ChoiceField(label=_("Situation"), choices=SituationVerdict.choices, widget=forms.RadioSelect)
+    urgency = forms.ChoiceField(label=_("How urgent"), choices=SituationUrgency.choices, widget=forms.RadioSelect)
+    notes = forms.CharField(
+        label=_("What the police need to know now"),
+        help_text=_("Who, where, when and how the tipster can be reached if they left a contact. Sent to the police."),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
 
 

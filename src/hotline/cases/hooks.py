@@ -19,6 +19,9 @@ and whoever is installed answers. A receiver connects in its app's AppConfig.rea
   network: the status update owed to a partner hotline whose forward became this case.
 * `timeline_labels()`: sent when the case page labels its timeline. A receiver returns TimelineLabels (or a
   list) for the event kinds its app writes through services.record_case_event. referrals: its delivery steps.
+* `police_now_requested(case: Case, actor: StaffUser, urgency: str)`: sent by services.contact_police_now inside
+  its transaction, with the case locked. A receiver plans and enqueues a police referral in that transaction
+  and returns its id (an exception aborts the whole action). referrals: a police referral without assessment.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ reports_triaged = _QuietSignal()
 case_page_panels = Signal()
 timeline_labels = Signal()
 case_transitioned = Signal()
+police_now_requested = Signal()
 
 # The case page's own sections in page order, each with its order: a panel of order N is shown after the last
 # own section whose order is below N ("start": before the first).

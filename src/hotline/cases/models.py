@@ -291,6 +291,19 @@ class Verdict(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate")
 
 
+class SituationVerdict(models.TextChoices):
+    """The short assessment of a situation report sent to the police at once ("contact police now")."""
+
+    CHILD_AT_RISK = "child_at_risk", _("A child is at risk")
+    CONCERN = "concern", _("Cause for concern; the police should judge")
+
+
+class SituationUrgency(models.TextChoices):
+    NOW = "now", _("In danger now")
+    HOURS = "hours", _("Within hours")
+    DAYS = "days", _("Within days")
+
+
 ILLEGAL_VERDICTS = frozenset({Verdict.CSAM_BASELINE, Verdict.CSAM_NATIONAL})
 
 

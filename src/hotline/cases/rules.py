@@ -185,3 +185,14 @@ def normal_hashes(hashes: Iterable[HashInput]) -> list[HashInput]:
             seen.add(key)
             result.append(HashInput(kind=key[0], value=key[1], quality=item.quality))
     return result
+
+
+# --- contact police now -----------------------------------------------------------------------------------
+# A child at risk in this country is a matter for the police before any assessment of material: these kinds,
+# with a reporter's "yes" that the victim or the place is here, offer the "contact police now" path.
+POLICE_NOW_KINDS = frozenset({"trafficking", "travelling_offender", "grooming"})
+
+
+def police_now_offered(*, kind: str, state: str, nexus_victim_hint: bool, nexus_place_hint: bool) -> bool:
+    """Whether a case offers "contact police now" (docs/priority.md)."""
+    return state != "closed" and str(kind) in POLICE_NOW_KINDS and (nexus_victim_hint or nexus_place_hint)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/<int:case_id>/copy-url/", views.copy_url, name="copy_url"),
     path("cases/<int:case_id>/notes/", views.add_note, name="add_note"),
     path("cases/<int:case_id>/close/", views.close, name="close"),
+    path("cases/<int:case_id>/police-now/", views.police_now, name="police_now"),
     path("cases/<int:case_id>/assess/", views.assess, name="assess"),
     path("cases/<int:case_id>/assess/start/", views.assess_start, name="assess_start"),
     path("cases/<int:case_id>/assess/leave/", views.assess_leave, name="assess_leave"),

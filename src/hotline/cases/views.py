@@ -12,8 +12,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hotline.cases import selectors, services
-from hotline.cases.forms import AssessmentForm, CloseForm, NoteForm, QueueFilterForm, ReviewForm, SearchForm
-from hotline.cases.models import Assessment, AssessmentStatus, Case, CloseReason, NexusHint
+from hotline.cases.forms import (
+    AssessmentForm,
+    CloseForm,
+    NoteForm,
+    PoliceNowForm,
+    QueueFilterForm,
+    ReviewForm,
+    SearchForm,
+)
+from hotline.cases.models import (
+    Assessment,
+    AssessmentStatus,
+    Case,
+    CloseReason,
+    NexusHint,
+    SituationUrgency,
+    SituationVerdict,
+)
 from hotline.cases.rules import decode_cursor
 from hotline.core.authz import ANALYST, SUPERVISOR, staff_required
 from hotline.core.errors import DomainError, refusal_page
@@ -101,6 +117,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "duplicates": list(case.duplicates.order_by("pk").values_list("pk", flat=True)),
             "exposure": selectors.exposure_today(analyst=_user(request)),
             "YES": NexusHint.YES,
+            "police_now": services.police_now_refusal(case) is None,
         },
     )
 
@@ -201,6 +218,69 @@ def close(request: HttpRequest, case_id: int) -> HttpResponse:
     return HttpResponseRedirect(_case_url(case))
 
 
+# --- contact police now ------------------------------------------------------------------------------
+@staff_required(*CASE_ROLES)
+@require_http_methods(["GET", "POST"])
+@case_errors
+def police_now(request: HttpRequest, case_id: int) -> HttpResponse:
+    """A child at risk in this country: the short situation form (GET shows it and changes nothing), a
+    confirmation page without JavaScript, then the police referral at once (docs/priority.md)."""
+    case = get_object_or_404(Case, pk=case_id)
+    refusal = services.police_now_refusal(case)
+    if refusal is not None:
+        raise services.CaseError(refusal)
+    status = 200
+    if request.method == "POST":
+        form = PoliceNowForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["version"] != case.version:
+                raise services.StaleCase()
+            if not is_confirmed(request):
+                return confirm_page(
+                    request,
+                    title=_("Contact police now about case #%(id)s") % {"id": case.pk},
+                    question=_("Send a police referral for case #%(id)s now, before any assessment of material?")
+                    % {"id": case.pk},
+                    consequences=[
+                        _("Situation: %(verdict)s. Urgency: %(urgency)s.")
+                        % {
+                            "verdict": SituationVerdict(data["verdict"]).label,
+                            "urgency": SituationUrgency(data["urgency"]).label,
+                        },
+                        _("The police receive the referral with your notes and the tipsters' descriptions."),
+                        _("If a child is in danger right now, also call 112."),
+                    ],
+                    button=_("Yes, send to the police now"),
+                    cancel_url=_case_url(case),
+                )
+            services.contact_police_now(
+                case=case,
+                actor=_user(request),
+                verdict=data["verdict"],
+                urgency=data["urgency"],
+                notes=data["notes"],
+                expected_version=data["version"],
+            )
+            messages.success(request, _("The police referral is planned and on its way."))
+            return HttpResponseRedirect(_case_url(case) + "#timeline")
+        status = 400
+    else:
+        services.record_case_view(case=case, viewer=_user(request))
+        form = PoliceNowForm(initial={"version": case.version, "verdict": "child_at_risk", "urgency": "now"})
+    return render(
+        request,
+        "cases/police_now.html",
+        {
+            "case": case,
+            "form": form,
+            "side_reports": selectors.case_reports(case),
+            "reporter_classifications": selectors.reporter_classifications(case),
+        },
+        status=status,
+    )
+
+
 # --- assessment -------------------------------------------------------------------------------------
 def _initial_assessment(case: Case) -> dict[str, Any]:
     current = selectors.current_assessment(case)
@@ -240,6 +320,8 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
                 messages.success(request, _("Assessment saved. It waits for a supervisor's confirmation."))
             else:
                 messages.success(request, _("Assessment saved."))
+            if request.POST.get("then") == "next":
+                return _release_and_next(request, case)
             return HttpResponseRedirect(_case_url(case))
         status = 400
     else:
@@ -260,6 +342,7 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
         services.record_case_view(case=case, viewer=user)
         form = AssessmentForm(initial=_initial_assessment(case))
         status = 200
+    side_reports = selectors.case_reports(case)
     return render(
         request,
         "cases/assess.html",
@@ -268,12 +351,28 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
             "form": form,
             "reporter_classifications": selectors.reporter_classifications(case),
             # Beside the form: what each tipster wrote and where the material is hosted (no scrolling back).
-            "side_reports": selectors.case_reports(case),
+            "side_reports": side_reports,
+            "side_hashes": selectors.report_hashes(side_reports),
             "current_assessment": selectors.current_assessment(case),
             "exposure": selectors.exposure_today(analyst=user),
         },
         status=status,
     )
+
+
+def _release_and_next(request: HttpRequest, case: Case) -> HttpResponse:
+    """ "Save and next case": the claim goes back, and the next case opens on its case page (never claimed by
+    a GET: the analyst starts its assessment with the button there)."""
+    user = _user(request)
+    case.refresh_from_db()
+    holder = case.claim_holder()
+    if holder is not None and holder.pk == user.pk:
+        services.release_case(case=case, actor=user)
+    following = selectors.next_case_id(after_case_id=case.pk, viewer_id=user.pk)
+    if following is None:
+        messages.info(request, _("No other case is waiting in the queue."))
+        return HttpResponseRedirect("/cases/")
+    return HttpResponseRedirect(_case_url(following))
 
 
 @staff_required(*CASE_ROLES)

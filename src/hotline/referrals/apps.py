@@ -58,6 +58,13 @@ class ReferralsConfig(AppConfig):
         )
         hooks.case_page_panels.connect(_referrals_panel, dispatch_uid="referrals.referrals_panel")
         hooks.timeline_labels.connect(_timeline_labels, dispatch_uid="referrals.timeline_labels")
+        hooks.police_now_requested.connect(_police_now, dispatch_uid="referrals.police_now")
+
+
+def _police_now(sender: Any, case: Any, actor: Any, urgency: str, **kwargs: Any) -> int:
+    from hotline.referrals.services.plan import refer_to_police_now
+
+    return refer_to_police_now(case=case, actor=actor, urgency=urgency)
 
 
 def _register_retention() -> None:

@@ -15,6 +15,7 @@ from hotline.cases.selectors.case_page import (
     case_page,
     case_reports,
     current_assessment,
+    report_hashes,
     reporter_classifications,
 )
 from hotline.cases.selectors.hosts import host_facts
@@ -28,6 +29,7 @@ from hotline.cases.selectors.queue import (
     case_rows,
     immediate_danger_cases,
     level_labels,
+    next_case_id,
     queue_items,
     queue_page,
 )
@@ -72,10 +74,12 @@ __all__ = [
     "host_facts",
     "immediate_danger_cases",
     "level_labels",
+    "next_case_id",
     "overdue_cases",
     "queue_items",
     "queue_page",
     "reached_none_of",
+    "report_hashes",
     "reporter_classifications",
     "reports_of_cases",
     "search_cases",

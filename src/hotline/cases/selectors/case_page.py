@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from hotline.cases import hooks
 from hotline.cases.models import (
     Assessment,
@@ -19,6 +21,9 @@ from hotline.cases.models import (
     CloseReason,
     Report,
     ReportedUrl,
+    ReportHash,
+    SituationUrgency,
+    SituationVerdict,
     Verdict,
 )
 from hotline.cases.selectors.links import reports_of_cases
@@ -84,6 +89,12 @@ def current_assessment(case: Case) -> Assessment | None:
 def case_reports(case: Case) -> list[Report]:
     """The case's reports, oldest first, with their partner key (the case page; referrals' police package)."""
     return list(reports_of_cases(case).select_related("partner_key").order_by("received_at", "pk"))
+
+
+def report_hashes(reports: list[Report]) -> list[ReportHash]:
+    """The hashes the reports carry (computed by tipsters or partners; never of media Hotline has), beside the
+    assessment form."""
+    return list(ReportHash.objects.filter(report__in=[r.pk for r in reports]).order_by("report_id", "kind", "value"))
 
 
 def _place_panels(panels: list[hooks.CasePanel]) -> dict[str, list[hooks.CasePanel]]:
@@ -153,6 +164,21 @@ def case_page(*, case: Case) -> CasePage:
             entry.assessment = by_id_assessment.get(event.details.get("assessment"))
         elif event.kind == "note":
             entry.note = by_id_note.get(event.details.get("note"))
+        elif event.kind == "police_now":
+            # A situation assessment sent to the police at once: its verdict and urgency in words, its notes.
+            note_id = details.get("note")
+            entry.note = by_id_note.get(note_id) if isinstance(note_id, int) else None
+            entry.kind_label = str(_("Police contacted at once:"))
+            verdict = details.get("verdict")
+            urgency = details.get("urgency")
+            entry.action_label = " · ".join(
+                str(label)
+                for label in (
+                    SituationVerdict(verdict).label if verdict in SituationVerdict.values else "",
+                    SituationUrgency(urgency).label if urgency in SituationUrgency.values else "",
+                )
+                if label
+            )
         timeline.append(entry)
     timeline.sort(key=lambda e: e.at)
 

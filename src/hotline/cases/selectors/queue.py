@@ -253,3 +253,21 @@ def immediate_danger_cases(*, limit: int = 20) -> list[QueueItem]:
         .order_by("-priority", "created_at", "pk")[:limit]
     )
     return queue_items(qs)
+
+
+def next_case_id(*, after_case_id: int, viewer_id: int, now: datetime | None = None) -> int | None:
+    """The case "save and next case" opens: the first in the order the analyst sees the queue (the
+    immediate-danger box, then the unfiltered queue), other than the one just saved and not held by a colleague."""
+    now = now or timezone.now()
+    candidates = [item.pk for item in immediate_danger_cases()]
+    candidates += [item.pk for item in queue_page(filters=QueueFilters(viewer_id=viewer_id), now=now).cases]
+    candidates = [pk for pk in dict.fromkeys(candidates) if pk != after_case_id]
+    if not candidates:
+        return None
+    held_by_others = set(
+        Case.objects.filter(pk__in=candidates, claimed_until__gt=now)
+        .exclude(claimed_by_id=viewer_id)
+        .exclude(claimed_by__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    return next((pk for pk in candidates if pk not in held_by_others), None)

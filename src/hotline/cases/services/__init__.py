@@ -7,6 +7,7 @@
 - claims.py: claim and release a case
 - assessment.py: assessments and four-eyes reviews
 - casework.py: status-only close, notes, audited case views, copying the URL
+- police_now.py: contact police now (a situation report straight to the police)
 - exposure.py: analyst welfare (time on the assessment page)
 - retention.py: retention policies of reporters' texts, contacts, reported URLs and analysts' notes
 - case_retention.py: retention policies of whole cases by outcome (anonymised, counted still)
@@ -51,6 +52,7 @@ from hotline.cases.services.from_other_apps import (
     record_reporter_message,
     set_hosting_country,
 )
+from hotline.cases.services.police_now import contact_police_now, police_now_refusal
 from hotline.cases.services.priorities import compute_priority, priority_signals, refresh_priorities
 from hotline.cases.services.rederive import RederivedCases, rederive_cases
 from hotline.cases.services.report_hashes import check_report_hashes, store_report_hashes
@@ -98,9 +100,11 @@ __all__ = [
     "close_case",
     "close_refusal",
     "compute_priority",
+    "contact_police_now",
     "end_exposure",
     "erase_expired_report_texts",
     "may_close_without_assessment",
+    "police_now_refusal",
     "priority_signals",
     "queue_triage",
     "record_case_event",

@@ -17,7 +17,7 @@ from hotline.cases.services import transition_case
 from hotline.core import audit
 from hotline.referrals import conf, hooks, selectors
 from hotline.referrals.errors import ReferralError, ReferralNotFound, StalePlan
-from hotline.referrals.models import DeliveryChannel, PartnerChannel, Referral, Target
+from hotline.referrals.models import FINAL_STATES, DeliveryChannel, PartnerChannel, Referral, Target
 from hotline.referrals.notices import notice_language
 from hotline.referrals.rules import HOST_NOTICE, HOSTED_HOME, PARTNER_HOTLINE, POLICE, ProposedReferral
 from hotline.referrals.services._common import case_event, clean_email, enqueue_delivery
@@ -276,3 +276,29 @@ def _record_confirmed(
         targets=sorted(keys),
         adjusted=adjusted,
     )
+
+
+def refer_to_police_now(*, case: Case, actor: StaffUser, urgency: str) -> int:
+    """ "Contact police now" (cases.hooks.police_now_requested): a police referral planned and enqueued at once,
+    without an assessment of material; part of the caller's locked, audited transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("refer_to_police_now must run inside the transaction of contact_police_now.")
+    if Referral.objects.filter(case=case, target=Target.POLICE).exclude(state__in=FINAL_STATES).exists():
+        raise ReferralError(_("This case already has an open referral to the police."))
+    now = timezone.now()
+    referral = Referral(
+        reference=new_reference(),
+        case=case,
+        target_key=POLICE,
+        created_by=actor,
+        planned_at=now,
+        state_changed_at=now,
+        rule="police_now",
+        reason=_("Contact police now: a child in this country may be at risk."),
+    )
+    _address_police(referral)
+    _save_planned(referral, actor=actor, now=now)
+    case_event(case_id=case.pk, actor=actor, action="planned", at=now, referrals=[referral.pk], targets=[POLICE])
+    enqueue_delivery(referral.pk)
+    refresh_timing(case=case)
+    return referral.pk
