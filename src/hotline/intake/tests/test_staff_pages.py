@@ -74,10 +74,15 @@ def test_the_staff_form_speaks_to_staff_not_to_you(
     the public form's "you" wording never appears on it, nor on the page that answers the saved report."""
     client = staff_client("analyst")
     client.cookies["hotline_language"] = language
-    html = client.get("/report/staff/new/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    html = client.get(
+        "/report/staff/new/",
+    ).content.decode()
     for words in staff_words:
         assert words in html, words
     for words in public_words:
         assert words not in html, words
-    done = client.post("/report/staff/new/", staff_form(), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    done = client.post(
+        "/report/staff/new/",
+        staff_form(),
+    ).content.decode()
     assert ("Tipset" in done or "Tip " in done) and " your " not in done.lower()
