@@ -110,6 +110,7 @@ def test_a_duplicate_close_without_a_case_number_is_refused_with_javascript_off(
     page.fill("form.close-form input[name=duplicate_of]", "")
     page.click("form.close-form button[type=submit]", timeout=WAIT_MS)
     page.wait_for_load_state("load", timeout=WAIT_MS)
+    # The refusal is the case app's own refusal page (cases/refused.html), answered before any confirmation step.
     text = page.inner_text("main", timeout=WAIT_MS)
     assert "Give the number of the case this one duplicates." in text
     assert page.locator("form.confirm-form").count() == 0  # refused before the confirmation step
