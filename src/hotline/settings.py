@@ -139,6 +139,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hotline.core.context_processors.hotline",
+                "hotline.staff.context_processors.recovery_codes",
             ],
         },
     },

@@ -35,6 +35,7 @@ from hotline.campaigns.models import (
 )
 from hotline.core import csv as safe_csv
 from hotline.core.authz import CAMPAIGNER, staff_required
+from hotline.staff.confirm import confirm_page, is_confirmed
 
 
 def _apply_errors(form: Any, exc: InvalidInput) -> None:
@@ -142,6 +143,15 @@ def petition_open(request: HttpRequest, petition_id: int) -> HttpResponse:
 @require_POST
 def petition_close(request: HttpRequest, petition_id: int) -> HttpResponse:
     petition = get_object_or_404(Petition, pk=petition_id)
+    if not is_confirmed(request):
+        return confirm_page(
+            request,
+            title=_("Close the petition"),
+            question=_("Close “%(title)s” now?") % {"title": petition.title_sv},
+            consequences=[_("Nobody can sign it any more; the signatures collected so far remain.")],
+            button=_("Yes, close the petition"),
+            cancel_url=f"/campaigns/petitions/{petition.pk}/",
+        )
     try:
         services.close_petition(petition=petition, actor=request.user)  # type: ignore[arg-type]
     except CampaignError as exc:
@@ -159,6 +169,18 @@ def petition_erase(request: HttpRequest, petition_id: int) -> HttpResponse:
     if request.POST.get("confirm") != "erase":
         messages.error(request, _("Tick the box to confirm that the signers' names and emails should be erased."))
         return _back(petition)
+    if not is_confirmed(request):
+        return confirm_page(
+            request,
+            title=_("Erase signers' names and emails"),
+            question=_("Erase the signers' names and emails of “%(title)s” now?") % {"title": petition.title_sv},
+            consequences=[
+                _("This cannot be undone: no export with names can be made afterwards."),
+                _("The counts per municipality remain."),
+            ],
+            button=_("Yes, erase them"),
+            cancel_url=f"/campaigns/petitions/{petition.pk}/",
+        )
     try:
         services.erase_petition_personal_data(petition=petition, actor=request.user)  # type: ignore[arg-type]
     except CampaignError as exc:
@@ -305,6 +327,15 @@ def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
 @require_POST
 def export_delete(request: HttpRequest, export_id: int) -> HttpResponse:
     export = get_object_or_404(PetitionExport, pk=export_id)
+    if not is_confirmed(request):
+        return confirm_page(
+            request,
+            title=_("Delete the export file"),
+            question=_("Delete this export file now?"),
+            consequences=[_("The file cannot be downloaded again; a new export can be requested.")],
+            button=_("Yes, delete the file"),
+            cancel_url=f"/campaigns/exports/{export.pk}/",
+        )
     services.delete_export(export=export, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, _("The export file is deleted."))
     return HttpResponseRedirect(f"/campaigns/petitions/{export.petition_id}/")
@@ -403,6 +434,15 @@ def issue_send(request: HttpRequest, issue_id: int) -> HttpResponse:
     issue = get_object_or_404(NewsletterIssue, pk=issue_id)
     if request.POST.get("confirm") != "send":
         messages.error(request, _("Tick the box to confirm sending to every confirmed subscriber."))
+    elif not is_confirmed(request):
+        return confirm_page(
+            request,
+            title=_("Send the newsletter"),
+            question=_("Send “%(subject)s” to every confirmed subscriber now?") % {"subject": issue.subject_sv},
+            consequences=[_("A sent email cannot be called back.")],
+            button=_("Yes, send it"),
+            cancel_url=f"/campaigns/newsletter/issues/{issue.pk}/",
+        )
     else:
         try:
             services.send_issue(issue=issue, actor=request.user)  # type: ignore[arg-type]

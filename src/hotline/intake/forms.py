@@ -340,29 +340,6 @@ def situation_description(cleaned: Mapping[str, Any]) -> str:
     return "\n".join([text, *lines]).strip() if text else "\n".join(lines)
 
 
-class StaffReportForm(ReportForm):
-    """A report received by phone or email, entered by staff (channel `staff`)."""
-
-    received_via = forms.ChoiceField(
-        label=_("Received by"),
-        choices=[("phone", _("Phone")), ("email", _("Email")), ("other", _("Other"))],
-        initial="phone",
-        widget=forms.RadioSelect,
-    )
-    language = forms.ChoiceField(label=_("The reporter's language"), choices=settings.LANGUAGES, initial="sv")
-
-    is_staff_form = True  # staff see every question at once (intake/_report_fields.html)
-
-    @property
-    def sections(self) -> dict[str, bool]:
-        return {"urls": True, "situation": True, "material": True}
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["contact"].label = _("The reporter's contact details (only if they asked to be contacted)")
-        self.fields["description"].label = _("What the reporter described")
-
-
 def receipt_help() -> SafeString:
     """The receipt field's help, its example code isolated left to right (in Arabic text its four groups
     of digits would otherwise be shown in reverse order)."""

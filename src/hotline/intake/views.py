@@ -30,13 +30,13 @@ from hotline.intake.forms import (
     MessageForm,
     ReceiptForm,
     ReportForm,
-    StaffReportForm,
     public_channel,
     quick_report_input,
 )
 from hotline.intake.public_status import EXPLANATIONS, PublicStatus
 from hotline.intake.receipts import format_receipt
 from hotline.intake.rules import CheckedReport, check_report
+from hotline.intake.staff_forms import StaffReportForm
 
 OWN_IMAGES = "own_images"  # the thank-you page's kind for /report/own-images/ (a young person's own pictures)
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)

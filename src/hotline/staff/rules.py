@@ -21,6 +21,8 @@ from hotline.core.authz import (
 )
 
 RECOVERY_CODE_COUNT = 10
+# At this many unused recovery codes or fewer, every staff page warns (a lost phone then locks the member out soon).
+RECOVERY_CODES_LOW = 2
 LOGIN_STEP_SECONDS = 300  # between the password step and the code step
 KNOWN_BROWSER_DAYS = 90  # a browser that signed in to an account skips that account's delay this long
 IPV4_NETWORK_PREFIX = 24
@@ -127,3 +129,13 @@ def landing_page(roles: Iterable[str]) -> str:
     """The page a staff member lands on after signing in: their work."""
     held = set(roles)
     return next((path for role, path in LANDING_PAGES if role in held), STAFF_HOME)
+
+
+def recovery_codes_warning(left: int) -> str | None:
+    """How loudly staff pages warn about recovery codes running out: "none" (strong: a lost phone now locks the
+    member out), "low" (at most RECOVERY_CODES_LOW left), or None (enough left)."""
+    if left <= 0:
+        return "none"
+    if left <= RECOVERY_CODES_LOW:
+        return "low"
+    return None

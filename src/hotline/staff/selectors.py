@@ -53,6 +53,16 @@ def recovery_codes_left(user: StaffUser) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
+def recovery_codes_left_if_issued(user: StaffUser) -> int | None:
+    """Unused recovery codes, or None when the account never got any (no confirmed recovery device: accounts
+    made outside enrolment, such as test and set-up accounts; enrolment always issues them)."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    if not StaticDevice.objects.filter(user=user, confirmed=True).exists():
+        return None
+    return recovery_codes_left(user)
+
+
 @dataclass(frozen=True)
 class AuditFilters:
     """What the audit browser filters on. `actor` is an email (a staff member) or a label such as 'system'."""

@@ -99,7 +99,7 @@ def test_only_campaigners_download_and_deleted_files_are_gone(
     for role in ("analyst", "supervisor", "admin", "statistician"):
         assert staff_client(role).get(f"/campaigns/exports/{export.pk}/download/").status_code == 403
     with django_capture_on_commit_callbacks(execute=True):  # the file goes once the deletion is committed
-        assert campaigner.post(f"/campaigns/exports/{export.pk}/delete/").status_code == 302
+        assert campaigner.post(f"/campaigns/exports/{export.pk}/delete/", {"confirmed": "yes"}).status_code == 302
     assert not export_files.path_of(export).exists()
     assert campaigner.get(f"/campaigns/exports/{export.pk}/download/").status_code == 404
 

@@ -93,7 +93,7 @@ def test_campaigner_can_erase_early_after_hand_over(staff_client: Any, petition:
     url = f"/campaigns/petitions/{petition.pk}/erase/"
     campaigner.post(url)  # without the confirmation box: nothing happens
     assert all(s.name for s in Signature.objects.filter(state=SignatureState.CONFIRMED))
-    campaigner.post(url, {"confirm": "erase"})
+    campaigner.post(url, {"confirm": "erase", "confirmed": "yes"})
     assert not any(s.name or s.email for s in Signature.objects.all())
 
 

@@ -52,7 +52,7 @@ def test_campaigner_creates_opens_edits_and_closes(staff_client: Any, client: An
 
     detail = campaigner.get(f"/campaigns/petitions/{petition.pk}/")
     assert detail.status_code == 200 and "900" in detail.content.decode()
-    campaigner.post(f"/campaigns/petitions/{petition.pk}/close/")
+    campaigner.post(f"/campaigns/petitions/{petition.pk}/close/", {"confirmed": "yes"})
     petition.refresh_from_db()
     assert petition.state == PetitionState.CLOSED
     actions = list(AuditEntry.objects.filter(object_type="petition").order_by("seq").values_list("action", flat=True))
@@ -119,7 +119,7 @@ def test_newsletter_issue_create_preview_send(staff_client: Any) -> None:
     campaigner.post(f"/campaigns/newsletter/issues/{issue.pk}/send/")  # no confirmation box: nothing
     issue.refresh_from_db()
     assert issue.state == IssueState.DRAFT
-    campaigner.post(f"/campaigns/newsletter/issues/{issue.pk}/send/", {"confirm": "send"})
+    campaigner.post(f"/campaigns/newsletter/issues/{issue.pk}/send/", {"confirm": "send", "confirmed": "yes"})
     issue.refresh_from_db()
     assert issue.state == IssueState.SENDING and issue.recipients == 1
     assert campaigner.get(f"/campaigns/newsletter/issues/{issue.pk}/").status_code == 200

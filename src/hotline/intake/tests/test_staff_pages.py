@@ -50,3 +50,39 @@ def test_staff_form_validates_like_the_public_one(staff_client: Any) -> None:
     assert response.status_code == 400 and b'aria-invalid="true"' in response.content
     more = client.post("/report/staff/new/", staff_form(action="add_url"))
     assert len(re.findall(rb'name="url_\d', more.content)) == 4 and Report.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "staff_words", "public_words"),
+    [
+        (
+            "sv",
+            ["Tipsarens beskrivning", "Registrera tipset", "Tipsarens kontaktuppgifter", "Tipsarens språk"],
+            ["Beskriv vad du såg", "Hur kan vi kontakta dig"],
+        ),
+        (
+            "en",
+            ["The tipster&#x27;s description", "Register the tip", "The tipster&#x27;s contact details"],
+            ["Describe what you saw", "How can we contact you", "worries you", "Do you know if"],
+        ),
+    ],
+)
+def test_the_staff_form_speaks_to_staff_not_to_you(
+    staff_client: Any, language: str, staff_words: list[str], public_words: list[str]
+) -> None:
+    """Staff-entered reports speak to the staff member about the tipster (docs/glossary.md), in both languages;
+    the public form's "you" wording never appears on it, nor on the page that answers the saved report."""
+    client = staff_client("analyst")
+    client.cookies["hotline_language"] = language
+    html = client.get(
+        "/report/staff/new/",
+    ).content.decode()
+    for words in staff_words:
+        assert words in html, words
+    for words in public_words:
+        assert words not in html, words
+    done = client.post(
+        "/report/staff/new/",
+        staff_form(),
+    ).content.decode()
+    assert ("Tipset" in done or "Tip " in done) and " your " not in done.lower()
