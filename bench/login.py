@@ -155,6 +155,8 @@ def password_posts(port: int, n: int = 3) -> list[float]:
         page = conn.getresponse()
         body = page.read().decode()
         cookie = "; ".join(c.split(";", 1)[0] for c in page.headers.get_all("Set-Cookie") or [])
+        # The language switch carries the public pages' cookieless token; the login form has the CSRF token.
+        body = re.sub(r'<form class="language-switch".*?</form>', "", body, flags=re.S)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)
         assert token, "no CSRF token on the login page"
         form = f"csrfmiddlewaretoken={token.group(1)}&email=bench{i}%40bench.invalid&password=not-the-password-{i}"

@@ -261,6 +261,8 @@ class Browser:
 
 
 def csrf_token(html: str) -> str:
+    # The language switch carries the public pages' cookieless token, not the staff forms' CSRF token.
+    html = re.sub(r'<form class="language-switch".*?</form>', "", html, flags=re.S)
     found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     assert found, html[:300]
     return found.group(1)
