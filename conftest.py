@@ -270,8 +270,28 @@ def new_browser_context(browser: Any) -> Iterator[Callable[..., Any]]:
         yield make
     finally:
         for context in contexts:
+            # A route handler still busy with a late request (a stylesheet, a favicon) would otherwise
+            # raise "Request context disposed" into whatever the next test does first.
+            for open_page in context.pages:
+                open_page.unroute_all(behavior="ignoreErrors")
+            context.unroute_all(behavior="ignoreErrors")
             context.close()
+        _wait_for_live_server_requests()
         _close_test_connections()
+
+
+def _wait_for_live_server_requests(timeout: float = 15.0) -> None:
+    """Let the live server finish what the closed browser asked of it before the test's database is
+    flushed: on PostgreSQL a request still writing while TRUNCATE takes its locks ends in a deadlock, and
+    the flush (and so the test) fails. The live server answers each connection in a thread of its own."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread is threading.current_thread() or "process_request_thread" not in thread.name:
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _close_test_connections() -> None:
