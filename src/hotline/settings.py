@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "hotline.campaigns",
     "hotline.intel",
     "hotline.network",
+    "hotline.insights",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

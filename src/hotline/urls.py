@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("hotline.campaigns.urls")),
     path("", include("hotline.intel.urls")),
     path("", include("hotline.network.urls")),
+    path("", include("hotline.insights.urls")),
 ]
 
 handler400 = "hotline.core.views.bad_request"

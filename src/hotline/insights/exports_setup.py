@@ -1,0 +1,7 @@
+"""What the insights exports part registers at start-up."""
+
+from __future__ import annotations
+
+
+def ready() -> None:
+    return None

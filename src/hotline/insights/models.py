@@ -1,0 +1,125 @@
+"""Statistics kept beside the casework: one fact row per case, rollups per day, and the change log that keeps
+them up to date (docs/statistics.md). Nothing here is a source of truth: `manage.py rebuild_rollups` makes every
+row again from the cases, reports, assessments and referrals."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Change(models.Model):
+    """A case or report whose figures may have changed. Written by database triggers (migration 0001) in the same
+    transaction as the change itself, so no change is ever missed, also not one made by a bulk update; one new
+    row per change, so intake never waits on a shared counter. The worker turns them into facts and rollups and
+    deletes exactly the rows it read."""
+
+    case_id = models.BigIntegerField(null=True)
+    report_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        db_table = "insights_change"
+
+
+class CaseFact(models.Model):
+    """What the statistics need to know about one case, read from the raw tables. `day` is the local date (the
+    installation's time zone) on which the case's first report arrived: every figure of a case counts on that
+    day, however late it was assessed, referred or removed."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+    day = models.DateField(db_index=True)
+    received_at = models.DateTimeField()
+    first_report_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=16)
+    partner = models.CharField(max_length=120, blank=True)  # the partner hotline or API source of the first report
+    kind = models.CharField(max_length=32)
+    verdict = models.CharField(max_length=24, blank=True)  # the confirmed assessment's, "" before one
+    illegal = models.BooleanField(default=False)
+    nexus = models.BooleanField(default=False)  # illegal and linked to this country (server, victim or offender)
+    hosting_country = models.CharField(max_length=2, blank=True)
+    duplicate = models.BooleanField(default=False)  # closed as a duplicate of another case
+    hash_match = models.BooleanField(default=False)
+    assessed_at = models.DateTimeField(null=True)
+    police_at = models.DateTimeField(null=True)
+    first_notice_at = models.DateTimeField(null=True)
+    removed_at = models.DateTimeField(null=True)
+    # Durations from the first report, bucketed (definitions.bucket), in seconds; None until it happened.
+    assessment_bucket = models.BigIntegerField(null=True)
+    police_bucket = models.BigIntegerField(null=True)
+    removal_bucket = models.BigIntegerField(null=True)
+    removed_fast = models.BooleanField(default=False)  # removed within 3 days of the first report (INHOPE)
+    notices = models.IntegerField(default=0)  # notices to the host or a partner hotline that were sent
+    repeated_notices = models.IntegerField(default=0)  # of those, sent more than once (a reminder)
+    escalated = models.IntegerField(default=0)
+    failures = models.IntegerField(default=0)  # referrals whose delivery failed
+
+    class Meta:
+        db_table = "insights_casefact"
+
+
+class CaseDay(models.Model):
+    """Cases per day and per every dimension the dashboard splits by, with their counts."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=16)
+    partner = models.CharField(max_length=120, blank=True)
+    kind = models.CharField(max_length=32)
+    verdict = models.CharField(max_length=24, blank=True)
+    hosting_country = models.CharField(max_length=2, blank=True)
+    nexus = models.BooleanField(default=False)
+    cases = models.IntegerField(default=0)
+    assessed = models.IntegerField(default=0)
+    illegal = models.IntegerField(default=0)
+    duplicates = models.IntegerField(default=0)
+    hash_matches = models.IntegerField(default=0)
+    police = models.IntegerField(default=0)
+    noticed = models.IntegerField(default=0)
+    removed = models.IntegerField(default=0)
+    removed_within_3_days = models.IntegerField(default=0)
+    notices = models.IntegerField(default=0)
+    repeated_notices = models.IntegerField(default=0)
+    escalated = models.IntegerField(default=0)
+    failures = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "insights_caseday"
+        indexes = [models.Index(fields=["day"], name="insights_caseday_day")]
+
+
+class ReportDay(models.Model):
+    """Reports per day, channel and partner: reports, the URLs in them, and the URLs that were already known."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=16)
+    partner = models.CharField(max_length=120, blank=True)
+    reports = models.IntegerField(default=0)
+    urls = models.IntegerField(default=0)
+    repeat_urls = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "insights_reportday"
+        indexes = [models.Index(fields=["day"], name="insights_reportday_day")]
+
+
+class DurationDay(models.Model):
+    """How many cases of a day took how long for a measure (report to assessment, to police, to removal), by
+    bucket: the lower edge of the bucket in seconds (docs/statistics.md, "Durations")."""
+
+    day = models.DateField()
+    measure = models.CharField(max_length=16)
+    bucket = models.BigIntegerField()
+    cases = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "insights_durationday"
+        indexes = [models.Index(fields=["day", "measure"], name="insights_durationday_day")]
+
+
+class RollupState(models.Model):
+    """One row: the data version (raised at every refresh that changed something) and when it happened."""
+
+    version = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True)
+    rebuilt_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "insights_rollupstate"
