@@ -77,7 +77,9 @@ def direct_figures(period: Period) -> dict[str, Any]:
         if not inside(received_at):
             continue
         confirmed = (
-            Assessment.objects.filter(case=case, status=AssessmentStatus.CONFIRMED).order_by("-created_at", "-id").first()
+            Assessment.objects.filter(case=case, status=AssessmentStatus.CONFIRMED)
+            .order_by("-created_at", "-id")
+            .first()
         )
         first_assessment = (
             Assessment.objects.filter(case=case, status__in=(AssessmentStatus.CONFIRMED, AssessmentStatus.SUPERSEDED))
@@ -92,7 +94,9 @@ def direct_figures(period: Period) -> dict[str, Any]:
             out["assessed"] += 1
             if verdict:
                 out["verdict_mix"][verdict] += 1
-            durations[definitions.TO_ASSESSMENT].append(int((first_assessment.created_at - received_at).total_seconds()))
+            durations[definitions.TO_ASSESSMENT].append(
+                int((first_assessment.created_at - received_at).total_seconds())
+            )
         if illegal:
             out["illegal"] += 1
             out["hosting_countries"][case.hosting_country or ""] += 1

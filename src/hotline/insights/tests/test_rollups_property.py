@@ -202,7 +202,9 @@ _ILLEGAL = ("assess", 0, "csam_baseline", True, False, 5, True)
 @example(ops=[_REPORT, ("refresh",), ("duplicate", 0)], zone="America/New_York")
 @example(ops=[_REPORT, ("refresh",), ("refer", 0, Target.HOST_NOTICE, True, False, True, True)], zone="UTC")
 @example(ops=[("report", 4, Channel.WEB, PARTNERS[0], None), ("refresh",), ("hash_match", 0)], zone="Europe/Stockholm")
-def test_rollups_equal_a_direct_count_after_refreshes_and_after_a_rebuild(ops: list[tuple[Any, ...]], zone: str) -> None:
+def test_rollups_equal_a_direct_count_after_refreshes_and_after_a_rebuild(
+    ops: list[tuple[Any, ...]], zone: str
+) -> None:
     analyst = known_staff_user("analyst", email="property-analyst@hotline.example")
     with override_settings(TIME_ZONE=zone):
         try:
