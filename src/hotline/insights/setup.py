@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.registry import Output
+
 
 def ready() -> None:
     _ready_rollups()
@@ -16,7 +18,10 @@ def ready() -> None:
 
 
 def _ready_rollups() -> None:
+    from hotline.core import registry
     from hotline.staff import audit_words
+
+    registry.register_demo_step(name="insights.history", order=90, load=_load_demo)
 
     audit_words.register(
         sentences={
@@ -25,3 +30,9 @@ def _ready_rollups() -> None:
         parts={"insights": _("Statistics")},
         objects={},
     )
+
+
+def _load_demo(stdout: Output) -> None:
+    from hotline.insights import demo
+
+    demo.load(stdout)
