@@ -67,3 +67,14 @@ def local_day(moment: datetime) -> date:
 def day_start(day: date) -> datetime:
     """The moment `day` begins in the installation's time zone (aware)."""
     return datetime.combine(day, time.min, tzinfo=time_zone())
+
+
+# Where the definitions are read: docs/statistics.md rendered for staff and, the same text, for the public (the
+# results pages link each computed figure to it). Each section of docs/statistics.md has an anchor ({#reports}).
+STAFF_DEFINITIONS_PATH = "/insights/definitions/"
+PUBLIC_DEFINITIONS_PATH = "/results/definitions/"
+
+
+def definition_url(anchor: str, *, public: bool = False) -> str:
+    """The address of one figure's definition: `definition_url("nexus")` -> "/insights/definitions/#nexus"."""
+    return f"{PUBLIC_DEFINITIONS_PATH if public else STAFF_DEFINITIONS_PATH}#{anchor}"
