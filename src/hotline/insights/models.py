@@ -57,14 +57,14 @@ class CaseFact(models.Model):
 
 
 class CaseDay(models.Model):
-    """Cases per day and per every dimension the dashboard splits by, with their counts."""
+    """Cases of a day by channel, partner and national nexus, with their counts. A row with `whole_month` is the
+    sum of its month's day rows (`day` is the first of the month): a year is read from twelve month rows, and
+    only the days at the edges of a custom period from day rows."""
 
     day = models.DateField()
+    whole_month = models.BooleanField(default=False)
     channel = models.CharField(max_length=16)
     partner = models.CharField(max_length=120, blank=True)
-    kind = models.CharField(max_length=32)
-    verdict = models.CharField(max_length=24, blank=True)
-    hosting_country = models.CharField(max_length=2, blank=True)
     nexus = models.BooleanField(default=False)
     cases = models.IntegerField(default=0)
     assessed = models.IntegerField(default=0)
@@ -82,13 +82,35 @@ class CaseDay(models.Model):
 
     class Meta:
         db_table = "insights_caseday"
-        indexes = [models.Index(fields=["day"], name="insights_caseday_day")]
+        indexes = [models.Index(fields=["whole_month", "day"], name="insights_caseday_day")]
+
+
+class CaseTally(models.Model):
+    """Cases of a day split by one more dimension: `kind` (cases of each kind), `verdict` (assessed cases by
+    their confirmed verdict) or `country` (illegal cases by hosting country, "" unknown). One narrow table
+    instead of one cube of every dimension, which would hold nearly a row per case at national scale."""
+
+    KIND = "kind"
+    VERDICT = "verdict"
+    COUNTRY = "country"
+
+    day = models.DateField()
+    whole_month = models.BooleanField(default=False)
+    dimension = models.CharField(max_length=8)
+    value = models.CharField(max_length=32, blank=True)
+    cases = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "insights_casetally"
+        indexes = [models.Index(fields=["whole_month", "day"], name="insights_casetally_day")]
 
 
 class ReportDay(models.Model):
-    """Reports per day, channel and partner: reports, the URLs in them, and the URLs that were already known."""
+    """Reports per day, channel and partner: reports, the URLs in them, and the URLs that were already known
+    (month rows as in CaseDay)."""
 
     day = models.DateField()
+    whole_month = models.BooleanField(default=False)
     channel = models.CharField(max_length=16)
     partner = models.CharField(max_length=120, blank=True)
     reports = models.IntegerField(default=0)
@@ -97,21 +119,23 @@ class ReportDay(models.Model):
 
     class Meta:
         db_table = "insights_reportday"
-        indexes = [models.Index(fields=["day"], name="insights_reportday_day")]
+        indexes = [models.Index(fields=["whole_month", "day"], name="insights_reportday_day")]
 
 
 class DurationDay(models.Model):
     """How many cases of a day took how long for a measure (report to assessment, to police, to removal), by
-    bucket: the lower edge of the bucket in seconds (docs/statistics.md, "Durations")."""
+    bucket: the lower edge of the bucket in seconds (docs/statistics.md, "Durations"; month rows as in
+    CaseDay)."""
 
     day = models.DateField()
+    whole_month = models.BooleanField(default=False)
     measure = models.CharField(max_length=16)
     bucket = models.BigIntegerField()
     cases = models.IntegerField(default=0)
 
     class Meta:
         db_table = "insights_durationday"
-        indexes = [models.Index(fields=["day", "measure"], name="insights_durationday_day")]
+        indexes = [models.Index(fields=["whole_month", "day", "measure"], name="insights_durationday_day")]
 
 
 class RollupState(models.Model):

@@ -7,11 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from hotline.cases.models import Channel
 from hotline.insights import definitions
-from hotline.insights.models import CaseDay, DurationDay, ReportDay
+from hotline.insights.models import CaseDay, CaseTally, DurationDay, ReportDay
 
 SUMMED = (
     "cases",
@@ -149,30 +149,61 @@ def _add(counter: dict[str, int], key: str, n: int) -> None:
         counter[key] = counter.get(key, 0) + n
 
 
+def _spans(period: Period) -> Q:
+    """The rollup rows that make up `period`: month rows for each whole calendar month inside it, day rows for
+    the days at its edges. A year reads twelve month rows per dimension instead of 365 day rows."""
+    months: list[date] = []
+    first = period.start if period.start.day == 1 else (period.start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    while True:
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        if last > period.end:
+            break
+        months.append(first)
+        first = last + timedelta(days=1)
+    if not months:
+        return Q(whole_month=False, day__gte=period.start, day__lte=period.end)
+    head_end = months[0] - timedelta(days=1)
+    tail_start = (months[-1] + timedelta(days=32)).replace(day=1)
+    spans = Q(whole_month=True, day__in=months)
+    if period.start <= head_end:
+        spans |= Q(whole_month=False, day__gte=period.start, day__lte=head_end)
+    if tail_start <= period.end:
+        spans |= Q(whole_month=False, day__gte=tail_start, day__lte=period.end)
+    return spans
+
+
+TALLY_TARGETS = {CaseTally.KIND: "kinds", CaseTally.VERDICT: "verdict_mix", CaseTally.COUNTRY: "hosting_countries"}
+
+
 def figures(period: Period) -> Figures:
     result = Figures(period=period)
-    in_period = {"day__gte": period.start, "day__lte": period.end}
+    spans = _spans(period)
 
-    dimensions = ("channel", "partner", "kind", "verdict", "hosting_country", "nexus")
-    rows = CaseDay.objects.filter(**in_period).values(*dimensions).annotate(**{f"s_{n}": Sum(n) for n in SUMMED})
-    for row in rows.order_by():
-        for name in SUMMED:
-            setattr(result, name, getattr(result, name) + (row[f"s_{name}"] or 0))
-        cases, illegal = row["s_cases"] or 0, row["s_illegal"] or 0
-        _add(result.kinds, row["kind"], cases)
-        if row["verdict"]:
-            _add(result.verdict_mix, row["verdict"], row["s_assessed"] or 0)
-        if illegal:
-            _add(result.hosting_countries, row["hosting_country"] or "", illegal)
-        if row["nexus"]:
+    rows = (
+        CaseDay.objects.filter(spans)
+        .values_list("channel", "partner", "nexus")
+        .annotate(*(Sum(n) for n in SUMMED))
+        .order_by()
+    )
+    for channel, partner, nexus, *sums in rows:
+        for name, value in zip(SUMMED, sums, strict=True):
+            setattr(result, name, getattr(result, name) + (value or 0))
+        if nexus:
+            cases = sums[0] or 0
             result.nexus_cases += cases
-            _add(result.nexus_by_channel, row["channel"], cases)
-            if row["partner"]:
-                _add(result.nexus_by_partner, row["partner"], cases)
+            _add(result.nexus_by_channel, channel, cases)
+            if partner:
+                _add(result.nexus_by_partner, partner, cases)
 
-    for day, channel, partner, reports, urls, repeat_urls in (
-        ReportDay.objects.filter(**in_period)
-        .values_list("day", "channel", "partner")
+    for dimension, value, n in (
+        CaseTally.objects.filter(spans).values_list("dimension", "value").annotate(Sum("cases")).order_by()
+    ):
+        if n:
+            _add(getattr(result, TALLY_TARGETS[dimension]), value, n)
+
+    for channel, partner, reports, urls, repeat_urls in (
+        ReportDay.objects.filter(spans)
+        .values_list("channel", "partner")
         .annotate(Sum("reports"), Sum("urls"), Sum("repeat_urls"))
         .order_by()
     ):
@@ -182,12 +213,19 @@ def figures(period: Period) -> Figures:
         _add(result.reports_by_channel, channel, reports)
         if partner:
             _add(result.reports_by_partner, partner, reports)
+    # Reports over time need the days themselves.
+    for day, channel, reports in (
+        ReportDay.objects.filter(whole_month=False, day__gte=period.start, day__lte=period.end)
+        .values_list("day", "channel")
+        .annotate(Sum("reports"))
+        .order_by()
+    ):
         per_day = result.reports_per_day.setdefault(day, {})
         per_day[channel] = per_day.get(channel, 0) + reports
 
     buckets: dict[str, dict[int, int]] = defaultdict(dict)
     for measure, bucket, n in (
-        DurationDay.objects.filter(**in_period).values_list("measure", "bucket").annotate(Sum("cases")).order_by()
+        DurationDay.objects.filter(spans).values_list("measure", "bucket").annotate(Sum("cases")).order_by()
     ):
         buckets[measure][bucket] = buckets[measure].get(bucket, 0) + n
     for measure in definitions.MEASURES:

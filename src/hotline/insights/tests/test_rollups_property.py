@@ -26,7 +26,7 @@ from hotline.cases.models import (
     ReportedUrl,
     ReportKind,
 )
-from hotline.insights.models import CaseDay, CaseFact, Change, DurationDay, ReportDay
+from hotline.insights.models import CaseDay, CaseFact, CaseTally, Change, DurationDay, ReportDay
 from hotline.insights.selectors.figures import Period, figures, month, quarter, year
 from hotline.insights.services import rollups
 from hotline.insights.tests.direct import as_dict, direct_figures, normalised
@@ -47,6 +47,8 @@ PERIODS = (
     quarter(2026, 1),
     month(2026, 1),
     Period(BASE.date() - timedelta(days=10), BASE.date() + timedelta(days=10)),
+    # Days at both edges around at least one whole month (read from month rows).
+    Period(BASE.date() - timedelta(days=45), BASE.date() + timedelta(days=40)),
 )
 _refs = itertools.count()
 
@@ -178,7 +180,7 @@ def _rollup_rows() -> tuple[list[tuple[Any, ...]], ...]:
         fields = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
         return sorted(model.objects.values_list(*fields))
 
-    return rows(CaseDay), rows(ReportDay), rows(DurationDay), rows(CaseFact)
+    return rows(CaseDay), rows(CaseTally), rows(ReportDay), rows(DurationDay), rows(CaseFact)
 
 
 def _check_figures() -> None:
@@ -242,4 +244,4 @@ def test_refresh_twice_changes_nothing_the_second_time() -> None:
     Change.objects.create(report_id=Report.objects.get().pk)  # the same change seen again
     rollups.refresh()
     assert _rollup_rows() == before
-    assert ReportDay.objects.get().reports == 1
+    assert ReportDay.objects.get(whole_month=False).reports == 1
