@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, DateField, Exists, OuterRef, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from hotline.cases.models import (
@@ -245,17 +245,19 @@ _DATETIME_COLUMNS = frozenset({"received_at", "assessed_at", "police_at", "first
 
 def _store_facts(facts: list[dict[str, Any]]) -> None:
     ops = connection.ops
-    rows = []
-    for fact in facts:
-        row = []
-        for column in FACT_COLUMNS:
-            value = fact[column]
-            if column in _DATETIME_COLUMNS and value is not None:
-                value = ops.adapt_datetimefield_value(value)
-            elif column == "day":
-                value = ops.adapt_datefield_value(value)
-            row.append(value)
-        rows.append(tuple(row))
+
+    def moment(value: Any) -> Any:
+        return None if value is None else ops.adapt_datetimefield_value(value)
+
+    adapters = [
+        moment if column in _DATETIME_COLUMNS else ops.adapt_datefield_value if column == "day" else None
+        for column in FACT_COLUMNS
+    ]
+    pairs = list(zip(FACT_COLUMNS, adapters, strict=True))
+    rows = [
+        tuple(adapt(fact[column]) if adapt else fact[column] for column, adapt in pairs)  # type: ignore[operator]
+        for fact in facts
+    ]
     _insert(CaseFact, FACT_COLUMNS, rows)
 
 
@@ -346,26 +348,57 @@ def _recount_case_days(days: set[date] | None) -> None:
     _count_cases(days)
 
 
-def _report_day_rows(start: datetime, end: datetime) -> dict[tuple[str, str], list[int]]:
-    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    in_period = Q(received_at__gte=start, received_at__lt=end)
-    for channel, source_name, n in (
-        Report.objects.filter(in_period).values_list("channel", "source_name").annotate(n=Count("id")).order_by()
-    ):
-        counts[(channel, partner_of(channel, source_name))][0] += n
+def _report_day_rows(first: date, last: date) -> dict[tuple[date, str, str], list[int]]:
+    """Reports, URLs and repeat URLs of the days `first` to `last`, by local day, channel and partner. PostgreSQL
+    groups the whole run by local day itself; SQLite has no time zones, so it is asked day by day (each day's
+    bounds in UTC), which is faster there than a Python function called for every row."""
+    counts: dict[tuple[date, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    runs: list[tuple[date, date, TruncDate | None]]
+    if connection.vendor == "postgresql":
+        runs = [(first, last, TruncDate("received_at", tzinfo=definitions.time_zone()))]
+    else:
+        runs = [(day, day, None) for day in _days(first, last)]
     repeat = Exists(CaseFact.objects.filter(case_id=OuterRef("case_id")).exclude(first_report_id=OuterRef("report_id")))
-    for channel, source_name, is_repeat, n in (
-        ReportedUrl.objects.filter(report__received_at__gte=start, report__received_at__lt=end)
-        .annotate(is_repeat=repeat)
-        .values_list("report__channel", "report__source_name", "is_repeat")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        row = counts[(channel, partner_of(channel, source_name))]
-        row[1] += n
-        if is_repeat:
-            row[2] += n
+    for run_first, run_last, local_day in runs:
+        start = definitions.day_start(run_first)
+        end = definitions.day_start(run_last + timedelta(days=1))
+        day_of = local_day if local_day is not None else Value(run_first, output_field=DateField())
+        for day, channel, source_name, n in (
+            Report.objects.filter(received_at__gte=start, received_at__lt=end)
+            .annotate(local_day=day_of)
+            .values_list("local_day", "channel", "source_name")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            counts[(day, channel, partner_of(channel, source_name))][0] += n
+        url_day = TruncDate("report__received_at", tzinfo=definitions.time_zone()) if local_day is not None else day_of
+        for day, channel, source_name, is_repeat, n in (
+            ReportedUrl.objects.filter(report__received_at__gte=start, report__received_at__lt=end)
+            .annotate(local_day=url_day, is_repeat=repeat)
+            .values_list("local_day", "report__channel", "report__source_name", "is_repeat")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            row = counts[(day, channel, partner_of(channel, source_name))]
+            row[1] += n
+            if is_repeat:
+                row[2] += n
     return counts
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _runs(days: list[date]) -> Iterable[tuple[date, date]]:
+    """Sorted days as runs of consecutive days: (first, last) each."""
+    first = previous = days[0]
+    for day in days[1:]:
+        if day != previous + timedelta(days=1):
+            yield first, previous
+            first = day
+        previous = day
+    yield first, previous
 
 
 def _recount_report_days(days: Iterable[date]) -> None:
@@ -376,10 +409,8 @@ def _recount_report_days(days: Iterable[date]) -> None:
         ReportDay.objects.filter(whole_month=False, day__in=chunk).delete()
     rows = []
     adapt = connection.ops.adapt_datefield_value
-    for day in days:
-        start = definitions.day_start(day)
-        end = definitions.day_start(day + timedelta(days=1))
-        for (channel, partner), (reports, urls, repeat_urls) in _report_day_rows(start, end).items():
+    for first, last in _runs(days):
+        for (day, channel, partner), (reports, urls, repeat_urls) in _report_day_rows(first, last).items():
             rows.append((adapt(day), False, channel, partner, reports, urls, repeat_urls))
     _insert(ReportDay, ["day", "whole_month", "channel", "partner", "reports", "urls", "repeat_urls"], rows)
 
