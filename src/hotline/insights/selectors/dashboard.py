@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q
 from django.utils import formats
@@ -79,8 +80,14 @@ def period_label(period: Period) -> str:
     return f"{formats.date_format(period.start, 'j F Y')} – {formats.date_format(period.end, 'j F Y')}"
 
 
+def _rounded(value: float, decimals: int = 0) -> Decimal:
+    """Rounded half up, as people expect (62.5 % -> 63 %), not to the even neighbour."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
 def _number(value: float, decimals: int = 0) -> str:
-    return formats.number_format(round(value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    """In the active language's way ("1 234,5" in Swedish)."""
+    return formats.number_format(_rounded(value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
 def format_count(value: int | None) -> str:
@@ -116,7 +123,7 @@ def format_ratio(value: float | None) -> str:
     return _("no data") if value is None else "×" + _number(value, 1)
 
 
-def _signed(text: str, value: float) -> str:
+def _signed(text: str, value: float | Decimal) -> str:
     if value > 0:
         return "+" + text
     if value < 0:
@@ -129,8 +136,8 @@ def format_difference(value: float | None, kind: str) -> str:
     if value is None:
         return _("no data")
     if kind == SHARE:
-        points = _number(abs(100 * value))
-        return _signed(_("%(points)s percentage points") % {"points": points}, round(100 * value))
+        points = _rounded(100 * value)
+        return _signed(_("%(points)s percentage points") % {"points": _number(abs(points))}, points)
     if kind == DURATION:
         return _signed(format_duration(abs(value)), value)
     return _signed(_number(abs(value)), value)
