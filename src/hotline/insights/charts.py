@@ -115,7 +115,10 @@ def reports_over_time(f: Figures) -> pygal.StackedBar:
 def verdicts(f: Figures) -> pygal.HorizontalBar:
     rows = _sorted(f.verdict_mix)
     return _horizontal(
-        str(_("Assessed cases by verdict")), [tables.verdict_name(v) for v, _n in rows], [n for _v, n in rows], _("Cases")
+        str(_("Assessed cases by verdict")),
+        [tables.verdict_name(v) for v, _n in rows],
+        [n for _v, n in rows],
+        _("Cases"),
     )
 
 
@@ -151,7 +154,9 @@ def removal_times(f: Figures) -> pygal.Bar:
 CHARTS: dict[str, Chart] = {
     chart.name: chart
     for chart in (
-        Chart("reports-over-time", gettext_lazy("Reports over time by channel"), "reports-over-time", reports_over_time),
+        Chart(
+            "reports-over-time", gettext_lazy("Reports over time by channel"), "reports-over-time", reports_over_time
+        ),
         Chart("verdicts", gettext_lazy("Verdict mix"), "verdicts", verdicts),
         Chart("hosting-countries", gettext_lazy("Hosting countries"), "hosting-countries", hosting_countries),
         Chart("nexus-by-source", gettext_lazy("National-link cases by source"), "nexus-by-channel", nexus_by_source),
@@ -189,7 +194,7 @@ def render(name: str, f: Figures) -> Svg:
     styles = [element.text or "" for element in root.iter("style")]
     text = ET.tostring(root, encoding="unicode")
     hashes = " ".join(
-        "'sha256-{}'".format(base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()) for css in styles
+        f"'sha256-{base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()}'" for css in styles
     )
     allowed = hashes or "'none'"
     policy = f"default-src 'none'; style-src {allowed}; frame-ancestors 'none'"

@@ -10,5 +10,7 @@ def ready() -> None:
     from hotline.core.authz import ADMIN, STATISTICIAN, SUPERVISOR
 
     registry.register_staff_links(
-        registry.StaffLink("insights:dashboard", _("Statistics"), frozenset({STATISTICIAN, SUPERVISOR, ADMIN}), order=85),
+        registry.StaffLink(
+            "insights:dashboard", _("Statistics"), frozenset({STATISTICIAN, SUPERVISOR, ADMIN}), order=85
+        ),
     )

@@ -12,8 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from hotline.core.authz import ADMIN, STATISTICIAN, SUPERVISOR, public, staff_required
-from hotline.insights import charts
-from hotline.insights import definitions
+from hotline.insights import charts, definitions
 from hotline.insights.definitions import definition_url
 from hotline.insights.definitions_page import definitions_html
 from hotline.insights.period_form import UNITS, PeriodForm, period_params

@@ -80,12 +80,12 @@ def period_label(period: Period) -> str:
     return f"{formats.date_format(period.start, 'j F Y')} – {formats.date_format(period.end, 'j F Y')}"
 
 
-def _rounded(value: float, decimals: int = 0) -> Decimal:
+def _rounded(value: float | Decimal, decimals: int = 0) -> Decimal:
     """Rounded half up, as people expect (62.5 % -> 63 %), not to the even neighbour."""
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
-def _number(value: float, decimals: int = 0) -> str:
+def _number(value: float | Decimal, decimals: int = 0) -> str:
     """In the active language's way ("1 234,5" in Swedish)."""
     return formats.number_format(_rounded(value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
@@ -95,7 +95,7 @@ def format_count(value: int | None) -> str:
 
 
 def format_share(value: float | None) -> str:
-    """"79 %" (a share as a whole percent), or "no data" when there is no whole: never 0 %."""
+    """ "79 %" (a share as a whole percent), or "no data" when there is no whole: never 0 %."""
     if value is None:
         return _("no data")
     return _("%(percent)s %%") % {"percent": _number(100 * value)}
@@ -119,7 +119,7 @@ def format_duration(seconds: int | float | None) -> str:
 
 
 def format_ratio(value: float | None) -> str:
-    """"×3.0" (sv "×3,0"), or "no data" when the earlier figure was nothing."""
+    """ "×3.0" (sv "×3,0"), or "no data" when the earlier figure was nothing."""
     return _("no data") if value is None else "×" + _number(value, 1)
 
 
@@ -132,7 +132,7 @@ def _signed(text: str, value: float | Decimal) -> str:
 
 
 def format_difference(value: float | None, kind: str) -> str:
-    """"+80", "−5 percentage points", "+1 h 15 min"; "no data" when either figure is missing."""
+    """ "+80", "−5 percentage points", "+1 h 15 min"; "no data" when either figure is missing."""
     if value is None:
         return _("no data")
     if kind == SHARE:
@@ -208,7 +208,11 @@ GROUPS: tuple[tuple[object, tuple[FigureSpec, ...]], ...] = (
         gettext_lazy("National link"),
         (
             _spec("nexus_cases", gettext_lazy("Illegal cases with a national link"), "nexus"),
-            _spec("nexus_from_partner_hotlines", gettext_lazy("Of these, first reported by a partner hotline"), "partner-share"),
+            _spec(
+                "nexus_from_partner_hotlines",
+                gettext_lazy("Of these, first reported by a partner hotline"),
+                "partner-share",
+            ),
             _spec("nexus_partner_share", gettext_lazy("Share from partner hotlines"), "partner-share", SHARE),
         ),
     ),

@@ -21,9 +21,28 @@ from hotline.insights.selectors import dashboard
 from hotline.insights.selectors.figures import Figures, quarter
 
 ANCHORS = (
-    "reports urls repeat-urls cases assessed illegal duplicates nexus partner-share durations removed-within-3-days "
-    "notices repeated-notices escalated failures hash-matches signatures subscribers hosting-country verdicts periods"
-).split()
+    "reports",
+    "urls",
+    "repeat-urls",
+    "cases",
+    "assessed",
+    "illegal",
+    "duplicates",
+    "nexus",
+    "partner-share",
+    "durations",
+    "removed-within-3-days",
+    "notices",
+    "repeated-notices",
+    "escalated",
+    "failures",
+    "hash-matches",
+    "signatures",
+    "subscribers",
+    "hosting-country",
+    "verdicts",
+    "periods",
+)
 
 
 def sample() -> Figures:
@@ -123,7 +142,9 @@ def test_the_definitions_keep_every_anchor_and_only_safe_html(tmp_path: Any) -> 
         assert f'id="{anchor}"' in html, anchor
     assert '<code translate="no">HOTLINE_TIME_ZONE</code>' in html
     source = tmp_path / "statistics.md"
-    source.write_text('# T\n\n## Reports {#reports}\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <b onclick="x">b</b>\n')
+    source.write_text(
+        '# T\n\n## Reports {#reports}\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <b onclick="x">b</b>\n'
+    )
     made = str(definitions_html(source))
     assert '<h3 id="reports">Reports</h3>' in made
     assert "<script" not in made and "javascript:" not in made and "onclick" not in made

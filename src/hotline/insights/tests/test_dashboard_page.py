@@ -28,7 +28,9 @@ def row(html: str, code: str) -> list[str]:
     """The cells of one key figure's row, as text."""
     found = re.search(rf'<tr data-figure="{code}">(.*?)</tr>', html, re.S)
     assert found, f"no row {code}"
-    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", found.group(1), re.S)]
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", found.group(1), re.S)
+    ]
 
 
 @pytest.mark.parametrize(("role", "status"), [("statistician", 200), ("supervisor", 200), ("admin", 200)])
@@ -126,7 +128,7 @@ def test_every_figure_links_to_a_definition_that_exists(staff_client: Any) -> No
 
 
 def test_figures_are_counted_up_to_the_last_refresh(staff_client: Any) -> None:
-    from hotline.testing import store_report
+    from hotline.cases.factories import store_report
 
     client = english(staff_client("statistician"))
     assert "The figures have not been counted yet." in client.get("/insights/").content.decode()
@@ -148,8 +150,13 @@ def test_signatures_and_subscribers_of_the_period(staff_client: Any) -> None:
         [
             signature_row(petition, "a@example.test", state=SignatureState.CONFIRMED, confirmed_at=in_march),
             signature_row(petition, "b@example.test", state=SignatureState.CONFIRMED, confirmed_at=in_march),
-            signature_row(petition, "c@example.test", state=SignatureState.INVALIDATED, confirmed_at=in_march,
-                          invalidated_at=in_april),  # fmt: skip
+            signature_row(
+                petition,
+                "c@example.test",
+                state=SignatureState.INVALIDATED,
+                confirmed_at=in_march,
+                invalidated_at=in_april,
+            ),
             signature_row(petition, "d@example.test", state=SignatureState.PENDING),
             signature_row(petition, "e@example.test", state=SignatureState.CONFIRMED, confirmed_at=in_april),
         ]
