@@ -58,7 +58,7 @@ def test_the_staff_bar_and_the_staff_home_show_the_same_links(roles: tuple[str, 
 
 
 @pytest.mark.django_db
-def test_a_supervisor_finds_the_police_packages_in_the_bar_and_no_page_without_a_route(staff_client: Any) -> None:
+def test_a_supervisor_finds_the_police_packages_and_the_statistics_in_the_bar(staff_client: Any) -> None:
     html = staff_client("supervisor").get("/staff/").content.decode()
     assert ("/referrals/police/" in dict(_bar(html))) and ("/referrals/police/" in dict(_home(html)))
-    assert "/insights/" not in html
+    assert ("/insights/" in dict(_bar(html))) and ("/insights/" in dict(_home(html)))

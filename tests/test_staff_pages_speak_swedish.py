@@ -30,7 +30,8 @@ SWEDISH_WORDS = {"partner", "sent", "text", "video", "forum", "chat", "blogg", "
 
 class VisibleText(HTMLParser):
     """The text a person sees: not attributes, scripts, field contents, nor what is marked translate="no" (URLs,
-    hosts, names: data, not words of the page)."""
+    hosts, names: data, not words of the page), nor text declared English (lang="en": a document only written in
+    English, such as the statistics definitions, is English words, not codes on a Swedish page)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -40,7 +41,7 @@ class VisibleText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in {"br", "img", "input", "meta", "link", "hr", "wbr", "source"}:
             return
-        hidden = tag in SKIPPED_TAGS or ("translate", "no") in attrs
+        hidden = tag in SKIPPED_TAGS or ("translate", "no") in attrs or ("lang", "en") in attrs
         self.stack.append(hidden or (bool(self.stack) and self.stack[-1]))
 
     def handle_endtag(self, tag: str) -> None:
@@ -99,6 +100,7 @@ def test_the_reader_sees_only_visible_words() -> None:
     )
     assert problems_in(visible_text(html), {"image_host"}) == ["audit action 'case.viewed'"]
     assert problems_in(visible_text("<td>pubescent</td>"), {"pubescent"}) == ["code 'pubescent'"]
+    assert problems_in(visible_text('<div lang="en"><p>shared by the web form</p></div>'), {"web"}) == []
 
 
 def test_every_staff_page_in_swedish_shows_words_not_codes(settings: Any) -> None:

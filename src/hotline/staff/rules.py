@@ -114,12 +114,14 @@ def account_delay_seconds(failures: int, *, free: int, maximum: int) -> int:
 
 
 # Where each role's work is, in the order a person with several roles is taken there after sign-in. A role
-# without a page of its own (the director's statistics are not built yet) lands on the staff home, never a 404.
+# without a page of its own lands on the staff home, never a 404. The statistician (the director's role) has
+# the statistics dashboard.
 LANDING_PAGES = (
     ("supervisor", "/cases/supervision/"),
     ("analyst", "/cases/"),
     ("police_liaison", "/referrals/police/"),
     ("campaigner", "/campaigns/"),
+    ("statistician", "/insights/"),
     ("admin", "/staff/users/"),
 )
 STAFF_HOME = "/staff/"

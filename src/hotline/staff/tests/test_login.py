@@ -326,7 +326,7 @@ def test_a_code_an_old_process_stored_in_plain_during_an_upgrade_still_works_onc
         (("analyst",), "/cases/"),
         (("supervisor", "analyst"), "/cases/supervision/"),
         (("campaigner",), "/campaigns/"),
-        (("statistician",), "/staff/"),  # the director: no statistics page yet, so the staff home, never a 404
+        (("statistician",), "/insights/"),  # the director: the statistics dashboard
         (("police_liaison",), "/referrals/police/"),
         (("admin", "supervisor"), "/cases/supervision/"),
     ],
