@@ -78,10 +78,31 @@ class Instance:
         line = next(line for line in out.splitlines() if line.startswith("RESULT="))
         return json.loads(line[len("RESULT=") :])
 
-    def start(self) -> None:
+    def web_only_command(self, app: str = "hotline.wsgi:application") -> list[str]:
+        """The web server exactly as `manage.py serve` starts it (granian, 2 WSGI workers, 1 blocking thread
+        each), without the task workers: bench/network.py measures the inbox against it with the background
+        work (triage, statuses owed back) paused, for the signed and the baseline requests alike. `app`: the
+        WSGI application (the bench's module adds its baseline view to the site's URLs)."""
+        return [
+            str(Path(PY).with_name("granian")),
+            "--interface", "wsgi",
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+            "--workers", "2",
+            "--blocking-threads", "1",
+            "--working-dir", str(ROOT / "src"),
+            "--no-access-log",
+            "--log-level", "warning",
+            app,
+        ]  # fmt: skip
+
+    def start(self, *, web_only: bool = False, app: str = "hotline.wsgi:application") -> None:
+        command = (
+            self.web_only_command(app) if web_only else [PY, str(ROOT / "manage.py"), "serve", "--port", str(self.port)]
+        )
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(  # nosec B603  # our own manage.py, no shell
-                [PY, str(ROOT / "manage.py"), "serve", "--port", str(self.port)],
+                command,
                 env=self.env(),
                 cwd=ROOT,
                 stdout=log,

@@ -9,6 +9,7 @@ import os
 import re
 import stat
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,10 @@ def raw_public_key(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
+@lru_cache(maxsize=256)
 def public_key_from_raw(raw: bytes) -> Ed25519PublicKey:
+    """The key object of 32 raw bytes; cached, as the inbox and the outbox load the same pinned keys for every
+    message (a key object is immutable, and which keys are live is still read from the database each time)."""
     if len(raw) != 32:
         raise KeyFormatError("An Ed25519 public key has 32 bytes.")
     return Ed25519PublicKey.from_public_bytes(raw)

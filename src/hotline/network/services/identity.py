@@ -84,5 +84,32 @@ def identity_document() -> dict[str, Any]:
         base_url=identity.base_url,
         contact_email=identity.contact_email,
         contact_phone=identity.contact_phone or None,
-        public_keys=[own_key.private_key().public_key()],
+        public_keys=[key.public_key() for key in own_key.published_keys()],
     )
+
+
+def start_key_rotation() -> str:
+    """Publish a new key beside the signing key (audited); its fingerprint, to read to partners."""
+    key = own_key.start_rotation()
+    with transaction.atomic():
+        audit.record(
+            actor=SYSTEM,
+            action="network.key_rotation_started",
+            object_type="network_identity",
+            details={"fingerprint": fingerprint(key.public_key())},
+        )
+    return fingerprint(key.public_key())
+
+
+def end_key_rotation() -> str:
+    """End the overlap: sign with the new key, stop publishing the old one (audited); the new fingerprint."""
+    old = own_key.private_key()
+    key = own_key.end_rotation()
+    with transaction.atomic():
+        audit.record(
+            actor=SYSTEM,
+            action="network.key_rotation_ended",
+            object_type="network_identity",
+            details={"fingerprint": fingerprint(key.public_key()), "retired": fingerprint(old.public_key())},
+        )
+    return fingerprint(key.public_key())

@@ -56,11 +56,18 @@ FORWARD_CLASSIFICATIONS = frozenset({"csam_baseline", "csam_national", "harmful_
 _HASH_TYPES = {"sha256": "sha256", "md5": "md5", "pdq": "pdq"}
 
 
+# A status back to the sender waits behind the receiver's own work on its worker (triage of the reports that
+# just arrived, which is what makes a forward visible in the queue): it is owed, not urgent. Forwards keep the
+# default priority.
+STATUS_PRIORITY = -10
+
+
 def _enqueue(message: OutboxMessage, *, at: datetime | None = None) -> None:
+    priority = STATUS_PRIORITY if message.kind == MessageKind.REPORT_STATUS else send_message.priority
     if at is not None and at > timezone.now():
-        send_message.using(run_after=at).enqueue(message.pk)
+        send_message.using(run_after=at, priority=priority).enqueue(message.pk)
     else:
-        send_message.enqueue(message.pk)
+        send_message.using(priority=priority).enqueue(message.pk)
 
 
 def _audit_queued(message: OutboxMessage, actor: Any) -> None:
@@ -151,16 +158,24 @@ def queue_forward(*, referral: Referral) -> OutboxMessage:
 
 
 def queue_status(
-    *, forward: InboxMessage, status: str, status_at: datetime, removed_at: datetime | None = None
+    *,
+    forward: InboxMessage,
+    status: str,
+    status_at: datetime,
+    removed_at: datetime | None = None,
+    sender: str | None = None,
+    audited: bool = True,
+    first: bool = False,
 ) -> OutboxMessage | None:
     """A report.status for a forward we received, each status once per forward (later calls are ignored), in
-    the transaction of the change that caused it."""
-    if OutboxMessage.objects.filter(forward=forward, status=status).exists():
+    the transaction of the change that caused it. `sender`: our hotline code when the caller has it.
+    `audited=False` only where the caller's own audit entry, in the same transaction, names the queued message
+    (the inbox's `received`). `first`: the forward was inserted in this transaction, so it has no status yet."""
+    if not first and OutboxMessage.objects.filter(forward=forward, status=status).exists():
         return None
-    identity = own_identity()
     message_id = uuid4()
     document = build_report_status(
-        sender=identity.code,
+        sender=sender or own_identity().code,
         recipient=forward.sender,
         forward_id=forward.message_id,
         forward_case_reference=forward.case_reference,
@@ -168,6 +183,7 @@ def queue_status(
         status_at=min(status_at, timezone.now()),
         removed_at=min(removed_at, timezone.now()) if removed_at else None,
         message_id=message_id,
+        validate=False,  # built here from typed values; the partner validates it, the tests validate it here
     )
     now = timezone.now()
     with transaction.atomic():  # a savepoint: a concurrent twin loses on the unique constraint, nothing else
@@ -181,7 +197,8 @@ def queue_status(
             next_attempt_at=now,
             created_at=now,
         )
-        _audit_queued(message, SYSTEM)
+        if audited:
+            _audit_queued(message, SYSTEM)
     _enqueue(message)
     return message
 
@@ -250,7 +267,9 @@ def send_outbox_message(outbox_id: int) -> str:
             claim=taken, ok=False, error=f"Could not sign the message ({type(exc).__name__}).", retryable=True
         )
     try:
-        answer = transport.request("POST", taken.url, headers=headers, body=taken.body, timeout=conf.send_timeout())
+        answer = transport.request(
+            "POST", taken.url, headers=headers, body=taken.body, timeout=conf.send_timeout(), keep_alive=True
+        )
     except transport.TransportError as exc:
         return record_result(claim=taken, ok=False, error=str(exc), retryable=True)
     if answer.status != 200:

@@ -22,6 +22,8 @@ from hotline.network.protocol import (
     decode_json,
     generate_private_key,
     key_id,
+    validate_ack,
+    validate_report_status,
     verify_response,
 )
 from hotline.network.protocol.keys import _b64url_decode, public_key_from_raw
@@ -92,6 +94,10 @@ def test_a_signed_forward_becomes_a_network_report_and_is_acknowledged_once(clie
     # "received" goes back to the partner, committed with the report.
     status = OutboxMessage.objects.get()
     assert status.status == "received" and status.partner == partner
+    # The inbox builds its ack and this status without re-validating them (the receiver validates what
+    # arrives); here both must match their schemas, or a partner would refuse them.
+    validate_ack(ack)
+    validate_report_status(decode_json(status.body.encode()))
     partner.refresh_from_db()
     assert partner.last_contact_at is not None
 
