@@ -43,6 +43,8 @@ class NetworkConfig(AppConfig):
                 "network.identity_set": _("Set this hotline's identity in the network"),
                 "network.key_pinned": _("Pinned a partner hotline's key"),
                 "network.key_retired": _("Retired a partner hotline's old key"),
+                "network.key_rotation_started": _("Started a key rotation: a new key is published beside the old"),
+                "network.key_rotation_ended": _("Ended a key rotation: this hotline signs with its new key only"),
                 "network.message_queued": _("Queued a message to a partner hotline"),
                 "network.message_received": _("Received a message from a partner hotline"),
                 "network.message_duplicate": _("Received a message from a partner hotline again (applied once)"),
