@@ -193,9 +193,7 @@ def render(name: str, f: Figures) -> Svg:
     _without(root, _interactive_only)
     styles = [element.text or "" for element in root.iter("style")]
     text = ET.tostring(root, encoding="unicode")
-    hashes = " ".join(
-        f"'sha256-{base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()}'" for css in styles
-    )
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()}'" for css in styles)
     allowed = hashes or "'none'"
     policy = f"default-src 'none'; style-src {allowed}; frame-ancestors 'none'"
     return Svg(text, policy)
