@@ -80,7 +80,9 @@ def figures_view(request: HttpRequest) -> HttpResponse:
 def table_view(request: HttpRequest, name: str) -> HttpResponse:
     if name not in tables.BUILDERS:
         return problem(
-            404, _("There is no table %(name)s. Tables: %(names)s.") % {"name": name, "names": ", ".join(tables.TABLE_NAMES)}
+            404,
+            _("There is no table %(name)s. Tables: %(names)s.")
+            % {"name": name, "names": ", ".join(tables.TABLE_NAMES)},
         )
     period = _period(request)
     if isinstance(period, HttpResponse):
