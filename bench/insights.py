@@ -34,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -490,22 +489,6 @@ def child(args: argparse.Namespace) -> None:
 
 
 # --- the parent: one child per database ----------------------------------------------------------------------
-def _postgres_database(url: str) -> tuple[str, Any]:
-    import psycopg
-
-    parsed = urllib.parse.urlsplit(url)
-    name = f"bench_insights_{os.getpid()}"
-    admin = urllib.parse.urlunsplit(parsed._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urllib.parse.urlunsplit(parsed._replace(path=f"/{name}")), drop
-
-
 def _run_child(database_url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     result_file = tmp / "result.json"
     env = {
@@ -596,8 +579,10 @@ def main() -> int:
                 text=True,
             )
             server = started.stdout.strip().splitlines()[-1]
-        url, drop = _postgres_database(server)
+        from intake import prepare_database  # bench/intake.py: a fresh database on that server, dropped after
+
         tmp = Path(tempfile.mkdtemp(prefix="bench-insights-"))
+        url, drop = prepare_database(server, tmp)
         try:
             results.append(_run_child(url, args, tmp))
         finally:
