@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import xml.etree.ElementTree as ET
+import xml.etree.ElementTree as ET  # nosec B405  # only serialises pygal's own tree; nothing is parsed
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
