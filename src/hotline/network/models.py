@@ -12,6 +12,23 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.core.fields import EncryptedTextField
 
+# The words staff read for a status a partner reports (protocol.STATUSES; the codes stay in the messages).
+STATUS_LABELS = {
+    "received": _("Received"),
+    "in_assessment": _("In assessment"),
+    "assessed_illegal": _("Assessed as illegal"),
+    "assessed_not_illegal": _("Assessed as not illegal"),
+    "referred_to_police": _("Referred to the police"),
+    "notice_sent_to_host": _("Notice sent to the host"),
+    "content_removed": _("Content removed"),
+    "not_removed": _("Not removed"),
+    "closed": _("Closed"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
 
 class OwnIdentity(models.Model):
     """This instance in the network (one row, written by `manage.py network_init`). The private key lives in
@@ -105,6 +122,10 @@ class OutboxMessage(models.Model):
             ),
         ]
 
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
 
 class InboxMessage(models.Model):
     """A message a partner delivered and we committed: the key of idempotency (sender, message id), the hash of
@@ -134,3 +155,7 @@ class InboxMessage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["sender", "message_id"], name="inbox_once_per_sender_and_id"),
         ]
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
