@@ -2,24 +2,20 @@
 list, adding a partner from its base URL (the identity fetched from this test's own live server, over loopback)
 with the fingerprint confirmation page, the partner's page, ending a key's overlap (asked once more), the outbox
 and the inbox. Every page answers 200, has one h1, passes axe with 0 violations, shows words rather than raw codes
-and is saved as a screenshot (var/test-screenshots/network/, HOTLINE_SCREENSHOT_DIR to change)."""
+and is saved as a screenshot (var/test-screenshots/staff/network-*.png, HOTLINE_SCREENSHOT_DIR to change)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from tests.e2e.test_casework import cookie_sign_in
+from tests.e2e.test_staff_casework_pages import axe_clean, shoot
 from tests.test_staff_pages_speak_swedish import choice_codes, problems_in, visible_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = Path(os.environ.get("HOTLINE_SCREENSHOT_DIR", ROOT / "var" / "test-screenshots")) / "network"
 WAIT_MS = 10_000
 
 
@@ -27,19 +23,6 @@ WAIT_MS = 10_000
 def _network_settings(settings: Any, tmp_path: Any) -> None:
     settings.HOTLINE_NETWORK_KEY_FILE = str(tmp_path / "network-key.pem")
     settings.HOTLINE_HOME_COUNTRY = "SE"
-
-
-def axe_clean(page: Any) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
-
-
-def shoot(page: Any, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 10_000
-    return path
 
 
 def swedish(page: Any, base_url: str) -> None:
@@ -61,7 +44,7 @@ def check_page(page: Any, name: str, status: int | None = 200) -> str:
     html = page.content()
     assert problems_in(visible_text(html), raw_codes()) == [], page.url
     axe_clean(page)
-    shoot(page, name)
+    shoot(page, f"network-{name}")  # beside the other staff pages' screenshots
     return html
 
 
