@@ -339,3 +339,17 @@ def test_each_role_lands_on_its_work_after_sign_in(
     response = code_step(en_client, current_totp(user))
     assert response.status_code == 302 and response["Location"] == landing
     assert en_client.get(landing).status_code == 200
+
+
+def test_activity_is_written_to_the_session_at_most_once_a_minute(staff_client: Any) -> None:
+    # Parallel requests of one page (the dashboard's charts) must not each save the session.
+    with time_machine.travel(START, tick=False) as clock:
+        client = staff_client("analyst")
+        first = client.get("/staff/")
+        assert first.status_code == 200
+        clock.shift(timedelta(seconds=30))
+        quiet = client.get("/staff/")
+        assert quiet.status_code == 200 and "sessionid" not in quiet.cookies
+        clock.shift(timedelta(seconds=31))
+        touched = client.get("/staff/")
+        assert touched.status_code == 200 and "sessionid" in touched.cookies
