@@ -1,21 +1,26 @@
 """A read-only JSON API for statisticians (docs/api.md, "Statistics API"): the key figures of a period with its
-comparison periods, and each table. Signed-in staff with a statistics role (the staff session, second factor
-verified; GET only). Every refusal is an RFC 9457 problem in words."""
+comparison periods, and each table. It is a django-ninja API with its own OpenAPI document
+(`/insights/api/v1/openapi.json`). The credential is the staff session (second factor verified; a visitor who
+is not signed in is sent to sign in, like every staff address); only statisticians, supervisors and
+administrators get an answer. GET only. Every refusal is an RFC 9457 problem in words."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import SessionAuth
 
-from hotline.core.authz import ADMIN, STATISTICIAN, SUPERVISOR, declare, user_has_any_role
+from hotline.core.authz import ADMIN, STATISTICIAN, SUPERVISOR, user_has_any_role
+from hotline.core.errors import DomainError, NotFound, PermissionRefused
 from hotline.insights import definitions
 from hotline.insights.period_form import PeriodForm
 from hotline.insights.selectors import tables
@@ -23,32 +28,97 @@ from hotline.insights.selectors.figures import Period, figures
 from hotline.intake.api import problem
 
 ROLES = (STATISTICIAN, SUPERVISOR, ADMIN)
+Number = int | float | None
 
 
-def _json(body: dict[str, Any]) -> HttpResponse:
-    response = HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/json")
-    response["Cache-Control"] = "no-store"
-    return response
+class StatisticsSession(SessionAuth):
+    """The signed-in staff session, second factor verified, with a statistics role."""
 
-
-def statistics_api(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = request.user
-        if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr,attr-defined]
-            # Like every staff address: sign in first (the staff session is the API's credential).
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if not user.is_authenticated or not user.is_verified():  # type: ignore[attr-defined]
+            return None
         if not user_has_any_role(user, ROLES):
-            return problem(403, _("The statistics API is for statisticians, supervisors and administrators."))
-        return view(request, *args, **kwargs)
-
-    return declare(require_GET(wrapper), *ROLES)
+            raise PermissionRefused(_("The statistics API is for statisticians, supervisors and administrators."))
+        return user
 
 
-def _period(request: HttpRequest) -> Period | HttpResponse:
-    form = PeriodForm(request.GET)
+class PeriodQuery(Schema):
+    unit: Literal["month", "quarter", "year", "custom"] | None = None
+    year: int | None = None
+    month: int | None = None
+    quarter: int | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+class PeriodOut(Schema):
+    start: date
+    end: date
+    unit: str
+
+
+class FiguresOfPeriod(Schema):
+    period: PeriodOut
+    figures: dict[str, Number]
+
+
+class FiguresOut(FiguresOfPeriod):
+    definitions_version: str
+    previous: FiguresOfPeriod
+    year_earlier: FiguresOfPeriod
+
+
+class Column(Schema):
+    key: str
+    heading: str
+
+
+class TableOut(Schema):
+    definitions_version: str
+    period: PeriodOut
+    name: str
+    title: str
+    definition: str
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+
+
+class Problem(Schema):
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+api = NinjaAPI(
+    title="Hotline statistics API",
+    version="1",
+    description=(
+        "Read-only statistics for statisticians, supervisors and administrators, with the signed-in staff "
+        "session as credential. Every figure is defined at /insights/definitions/. A period is a month "
+        "(unit=month&year&month), a quarter (unit=quarter&year&quarter), a year (unit=year&year) or custom days "
+        "(unit=custom&start&end, ISO dates, at most three years); without parameters, the current month. "
+        "Errors are RFC 9457 problems (application/problem+json)."
+    ),
+    urls_namespace="insights:statistics_api",
+    docs_url=None,
+    openapi_url="/openapi.json",
+    auth=StatisticsSession(),
+)
+ERRORS = dict.fromkeys((400, 403), Problem)
+
+
+class _BadPeriod(Exception):
+    def __init__(self, reasons: str) -> None:
+        self.reasons = reasons
+
+
+def _period(query: PeriodQuery) -> Period:
+    data = {k: str(v) for k, v in query.dict().items() if v is not None}
+    form = PeriodForm(data)
     if not form.is_valid():
-        return problem(400, _("The period is not valid: %(reasons)s") % {"reasons": form.error_text()})
+        raise _BadPeriod(form.error_text())
     return form.period
 
 
@@ -61,41 +131,69 @@ def _figures_json(period: Period) -> dict[str, Any]:
     return {"period": _period_json(period), "figures": {row[0]: row[2] for row in table.rows}}
 
 
-@statistics_api
-def figures_view(request: HttpRequest) -> HttpResponse:
-    period = _period(request)
-    if isinstance(period, HttpResponse):
-        return period
-    return _json(
-        {
-            "definitions_version": definitions.DEFINITIONS_VERSION,
-            **_figures_json(period),
-            "previous": _figures_json(period.previous()),
-            "year_earlier": _figures_json(period.year_earlier()),
-        }
-    )
+@api.get("/figures", response={200: FiguresOut, **ERRORS}, summary="Key figures of a period and its comparisons")
+def figures_view(request: HttpRequest, query: Query[PeriodQuery]) -> Any:
+    period = _period(query)
+    return {
+        "definitions_version": definitions.DEFINITIONS_VERSION,
+        **_figures_json(period),
+        "previous": _figures_json(period.previous()),
+        "year_earlier": _figures_json(period.year_earlier()),
+    }
 
 
-@statistics_api
-def table_view(request: HttpRequest, name: str) -> HttpResponse:
+@api.get(
+    "/tables/{name}",
+    response={200: TableOut, 404: Problem, **ERRORS},
+    summary="One table of the dashboard (the rows of a chart)",
+)
+def table_view(request: HttpRequest, name: str, query: Query[PeriodQuery]) -> Any:
     if name not in tables.BUILDERS:
-        return problem(
-            404,
-            _("There is no table %(name)s. Tables: %(names)s.")
-            % {"name": name, "names": ", ".join(tables.TABLE_NAMES)},
+        raise NotFound(
+            _("There is no table %(name)s. Tables: %(names)s.") % {"name": name, "names": ", ".join(tables.TABLE_NAMES)}
         )
-    period = _period(request)
-    if isinstance(period, HttpResponse):
-        return period
+    period = _period(query)
     table = tables.table(name, period)
-    return _json(
-        {
-            "definitions_version": definitions.DEFINITIONS_VERSION,
-            "period": _period_json(period),
-            "name": table.name,
-            "title": table.title,
-            "definition": f"/insights/definitions/#{table.anchor}",
-            "columns": [{"key": k, "heading": h} for k, h in zip(table.keys, table.headings, strict=True)],
-            "rows": table.as_dicts(),
-        }
-    )
+    return {
+        "definitions_version": definitions.DEFINITIONS_VERSION,
+        "period": _period_json(period),
+        "name": table.name,
+        "title": table.title,
+        "definition": f"/insights/definitions/#{table.anchor}",
+        "columns": [{"key": k, "heading": h} for k, h in zip(table.keys, table.headings, strict=True)],
+        "rows": table.as_dicts(),
+    }
+
+
+def api_index(request: HttpRequest) -> HttpResponse:
+    """The API's own address: for those who may use it, a pointer to its OpenAPI document."""
+    try:
+        if api.auth[0](request) is None:  # type: ignore[index]
+            raise AuthenticationError
+    except AuthenticationError as exc:
+        return _on_unauthenticated(request, exc)
+    except DomainError as exc:
+        return _on_domain_error(request, exc)
+    return redirect("insights:statistics_api:openapi-json")
+
+
+@api.exception_handler(_BadPeriod)
+def _on_bad_period(request: HttpRequest, exc: _BadPeriod) -> HttpResponse:
+    return problem(400, _("The period is not valid: %(reasons)s") % {"reasons": exc.reasons})
+
+
+@api.exception_handler(NinjaValidationError)
+def _on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields = sorted({str(e.get("loc", ["", "?"])[-1]) for e in exc.errors})
+    return problem(400, _("The period is not valid: %(reasons)s") % {"reasons": ", ".join(fields)})
+
+
+@api.exception_handler(DomainError)
+def _on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return problem(exc.status, str(exc))  # a role without statistics (403), a table that does not exist (404)
+
+
+@api.exception_handler(AuthenticationError)
+def _on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    # Like every staff address: sign in first (the staff session is the API's credential).
+    return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)

@@ -63,3 +63,26 @@ def test_the_api_answers_json_and_problems(staff_client: Any) -> None:
     assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
     assert client.get("/insights/api/v1/tables/nothing", PERIOD).status_code == 404
     assert staff_client("analyst").get("/insights/api/v1/figures", PERIOD).status_code == 403
+
+
+def test_the_api_has_a_public_openapi_document_that_describes_it(client: Any) -> None:
+    document = client.get("/insights/api/v1/openapi.json")
+    assert document.status_code == 200
+    spec = document.json()
+    assert spec["info"]["title"] == "Hotline statistics API"
+    assert set(spec["paths"]) == {"/insights/api/v1/figures", "/insights/api/v1/tables/{name}"}
+    figures_get = spec["paths"]["/insights/api/v1/figures"]["get"]
+    assert {p["name"] for p in figures_get["parameters"]} == {"unit", "year", "month", "quarter", "start", "end"}
+    assert {"200", "400", "403"} <= set(figures_get["responses"])
+    assert "404" in spec["paths"]["/insights/api/v1/tables/{name}"]["get"]["responses"]
+    assert "post" not in spec["paths"]["/insights/api/v1/figures"]  # read-only
+
+
+def test_the_api_refuses_writes_and_wrong_types_in_words(staff_client: Any) -> None:
+    client = staff_client("statistician")
+    assert client.post("/insights/api/v1/figures", PERIOD).status_code == 405
+    bad = client.get("/insights/api/v1/figures", {"unit": "decade"})
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
+    assert "unit" in bad.json()["detail"]
+    missing = client.get("/insights/api/v1/tables/nothing", PERIOD)
+    assert missing["Content-Type"] == "application/problem+json" and "verdicts" in missing.json()["detail"]
