@@ -10,9 +10,7 @@ from hotline.insights import reports_views
 urlpatterns: list = [
     path("insights/reports/", reports_views.reports_page, name="reports"),
     path("insights/reports/definitions/", reports_views.report_definitions, name="report_definitions"),
-    re_path(
-        r"^insights/reports/(?P<name>quarterly|transparency)/$", reports_views.report_page, name="report"
-    ),
+    re_path(r"^insights/reports/(?P<name>quarterly|transparency)/$", reports_views.report_page, name="report"),
     re_path(
         r"^insights/reports/(?P<name>quarterly|transparency)\.(?P<fmt>csv|xlsx)$",
         reports_views.report_download,

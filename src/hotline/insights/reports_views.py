@@ -69,12 +69,7 @@ def _table_context(table: Table) -> dict[str, object]:
     rows = []
     for row in table.rows:
         code = str(row[code_column]) if code_column is not None else ""
-        rows.append(
-            [
-                {"text": _shown(code, table.keys[i], row[i]), "name": table.keys[i] in NAME_KEYS}
-                for i in keep
-            ]
-        )
+        rows.append([{"text": _shown(code, table.keys[i], row[i]), "name": table.keys[i] in NAME_KEYS} for i in keep])
     return {
         "name": table.name,
         "title": table.title,

@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from django.db import models
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models import Value as V
-from django.db.models.functions import Cast, Coalesce
 from django.db.models.fields import TextField
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -78,7 +80,7 @@ def _not_recorded() -> str:
     return _("Not recorded")
 
 
-def _label(choices: type, code: str) -> str:
+def _label(choices: type[models.TextChoices], code: str) -> str:
     """A stored code in words: its choice's label, "Not recorded" for an empty one, the code if unknown."""
     if not code:
         return _not_recorded()
@@ -94,7 +96,7 @@ def _facts(period: Period) -> QuerySet[CaseFact]:
     return CaseFact.objects.filter(day__gte=period.start, day__lte=period.end)
 
 
-def _latest_assessments(case_ids: QuerySet[CaseFact]) -> QuerySet[Assessment]:
+def _latest_assessments(case_ids: QuerySet[CaseFact, Any]) -> QuerySet[Assessment]:
     """The confirmed assessment each case's verdict comes from (the latest confirmed, as the facts read it)."""
     later = Assessment.objects.filter(case_id=OuterRef("case_id"), status=AssessmentStatus.CONFIRMED).filter(
         Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id"))
@@ -136,9 +138,7 @@ def _summary(f: Figures) -> Table:
 def _with_shares(
     name: str, title: str, heading: str, counts: dict[str, int], namer: Callable[[str], str], whole: int, anchor: str
 ) -> Table:
-    rows: list[list[Cell]] = [
-        [code, namer(code), n, _rounded(share(n, whole))] for code, n in _sorted(counts) if n
-    ]
+    rows: list[list[Cell]] = [[code, namer(code), n, _rounded(share(n, whole))] for code, n in _sorted(counts) if n]
     return Table(
         name,
         title,
@@ -168,7 +168,9 @@ def _subtypes(latest: QuerySet[Assessment]) -> Table:
             rows.append([f"media:{value}", _("Media"), _label(MediaType, value), media[value]])
     if media["none"]:
         rows.append(["media:", _("Media"), _not_recorded(), media["none"]])
-    commercial = latest.aggregate(yes=Count("id", filter=Q(commercial=True)), no=Count("id", filter=Q(commercial=False)))
+    commercial = latest.aggregate(
+        yes=Count("id", filter=Q(commercial=True)), no=Count("id", filter=Q(commercial=False))
+    )
     if commercial["yes"]:
         rows.append(["commercial:yes", _("Commercial site"), _("Yes"), commercial["yes"]])
     if commercial["no"]:
@@ -292,7 +294,10 @@ def quarterly(y: int, q: int) -> Report:
         _partner_forwards(period),
     ]
     return Report(
-        QUARTERLY, _("Quarterly statistics, quarter %(quarter)s of %(year)s") % {"quarter": q, "year": y}, period, tables
+        QUARTERLY,
+        _("Quarterly statistics, quarter %(quarter)s of %(year)s") % {"quarter": q, "year": y},
+        period,
+        tables,
     )
 
 
@@ -346,7 +351,9 @@ def _transparency_summary(notices: QuerySet[Referral], partner_forwards: int) ->
         cases=Count("case_id", distinct=True),
         reminded=Count("id", filter=Q(notice_count__gt=1)),
     )
-    to_removal, removed_measured = _median_seconds(notices.filter(state=ReferralState.CONTENT_REMOVED), F("content_removed_at"))
+    to_removal, removed_measured = _median_seconds(
+        notices.filter(state=ReferralState.CONTENT_REMOVED), F("content_removed_at")
+    )
     to_action, acted_measured = _median_seconds(
         notices.filter(state__in=(ReferralState.CONTENT_REMOVED, ReferralState.NOT_REMOVED)),
         Coalesce("content_removed_at", "not_removed_at"),
@@ -359,8 +366,11 @@ def _transparency_summary(notices: QuerySet[Referral], partner_forwards: int) ->
         [REMOVED, _("Notices after which the content was removed"), counts[REMOVED]],
         [NOT_REMOVED, _("Notices after which the content was not removed"), counts[NOT_REMOVED]],
         [PENDING, _("Notices with no action recorded yet"), pending],
-        ["removed_share", _("Share of notices after which the content was removed"),
-         _rounded(share(counts[REMOVED], counts["notices"]))],
+        [
+            "removed_share",
+            _("Share of notices after which the content was removed"),
+            _rounded(share(counts[REMOVED], counts["notices"])),
+        ],
         ["median_seconds_to_removal", _("Median time from notice to removal (seconds)"), to_removal],
         ["removals_measured", _("Removals the median is measured over"), removed_measured],
         ["median_seconds_to_action", _("Median time from notice to action, removed or not (seconds)"), to_action],
@@ -382,7 +392,7 @@ def _by_provider(notices: QuerySet[Referral]) -> Table:
     for name, country, *counts in (
         notices.values_list("recipient_name", "recipient_country")
         .annotate(**OUTCOME_COUNTS)
-        .order_by("-notices", "recipient_name", "recipient_country")
+        .order_by(F("notices").desc(), "recipient_name", "recipient_country")
     ):
         rows.append([name or _not_recorded(), country, country_name(country), *_outcome_row(*counts)])
     return Table(
@@ -400,7 +410,7 @@ def _by_country(notices: QuerySet[Referral]) -> Table:
         [country, country_name(country), *_outcome_row(*counts)]
         for country, *counts in notices.values_list("recipient_country")
         .annotate(**OUTCOME_COUNTS)
-        .order_by("-notices", "recipient_country")
+        .order_by(F("notices").desc(), "recipient_country")
     ]
     return Table(
         "transparency-countries",

@@ -4,7 +4,7 @@ year boundary included."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 
@@ -30,7 +30,9 @@ def at(month: int, day: int, hour: int = 12, y: int = 2026) -> datetime:
     return datetime(y, month, day, hour, tzinfo=UTC)
 
 
-def refer(case: Case, target: str, *, sent_at: datetime | None, state: str = ReferralState.SENT, **fields: Any) -> Referral:
+def refer(
+    case: Case, target: str, *, sent_at: datetime | None, state: str = ReferralState.SENT, **fields: Any
+) -> Referral:
     reference = f"R{next(_references)}"
     partner = fields.get("partner")
     key = f"partner_hotline:{partner.pk}" if partner is not None else target
