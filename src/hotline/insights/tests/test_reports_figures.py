@@ -9,6 +9,8 @@ from itertools import count
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from hotline.cases.factories import FACTORY_ANALYST, make_assessed_case, store_report
@@ -255,3 +257,21 @@ def test_a_late_removal_changes_the_quarter_after_a_refresh(history: dict[str, C
     rollups.refresh()
     actions = {row[0]: row[2] for row in reports.quarterly(2026, 1).table("quarterly-actions").rows}
     assert actions["removed"] == 2
+
+
+def test_the_reports_ask_the_database_the_same_number_of_times_whatever_the_data(history: dict[str, Case]) -> None:
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as quarterly:
+            reports.quarterly(2026, 1)
+        with CaptureQueriesContext(connection) as transparency:
+            reports.transparency(2026)
+        return len(quarterly), len(transparency)
+
+    before = queries()
+    for n in range(5):
+        case = make_assessed_case(path=f"/more/{n}", received_at=at(2, 1 + n), country="FI", site_type="blog")
+        refer(case, Target.HOST_NOTICE, sent_at=at(2, 2 + n), state=ReferralState.CONTENT_REMOVED,
+              content_removed_at=at(2, 3 + n), recipient_name=f"Host {n}", recipient_country="FI")  # fmt: skip
+    rollups.refresh()
+    assert queries() == before
+    assert by_code(reports.transparency(2026).table("transparency-summary"))["notices"] == 10
