@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -31,6 +32,11 @@ DEFINITIONS_SOURCE = Path(settings.REPO_DIR) / "docs" / "statistics-reports.md"
 CODE_KEYS = frozenset({"code", "country_code"})
 # Columns holding names as they were recorded (a provider, a partner hotline): data, not words to translate.
 NAME_KEYS = frozenset({"provider", "partner"})
+# The medians are whole seconds in the downloads and durations in words on the page: their labels say so.
+PAGE_LABELS = {
+    "median_seconds_to_removal": _("Median time from notice to removal"),
+    "median_seconds_to_action": _("Median time from notice to action, removed or not"),
+}
 
 
 class QuarterForm(forms.Form):
@@ -65,11 +71,19 @@ def _shown(code: str, key: str, value: object) -> str:
 
 def _table_context(table: Table) -> dict[str, object]:
     keep = [i for i, key in enumerate(table.keys) if key not in CODE_KEYS]
+    not_recorded = gettext("Not recorded")
     code_column = table.keys.index("code") if "code" in table.keys else None
     rows = []
     for row in table.rows:
         code = str(row[code_column]) if code_column is not None else ""
-        rows.append([{"text": _shown(code, table.keys[i], row[i]), "name": table.keys[i] in NAME_KEYS} for i in keep])
+        cells = []
+        for i in keep:
+            text = _shown(code, table.keys[i], row[i])
+            if table.keys[i] == "figure" and code in PAGE_LABELS:
+                text = str(PAGE_LABELS[code])
+            # A name as recorded is data; "Not recorded" in its place is a word like every other.
+            cells.append({"text": text, "name": table.keys[i] in NAME_KEYS and text != not_recorded})
+        rows.append(cells)
     return {
         "name": table.name,
         "title": table.title,
