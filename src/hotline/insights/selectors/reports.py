@@ -88,7 +88,8 @@ def _label(choices: type[models.TextChoices], code: str) -> str:
 
 
 def _sorted(counts: dict[str, int]) -> list[tuple[str, int]]:
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    """Largest first; among equals, "not recorded" (no code) last."""
+    return sorted(counts.items(), key=lambda item: (-item[1], not item[0], item[0]))
 
 
 # --- the quarterly statistics ------------------------------------------------------------------------------------

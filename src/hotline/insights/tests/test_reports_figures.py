@@ -154,9 +154,9 @@ def test_the_quarterly_subtypes_and_site_types_read_the_latest_assessment(histor
     words = by_code(report.table("quarterly-subtypes"))
     assert words["age_group:"] == "Not recorded" and words["media:video"] == "Video"
     assert report.table("quarterly-site-types").rows == [
-        ["", "Not recorded", 1, 0.3333],
         ["forum", "Forum", 1, 0.3333],
         ["image_host", "Image host", 1, 0.3333],
+        ["", "Not recorded", 1, 0.3333],
     ]
 
 
