@@ -21,7 +21,7 @@ from hotline.core.authz import ADMIN, STATISTICIAN, SUPERVISOR, staff_required
 from hotline.insights import exports
 from hotline.insights.definitions_page import definitions_html
 from hotline.insights.selectors import reports
-from hotline.insights.selectors.dashboard import format_count, format_duration, format_share
+from hotline.insights.selectors.dashboard import counted_up_to, format_count, format_duration, format_share
 from hotline.insights.selectors.tables import Table
 
 STATISTICS_ROLES = (STATISTICIAN, SUPERVISOR, ADMIN)
@@ -136,6 +136,8 @@ def report_page(request: HttpRequest, name: str) -> HttpResponse:
             "csv": f"/insights/reports/{name}.csv?{query}",
             "xlsx": f"/insights/reports/{name}.xlsx?{query}",
             "definitions_path": DEFINITIONS_PATH,
+            # The quarterly statistics read the rollups; the transparency report reads the referrals themselves.
+            "counted_up_to": counted_up_to() if name == reports.QUARTERLY else None,
         },
     )
 

@@ -104,6 +104,7 @@ def test_the_pages_are_accessible_tables_in_words(notice: Referral, staff_client
     assert "csam_baseline" not in html and "image_host" not in html  # no raw codes
     assert 'href="/insights/reports/quarterly.csv?year=2026&amp;quarter=1"' in html
     assert 'href="/insights/reports/definitions/#quarterly-site-types"' in html
+    assert "Figures up to " in html  # the quarterly statistics read the rollups
     html = client.get("/insights/reports/transparency/", YEAR).content.decode()
     assert '<th scope="row" translate="no">=HYPERLINK(1)</th>' in html  # a provider's name is data
     assert '<th scope="row">Median time from notice to removal</th><td>1 d 3 h</td>' in html  # in words
