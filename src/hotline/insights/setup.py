@@ -10,11 +10,12 @@ from hotline.core.registry import Output
 def ready() -> None:
     _ready_rollups()
     # Each part of the app registers its own links, sentences and demo steps.
-    from hotline.insights import dashboard_setup, exports_setup, results_setup
+    from hotline.insights import dashboard_setup, exports_setup, reports_setup, results_setup
 
     dashboard_setup.ready()
     results_setup.ready()
     exports_setup.ready()
+    reports_setup.ready()
 
 
 def _ready_rollups() -> None:

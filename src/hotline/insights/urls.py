@@ -10,4 +10,5 @@ urlpatterns: list = [
     path("", include("hotline.insights.dashboard_urls")),
     path("", include("hotline.insights.results_urls")),
     path("", include("hotline.insights.exports_urls")),
+    path("", include("hotline.insights.reports_urls")),
 ]
