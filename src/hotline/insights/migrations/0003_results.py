@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("insights", "0001_initial"),
+        ("insights", "0002_rollup_months"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
