@@ -40,5 +40,6 @@ def render(indicator: ShownIndicator) -> charts.Svg:
     styles = [element.text or "" for element in root.iter("style")]
     text = ET.tostring(root, encoding="unicode")
     hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()}'" for css in styles)
-    policy = f"default-src 'none'; style-src {hashes or "'none'"}; frame-ancestors 'none'"
+    allowed = hashes or "'none'"
+    policy = f"default-src 'none'; style-src {allowed}; frame-ancestors 'none'"
     return charts.Svg(text, policy)
