@@ -49,9 +49,7 @@ class ComputedIndicatorForm(forms.Form):
     label_sv = forms.CharField(label=_("Name in Swedish"), max_length=200)
     label_en = forms.CharField(label=_("Name in English"), max_length=200)
     figure = forms.ChoiceField(label=_("Figure"))
-    quarter = forms.TypedChoiceField(
-        label=_("Period"), choices=QUARTERS, coerce=int, empty_value=None, required=False
-    )
+    quarter = forms.TypedChoiceField(label=_("Period"), choices=QUARTERS, coerce=int, empty_value=None, required=False)
     year_earlier = forms.BooleanField(
         label=_("Compare with the same period a year earlier (the ratio; for a share, the difference)"),
         required=False,

@@ -103,9 +103,7 @@ def render(page: ShownPage, *, language: str, organisation: str) -> bytes:
 
 
 def _published_line(page: ShownPage) -> str:
-    return _(
-        "Published %(moment)s. Computed figures from data version %(data)s under definitions %(definitions)s."
-    ) % {
+    return _("Published %(moment)s. Computed figures from data version %(data)s under definitions %(definitions)s.") % {
         "moment": formats.date_format(page.published_at, "j F Y"),
         "data": page.data_version,
         "definitions": page.definitions_version,

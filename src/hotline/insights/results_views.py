@@ -73,15 +73,10 @@ def new_goal(request: HttpRequest) -> HttpResponse:
 
 
 def _goal_forms(goal: Goal, bound: dict[str, Any]) -> dict[str, Any]:
+    fields = ("title_sv", "title_en", "narrative_sv", "narrative_en", "order")
     return {
         "edit": bound.get(f"g{goal.pk}")
-        or GoalForm(
-            prefix=f"g{goal.pk}",
-            initial={
-                "title_sv": goal.title_sv, "title_en": goal.title_en, "narrative_sv": goal.narrative_sv,
-                "narrative_en": goal.narrative_en, "order": goal.order,
-            },
-        ),  # fmt: skip
+        or GoalForm(prefix=f"g{goal.pk}", initial={name: getattr(goal, name) for name in fields}),
         "computed": bound.get(f"c{goal.pk}") or ComputedIndicatorForm(prefix=f"c{goal.pk}"),
         "manual": bound.get(f"m{goal.pk}") or ManualIndicatorForm(prefix=f"m{goal.pk}"),
     }

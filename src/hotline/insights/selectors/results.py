@@ -116,13 +116,15 @@ def _computed(indicator: Indicator, goal_year: int) -> dict[str, Any]:
         entry["value"] = _number(dashboard.ratio(now, before))
         entry["value_text"] = _in_both(lambda: dashboard.format_ratio(dashboard.ratio(now, before)))
     entry["detail"] = _in_both(
-        lambda: _("%(figure)s: %(now)s in %(period)s against %(before)s in %(earlier)s")
-        % {
-            **_figure_and_period(spec, period),
-            "now": dashboard.format_value(now, spec.kind),
-            "before": dashboard.format_value(before, spec.kind),
-            "earlier": dashboard.period_label(earlier),
-        }
+        lambda: (
+            _("%(figure)s: %(now)s in %(period)s against %(before)s in %(earlier)s")
+            % {
+                **_figure_and_period(spec, period),
+                "now": dashboard.format_value(now, spec.kind),
+                "before": dashboard.format_value(before, spec.kind),
+                "earlier": dashboard.period_label(earlier),
+            }
+        )
     )
     entry["bars"] = [{"label": _in_both(lambda: dashboard.period_label(earlier)), "value": _number(before)}, now_bar]
     return entry
@@ -145,11 +147,13 @@ def _manual(indicator: Indicator) -> dict[str, Any]:
         entry["baseline"] = _number(indicator.baseline)  # type: ignore[arg-type]
         entry["baseline_text"] = _in_both(lambda: _manual_text(indicator.baseline, indicator.unit))
         entry["detail"] = _in_both(
-            lambda: _("from %(baseline)s to %(value)s")
-            % {
-                "baseline": _manual_text(indicator.baseline, indicator.unit),
-                "value": _manual_text(indicator.value, indicator.unit),
-            }
+            lambda: (
+                _("from %(baseline)s to %(value)s")
+                % {
+                    "baseline": _manual_text(indicator.baseline, indicator.unit),
+                    "value": _manual_text(indicator.value, indicator.unit),
+                }
+            )
         )
         entry["bars"].append({"label": _in_both(lambda: _("Before")), "value": entry["baseline"]})
         entry["bars"].append({"label": _in_both(lambda: _("After")), "value": entry["value"]})

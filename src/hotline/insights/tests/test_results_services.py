@@ -97,9 +97,7 @@ def test_refusals() -> None:
         results.publish(actor=supervisor, goal_year=2025)  # no goals
     with pytest.raises(results.ResultsError):
         results.create_goal(actor=supervisor, goal_year=2025, text=results.GoalText(title_sv="", title_en="x"))
-    goal = results.create_goal(
-        actor=supervisor, goal_year=2025, text=results.GoalText(title_sv="Mål", title_en="Goal")
-    )
+    goal = results.create_goal(actor=supervisor, goal_year=2025, text=results.GoalText(title_sv="Mål", title_en="Goal"))
     with pytest.raises(results.ResultsError):
         results.add_computed_indicator(actor=supervisor, goal=goal, label_sv="a", label_en="b", figure="nothing")
     with pytest.raises(results.ResultsError):
