@@ -21,6 +21,12 @@ urlpatterns: list = [
         results_views.remove_indicator,
         name="results_remove_indicator",
     ),
+    path("insights/results/published/<int:pk>/", results_views.published_page, name="results_published"),
+    path(
+        "insights/results/published/<int:pk>/charts/<int:number>.svg",
+        results_views.published_chart,
+        name="results_published_chart",
+    ),
     path("results/<int:year>/", results_views.public_year, name="public_results"),
     path("results/<int:year>.pdf", results_views.public_pdf, name="public_results_pdf"),
     path("results/<int:year>/charts/<int:number>.svg", results_views.public_chart, name="public_results_chart"),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hotline.core.authz import ADMIN, STATISTICIAN, SUPERVISOR, public, staff_required, user_has_any_role
 from hotline.insights import definitions, results_charts, results_pdf
-from hotline.insights.models import Goal, Indicator, IndicatorKind
+from hotline.insights.models import Goal, Indicator, IndicatorKind, PublishedResult
 from hotline.insights.results_forms import (
     QUARTERS,
     ComputedIndicatorForm,
@@ -248,6 +248,38 @@ def publish(request: HttpRequest, year: int) -> HttpResponse:
     return redirect(staff_year_path(year))
 
 
+def _publication(pk: int) -> tuple[PublishedResult, results_selectors.ShownPage]:
+    result = get_object_or_404(PublishedResult, pk=pk)
+    return result, results_selectors.shown_page(result, translation.get_language() or "sv")
+
+
+@staff_required(*VIEW_ROLES)
+@require_GET
+def published_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Any publication, current or earlier, exactly as it was published (from its own snapshot)."""
+    result, page = _publication(pk)
+    return render(
+        request,
+        "insights/results/published.html",
+        {
+            "page": page,
+            "current": result.current,
+            "chart_base": f"/insights/results/published/{pk}/charts/",
+            "chart_width": results_charts.WIDTH,
+            "chart_height": results_charts.HEIGHT,
+        },
+    )
+
+
+@staff_required(*VIEW_ROLES)
+@require_GET
+def published_chart(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    indicator = results_selectors.indicator_of(_publication(pk)[1], number)
+    if indicator is None:
+        raise Http404("No such chart.")
+    return _svg(indicator)
+
+
 # --- public --------------------------------------------------------------------------------------------------
 def _published(year: int) -> results_selectors.ShownPage:
     result = results_selectors.current_result(year)
@@ -267,6 +299,7 @@ def public_year(request: HttpRequest, year: int) -> HttpResponse:
             "page": page,
             "chart_width": results_charts.WIDTH,
             "chart_height": results_charts.HEIGHT,
+            "chart_base": f"/results/{year}/charts/",
             "pdf_path": f"/results/{year}.pdf",
             "definitions_path": definitions.PUBLIC_DEFINITIONS_PATH,
         },
@@ -279,6 +312,10 @@ def public_chart(request: HttpRequest, year: int, number: int) -> HttpResponse:
     indicator = results_selectors.indicator_of(_published(year), number)
     if indicator is None:
         raise Http404("No such chart.")
+    return _svg(indicator)
+
+
+def _svg(indicator: results_selectors.ShownIndicator) -> HttpResponse:
     svg = results_charts.render(indicator)
     response = HttpResponse(svg.text, content_type="image/svg+xml; charset=utf-8")
     response["Content-Security-Policy"] = svg.policy  # the page's policy is not the image's (CSPMiddleware)

@@ -23,6 +23,14 @@ PERCENT = "%"
 UNITS = ("", PERCENT)  # a plain number, or a percentage
 
 
+# A share's part and whole (Figures attributes), frozen beside it so the published share can be checked.
+SHARE_PARTS = {
+    "illegal_share": ("illegal", "assessed"),
+    "nexus_partner_share": ("nexus_from_partner_hotlines", "nexus_cases"),
+    "removed_fast_share": ("removed_within_3_days", "removed"),
+}
+
+
 def computed_figures() -> dict[str, dashboard.FigureSpec]:
     """Every key figure of the dashboard, by its code: what a computed indicator may show."""
     return {spec.code: spec for _title, specs in dashboard.GROUPS for spec in specs}
@@ -87,7 +95,8 @@ def _number(value: float | None) -> float | None:
 def _computed(indicator: Indicator, goal_year: int) -> dict[str, Any]:
     spec = computed_figures()[indicator.figure]
     period = indicator_period(goal_year, indicator.quarter)
-    now = spec.value(figures(period), dashboard.campaign_figures(period)[0])
+    counted = figures(period)
+    now = spec.value(counted, dashboard.campaign_figures(period)[0])
     entry: dict[str, Any] = {
         "figure": spec.code,
         "figure_kind": spec.kind,
@@ -96,11 +105,26 @@ def _computed(indicator: Indicator, goal_year: int) -> dict[str, Any]:
         "now": _number(now),
         "figure_label": _in_both(lambda: spec.label),
     }
+    parts = SHARE_PARTS.get(spec.code)
+    if parts:
+        entry["part"], entry["whole"] = (getattr(counted, name) for name in parts)
     now_bar = {"label": _in_both(lambda: dashboard.period_label(period)), "value": _number(now)}
     if not indicator.year_earlier:
         entry["value"] = _number(now)
         entry["value_text"] = _in_both(lambda: dashboard.format_value(now, spec.kind))
-        entry["detail"] = _in_both(lambda: _("%(figure)s, %(period)s") % _figure_and_period(spec, period))
+        if parts:
+            entry["detail"] = _in_both(
+                lambda: (
+                    _("%(figure)s, %(period)s: %(part)s of %(whole)s")
+                    % {
+                        **_figure_and_period(spec, period),
+                        "part": dashboard.format_count(entry["part"]),
+                        "whole": dashboard.format_count(entry["whole"]),
+                    }
+                )
+            )
+        else:
+            entry["detail"] = _in_both(lambda: _("%(figure)s, %(period)s") % _figure_and_period(spec, period))
         entry["bars"] = [now_bar]
         return entry
     earlier = period.year_earlier()
