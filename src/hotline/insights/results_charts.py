@@ -23,7 +23,9 @@ def draw(indicator: ShownIndicator) -> pygal.Bar:
     if known:
         chart.value_formatter = lambda value: _text_of(indicator, value)
         chart.add(indicator.label, [bar.value for bar in indicator.bars])
-        chart.range = (0, max(max(bar.value or 0 for bar in known) * 1.15, 1e-9))
+        values = [bar.value for bar in known if bar.value is not None]
+        low, high = min(0.0, *values), max(0.0, *values)
+        chart.range = (low * 1.15, high * 1.15 if high > 0 else 1e-9)
     return chart
 
 

@@ -47,8 +47,9 @@ def _chart(indicator: ShownIndicator, font: str, width: float) -> Drawing | None
     chart.x, chart.y = 12 * mm, 10 * mm
     chart.width, chart.height = width - 24 * mm, height - 18 * mm
     chart.data = [[bar.value or 0 for bar in indicator.bars]]
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = max(bar.value or 0 for bar in known) * 1.2 or 1
+    values = [bar.value for bar in known if bar.value is not None]
+    chart.valueAxis.valueMin = min(0.0, *values) * 1.2
+    chart.valueAxis.valueMax = max(0.0, *values) * 1.2 or 1
     chart.valueAxis.visibleLabels = False
     chart.categoryAxis.categoryNames = [bar.label for bar in indicator.bars]
     chart.categoryAxis.labels.fontName = font

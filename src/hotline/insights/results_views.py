@@ -95,10 +95,10 @@ def _indicator_words(indicator: Indicator) -> dict[str, str]:
             how += " " + _("(against the same period a year earlier)")
         definition = definitions.definition_url(spec.anchor) if spec else ""
         return {"how": how, "definition": definition, "value": _("Frozen when the year is published")}
-    value = results_selectors._manual_text(indicator.value, indicator.unit)
+    value = results_selectors.manual_text(indicator.value, indicator.unit)
     if indicator.baseline is not None:
         value = _("from %(baseline)s to %(value)s") % {
-            "baseline": results_selectors._manual_text(indicator.baseline, indicator.unit),
+            "baseline": results_selectors.manual_text(indicator.baseline, indicator.unit),
             "value": value,
         }
     source = indicator.source_en if translation.get_language() == "en" else indicator.source_sv

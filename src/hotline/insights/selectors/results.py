@@ -80,7 +80,7 @@ def _in_both(make: Any) -> dict[str, str]:
     return texts
 
 
-def _manual_text(value: Decimal | None, unit: str) -> str:
+def manual_text(value: Decimal | None, unit: str) -> str:
     if value is None:
         return _("no data")
     decimals = 0 if value == value.to_integral_value() else 1
@@ -162,20 +162,20 @@ def _manual(indicator: Indicator) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "unit": indicator.unit,
         "value": _number(indicator.value),  # type: ignore[arg-type]
-        "value_text": _in_both(lambda: _manual_text(indicator.value, indicator.unit)),
+        "value_text": _in_both(lambda: manual_text(indicator.value, indicator.unit)),
         "source": {"sv": indicator.source_sv, "en": indicator.source_en},
         "source_date": indicator.source_date.isoformat() if indicator.source_date else "",
         "bars": [],
     }
     if indicator.baseline is not None:
         entry["baseline"] = _number(indicator.baseline)  # type: ignore[arg-type]
-        entry["baseline_text"] = _in_both(lambda: _manual_text(indicator.baseline, indicator.unit))
+        entry["baseline_text"] = _in_both(lambda: manual_text(indicator.baseline, indicator.unit))
         entry["detail"] = _in_both(
             lambda: (
                 _("from %(baseline)s to %(value)s")
                 % {
-                    "baseline": _manual_text(indicator.baseline, indicator.unit),
-                    "value": _manual_text(indicator.value, indicator.unit),
+                    "baseline": manual_text(indicator.baseline, indicator.unit),
+                    "value": manual_text(indicator.value, indicator.unit),
                 }
             )
         )
@@ -185,7 +185,7 @@ def _manual(indicator: Indicator) -> dict[str, Any]:
         entry["detail"] = {"sv": "", "en": ""}
         entry["bars"].append({"label": _in_both(lambda: _("Result")), "value": entry["value"]})
     if indicator.target is not None:
-        entry["target_text"] = _in_both(lambda: _manual_text(indicator.target, indicator.unit))
+        entry["target_text"] = _in_both(lambda: manual_text(indicator.target, indicator.unit))
     return entry
 
 
@@ -252,7 +252,7 @@ class ShownPage:
 def _bar_text(entry: dict[str, Any], value: float | None) -> str:
     if entry["kind"] == IndicatorKind.COMPUTED:
         return dashboard.format_value(value, entry["figure_kind"])
-    return _manual_text(None if value is None else Decimal(str(value)), entry.get("unit", ""))
+    return manual_text(None if value is None else Decimal(str(value)), entry.get("unit", ""))
 
 
 def shown_page(result: PublishedResult, language: str) -> ShownPage:
