@@ -147,3 +147,75 @@ class RollupState(models.Model):
 
     class Meta:
         db_table = "insights_rollupstate"
+
+
+# --- goals and yearly results (docs/results.md) -----------------------------------------------------------------
+class Goal(models.Model):
+    """One of a year's goals on the public goals-and-results page, in Swedish and English."""
+
+    year = models.PositiveSmallIntegerField(db_index=True)
+    title_sv = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    narrative_sv = models.TextField(blank=True)
+    narrative_en = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        db_table = "insights_goal"
+        ordering = ("year", "order", "pk")
+
+
+class IndicatorKind(models.TextChoices):
+    COMPUTED = "computed", "computed"
+    MANUAL = "manual", "manual"
+
+
+class Indicator(models.Model):
+    """How a goal is measured: a figure computed from Hotline's own data for the goal's year or one of its
+    quarters (selectors/indicators.py names them), or a figure from outside entered by hand with its source and
+    date (a survey, an event, a hand-over)."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="indicators")
+    label_sv = models.CharField(max_length=200)
+    label_en = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=IndicatorKind.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    # computed
+    figure = models.CharField(max_length=48, blank=True)
+    year_earlier = models.BooleanField(default=False)  # shown as the ratio to the same period a year earlier
+    quarter = models.PositiveSmallIntegerField(null=True, blank=True)  # None: the whole year
+    # manual
+    value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    unit = models.CharField(max_length=16, blank=True)
+    baseline = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    target = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    source_sv = models.CharField(max_length=300, blank=True)
+    source_en = models.CharField(max_length=300, blank=True)
+    source_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        db_table = "insights_indicator"
+        ordering = ("order", "pk")
+
+
+class PublishedResult(models.Model):
+    """A year's page as published: every text and every indicator's value, with the computed figures they came
+    from, frozen as JSON (both languages in it). Publishing again makes a new row that becomes the current one;
+    earlier rows are kept, so any page once shown can be shown again exactly."""
+
+    year = models.PositiveSmallIntegerField()
+    snapshot = models.JSONField()
+    data_version = models.BigIntegerField()
+    definitions_version = models.CharField(max_length=32)
+    published_by = models.ForeignKey("staff.StaffUser", null=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField()
+    current = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "insights_publishedresult"
+        ordering = ("-published_at", "-pk")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year"], condition=models.Q(current=True), name="insights_one_current_result_per_year"
+            )
+        ]
