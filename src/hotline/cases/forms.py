@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +62,15 @@ class QueueFilterForm(forms.Form):
             ("me", _("Me")),
             ("none", _("Nobody")),
         ] + [(str(a.pk), str(a)) for a in analysts]
+
+    def to_query(self) -> str:
+        """The valid, non-empty filters as a query string: carried from the queue to the case page and the
+        assessment form, so that "save and next case" stays in the queue the analyst chose. Staff-side
+        values only (state, kind, channel, country, nexus, assigned): never a URL or a receipt."""
+        if not self.is_valid():
+            return ""
+        values = {name: self.cleaned_data.get(name) or "" for name in self.fields}
+        return urlencode({name: value for name, value in values.items() if value})
 
     def to_filters(self, *, viewer_id: int) -> QueueFilters:
         data = self.cleaned_data if self.is_valid() else {}
