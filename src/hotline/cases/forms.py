@@ -167,13 +167,21 @@ class CloseForm(VersionedForm):
     reason = forms.ChoiceField(
         label=_("Close as"),
         choices=[(r.value, r.label) for r in STATUS_ONLY_CLOSE_REASONS],
+        error_messages={
+            "required": _("Choose why the case is closed."),
+            "invalid_choice": _("Choose why the case is closed."),
+        },
     )
+    # Rendered by hand in cases/case_detail.html (its error next to it, aria-describedby and aria-invalid).
     duplicate_of = forms.IntegerField(
         label=_("Duplicate of case number"),
         required=False,
         min_value=1,
         help_text=_("Needed when closing as a duplicate: the number of the case this one repeats."),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "aria-describedby": "duplicate-help"}),
+        error_messages={
+            "invalid": _("The number of the case it duplicates is a whole number, such as 1234."),
+            "min_value": _("The number of the case it duplicates is a whole number, such as 1234."),
+        },
     )
 
 

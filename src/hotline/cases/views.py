@@ -115,7 +115,11 @@ def queue(request: HttpRequest) -> HttpResponse:
 @staff_required(*CASE_ROLES)
 @require_GET
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_object_or_404(Case, pk=case_id)
+    return _case_page(request, get_object_or_404(Case, pk=case_id))
+
+
+def _case_page(request: HttpRequest, case: Case, *, close_form: CloseForm | None = None) -> HttpResponse:
+    """The case page; with a refused close form, again with its errors next to their fields (a 400)."""
     services.record_case_view(case=case, viewer=_user(request))
     page = selectors.case_page(case=case)
     queue_query, _filters = _queue_context(request)
@@ -127,7 +131,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "case": case,
             "holder": case.claim_holder(),
             "note_form": NoteForm(),
-            "close_form": CloseForm(initial={"version": case.version}),
+            "close_form": close_form or CloseForm(initial={"version": case.version}),
             "may_close": services.may_close_without_assessment(case),
             "duplicates": list(case.duplicates.order_by("pk").values_list("pk", flat=True)),
             "exposure": selectors.exposure_today(analyst=_user(request)),
@@ -135,6 +139,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "police_now": services.police_now_refusal(case) is None,
             "queue_query": queue_query,
         },
+        status=400 if close_form is not None else 200,
     )
 
 
@@ -194,15 +199,21 @@ def close(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(Case, pk=case_id)
     form = CloseForm(request.POST)
     if not form.is_valid():
-        if "duplicate_of" in form.errors:
-            raise services.CaseError(_("The number of the case it duplicates is a whole number, such as 1234."))
-        raise services.CaseError(_("Choose why the case is closed."))
+        if "version" in form.errors:
+            raise services.CaseError(_("The form is incomplete: reload the page."))
+        # A wrong reason or case number: the case page again, the error next to its field, what was typed kept.
+        return _case_page(request, case, close_form=form)
     reason = form.cleaned_data["reason"]
     duplicate_of = form.cleaned_data.get("duplicate_of") if reason == CloseReason.DUPLICATE else None
     if form.cleaned_data["version"] != case.version:
         raise services.StaleCase()
     refusal = services.close_refusal(case=case, reason=reason, duplicate_of=duplicate_of)
     if refusal is not None:
+        if reason == CloseReason.DUPLICATE and refusal == services.duplicate_refusal(
+            case=case, duplicate_of=duplicate_of
+        ):
+            form.add_error("duplicate_of", refusal)
+            return _case_page(request, case, close_form=form)
         raise services.CaseError(refusal)
     if not is_confirmed(request):
         if duplicate_of is not None:
