@@ -110,9 +110,13 @@ def test_a_duplicate_close_without_a_case_number_is_refused_with_javascript_off(
     page.fill("form.close-form input[name=duplicate_of]", "")
     page.click("form.close-form button[type=submit]", timeout=WAIT_MS)
     page.wait_for_load_state("load", timeout=WAIT_MS)
-    # The refusal is the case app's own refusal page (cases/refused.html), answered before any confirmation step.
+    # The case page again, answered before any confirmation step: the error next to the number field (its
+    # aria-describedby) and in the error summary at the top.
     text = page.inner_text("main", timeout=WAIT_MS)
     assert "Give the number of the case this one duplicates." in text
+    assert "Give the number of the case" in page.inner_text("#duplicate-error", timeout=WAIT_MS)
+    assert page.get_attribute("input[name=duplicate_of]", "aria-invalid") == "true"
+    assert page.locator(".error-summary a[href='#id_duplicate_of']").count() == 1
     assert page.locator("form.confirm-form").count() == 0  # refused before the confirmation step
     case = Case.objects.get(pk=case_id)
     assert case.state != CaseState.CLOSED and case.duplicate_of_id is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +62,15 @@ class QueueFilterForm(forms.Form):
             ("me", _("Me")),
             ("none", _("Nobody")),
         ] + [(str(a.pk), str(a)) for a in analysts]
+
+    def to_query(self) -> str:
+        """The valid, non-empty filters as a query string: carried from the queue to the case page and the
+        assessment form, so that "save and next case" stays in the queue the analyst chose. Staff-side
+        values only (state, kind, channel, country, nexus, assigned): never a URL or a receipt."""
+        if not self.is_valid():
+            return ""
+        values = {name: self.cleaned_data.get(name) or "" for name in self.fields}
+        return urlencode({name: value for name, value in values.items() if value})
 
     def to_filters(self, *, viewer_id: int) -> QueueFilters:
         data = self.cleaned_data if self.is_valid() else {}
@@ -157,13 +167,21 @@ class CloseForm(VersionedForm):
     reason = forms.ChoiceField(
         label=_("Close as"),
         choices=[(r.value, r.label) for r in STATUS_ONLY_CLOSE_REASONS],
+        error_messages={
+            "required": _("Choose why the case is closed."),
+            "invalid_choice": _("Choose why the case is closed."),
+        },
     )
+    # Rendered by hand in cases/case_detail.html (its error next to it, aria-describedby and aria-invalid).
     duplicate_of = forms.IntegerField(
         label=_("Duplicate of case number"),
         required=False,
         min_value=1,
         help_text=_("Needed when closing as a duplicate: the number of the case this one repeats."),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "aria-describedby": "duplicate-help"}),
+        error_messages={
+            "invalid": _("The number of the case it duplicates is a whole number, such as 1234."),
+            "min_value": _("The number of the case it duplicates is a whole number, such as 1234."),
+        },
     )
 
 

@@ -56,6 +56,18 @@ def _case_url(case: Case | int) -> str:
     return f"/cases/{case if isinstance(case, int) else case.pk}/"
 
 
+def _queue_context(request: HttpRequest) -> tuple[str, selectors.QueueFilters]:
+    """The analyst's queue filters, carried in the query string from the queue to the case page and the
+    assessment form (staff-side values only: QueueFilterForm.to_query): the query string ("" when
+    unfiltered) and the QueueFilters "save and next case" picks from."""
+    form = QueueFilterForm(request.GET or None, analysts=selectors.analysts_for_filter() if request.GET else [])
+    return form.to_query(), form.to_filters(viewer_id=_user(request).pk)
+
+
+def _with_query(url: str, query: str) -> str:
+    return f"{url}?{query}" if query else url
+
+
 # --- queue ------------------------------------------------------------------------------------------
 @staff_required(*CASE_ROLES)
 @require_http_methods(["GET", "POST"])
@@ -93,6 +105,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         page=page,
         rows=selectors.case_rows(page.cases),
         filter_query=params.urlencode(),
+        # The case links carry the filters on to the case page and its assessment ("save and next case").
+        case_query=filter_form.to_query(),
     )
     return render(request, "cases/queue.html", context)
 
@@ -101,9 +115,14 @@ def queue(request: HttpRequest) -> HttpResponse:
 @staff_required(*CASE_ROLES)
 @require_GET
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_object_or_404(Case, pk=case_id)
+    return _case_page(request, get_object_or_404(Case, pk=case_id))
+
+
+def _case_page(request: HttpRequest, case: Case, *, close_form: CloseForm | None = None) -> HttpResponse:
+    """The case page; with a refused close form, again with its errors next to their fields (a 400)."""
     services.record_case_view(case=case, viewer=_user(request))
     page = selectors.case_page(case=case)
+    queue_query, _filters = _queue_context(request)
     return render(
         request,
         "cases/case_detail.html",
@@ -112,13 +131,15 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "case": case,
             "holder": case.claim_holder(),
             "note_form": NoteForm(),
-            "close_form": CloseForm(initial={"version": case.version}),
+            "close_form": close_form or CloseForm(initial={"version": case.version}),
             "may_close": services.may_close_without_assessment(case),
             "duplicates": list(case.duplicates.order_by("pk").values_list("pk", flat=True)),
             "exposure": selectors.exposure_today(analyst=_user(request)),
             "YES": NexusHint.YES,
             "police_now": services.police_now_refusal(case) is None,
+            "queue_query": queue_query,
         },
+        status=400 if close_form is not None else 200,
     )
 
 
@@ -178,15 +199,21 @@ def close(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(Case, pk=case_id)
     form = CloseForm(request.POST)
     if not form.is_valid():
-        if "duplicate_of" in form.errors:
-            raise services.CaseError(_("The number of the case it duplicates is a whole number, such as 1234."))
-        raise services.CaseError(_("Choose why the case is closed."))
+        if "version" in form.errors:
+            raise services.CaseError(_("The form is incomplete: reload the page."))
+        # A wrong reason or case number: the case page again, the error next to its field, what was typed kept.
+        return _case_page(request, case, close_form=form)
     reason = form.cleaned_data["reason"]
     duplicate_of = form.cleaned_data.get("duplicate_of") if reason == CloseReason.DUPLICATE else None
     if form.cleaned_data["version"] != case.version:
         raise services.StaleCase()
     refusal = services.close_refusal(case=case, reason=reason, duplicate_of=duplicate_of)
     if refusal is not None:
+        if reason == CloseReason.DUPLICATE and refusal == services.duplicate_refusal(
+            case=case, duplicate_of=duplicate_of
+        ):
+            form.add_error("duplicate_of", refusal)
+            return _case_page(request, case, close_form=form)
         raise services.CaseError(refusal)
     if not is_confirmed(request):
         if duplicate_of is not None:
@@ -310,6 +337,8 @@ def _initial_assessment(case: Case) -> dict[str, Any]:
 def assess(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(Case, pk=case_id)
     user = _user(request)
+    # The queue's filters travel in the query string of this page and of its form's action.
+    queue_query, queue_filters = _queue_context(request)
     if request.method == "POST":
         form = AssessmentForm(request.POST)
         if form.is_valid():
@@ -321,7 +350,7 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Assessment saved."))
             if request.POST.get("then") == "next":
-                return _release_and_next(request, case)
+                return _release_and_next(request, case, queue_query=queue_query, filters=queue_filters)
             return HttpResponseRedirect(_case_url(case))
         status = 400
     else:
@@ -337,7 +366,12 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
             return render(
                 request,
                 "cases/assess_start.html",
-                {"case": case, "holder": holder, "exposure": selectors.exposure_today(analyst=user)},
+                {
+                    "case": case,
+                    "holder": holder,
+                    "exposure": selectors.exposure_today(analyst=user),
+                    "queue_query": queue_query,
+                },
             )
         services.record_case_view(case=case, viewer=user)
         form = AssessmentForm(initial=_initial_assessment(case))
@@ -355,24 +389,28 @@ def assess(request: HttpRequest, case_id: int) -> HttpResponse:
             "side_hashes": selectors.report_hashes(side_reports),
             "current_assessment": selectors.current_assessment(case),
             "exposure": selectors.exposure_today(analyst=user),
+            "queue_query": queue_query,
         },
         status=status,
     )
 
 
-def _release_and_next(request: HttpRequest, case: Case) -> HttpResponse:
+def _release_and_next(
+    request: HttpRequest, case: Case, *, queue_query: str, filters: selectors.QueueFilters
+) -> HttpResponse:
     """ "Save and next case": the claim goes back, and the next case opens on its case page (never claimed by
-    a GET: the analyst starts its assessment with the button there)."""
+    a GET: the analyst starts its assessment with the button there), among the cases matching the analyst's
+    queue filters; the filters go on with it."""
     user = _user(request)
     case.refresh_from_db()
     holder = case.claim_holder()
     if holder is not None and holder.pk == user.pk:
         services.release_case(case=case, actor=user)
-    following = selectors.next_case_id(after_case_id=case.pk, viewer_id=user.pk)
+    following = selectors.next_case_id(after_case_id=case.pk, viewer_id=user.pk, filters=filters)
     if following is None:
         messages.info(request, _("No other case is waiting in the queue."))
-        return HttpResponseRedirect("/cases/")
-    return HttpResponseRedirect(_case_url(following))
+        return HttpResponseRedirect(_with_query("/cases/", queue_query))
+    return HttpResponseRedirect(_with_query(_case_url(following), queue_query))
 
 
 @staff_required(*CASE_ROLES)
@@ -382,7 +420,8 @@ def assess_start(request: HttpRequest, case_id: int) -> HttpResponse:
     """The button that begins an assessment: claims the case and starts the exposure clock, then shows the form."""
     case = get_object_or_404(Case, pk=case_id)
     services.begin_assessment(case=case, analyst=_user(request))
-    return HttpResponseRedirect(_case_url(case) + "assess/")
+    queue_query, _filters = _queue_context(request)
+    return HttpResponseRedirect(_with_query(_case_url(case) + "assess/", queue_query))
 
 
 @staff_required(*CASE_ROLES)

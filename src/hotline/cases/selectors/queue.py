@@ -255,12 +255,21 @@ def immediate_danger_cases(*, limit: int = 20) -> list[QueueItem]:
     return queue_items(qs)
 
 
-def next_case_id(*, after_case_id: int, viewer_id: int, now: datetime | None = None) -> int | None:
+def next_case_id(
+    *, after_case_id: int, viewer_id: int, filters: QueueFilters | None = None, now: datetime | None = None
+) -> int | None:
     """The case "save and next case" opens: the first in the order the analyst sees the queue (the
-    immediate-danger box, then the unfiltered queue), other than the one just saved and not held by a colleague."""
+    immediate-danger box, then the queue with the analyst's filters), other than the one just saved and not
+    held by a colleague. With filters, only cases matching them: the analyst chose to work through those
+    (the immediate-danger box stays on top of the queue page whatever the filters)."""
     now = now or timezone.now()
-    candidates = [item.pk for item in immediate_danger_cases()]
-    candidates += [item.pk for item in queue_page(filters=QueueFilters(viewer_id=viewer_id), now=now).cases]
+    filters = filters or QueueFilters(viewer_id=viewer_id)
+    danger = [item.pk for item in immediate_danger_cases()]
+    if filters != QueueFilters(viewer_id=filters.viewer_id) and danger:
+        matching = _filtered(filters, now).filter(pk__in=danger, state__in=filters.states)
+        kept = set(matching.values_list("pk", flat=True))
+        danger = [pk for pk in danger if pk in kept]
+    candidates = danger + [item.pk for item in queue_page(filters=filters, now=now).cases]
     candidates = [pk for pk in dict.fromkeys(candidates) if pk != after_case_id]
     if not candidates:
         return None

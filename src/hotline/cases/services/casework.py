@@ -52,6 +52,12 @@ def close_refusal(*, case: Case, reason: str, duplicate_of: int | None) -> str |
         )
     if reason != CloseReason.DUPLICATE:
         return None
+    return duplicate_refusal(case=case, duplicate_of=duplicate_of)
+
+
+def duplicate_refusal(*, case: Case, duplicate_of: int | None) -> str | None:
+    """Why `duplicate_of` cannot be the case this one duplicates (None when it can): the part of close_refusal
+    the case page shows next to the case-number field."""
     if duplicate_of is None:
         return _("Give the number of the case this one duplicates.")
     if duplicate_of == case.pk:

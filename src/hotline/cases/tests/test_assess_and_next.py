@@ -94,3 +94,38 @@ def test_the_case_page_has_two_columns_on_desktop(staff_client: Any) -> None:
     assert body.count('class="case-column"') == 2 and 'class="case-layout"' in body
     css = (Path(services.__file__).parents[1] / "static" / "cases" / "cases.css").read_text()
     assert "@media (min-width: 1100px)" in css and ".case-layout { display: grid;" in css
+
+
+def test_save_and_next_keeps_to_the_queue_filters_the_analyst_chose(staff_client: Any) -> None:
+    from hotline.cases.selectors import next_case_id
+
+    first = _case("https://files.example.test/f/1")
+    other = _case("https://files.example.test/f/2", kind="other")
+    second = _case("https://files.example.test/f/3")
+    client = staff_client("analyst")
+    # Unfiltered, the case of the other kind would come next: the filter is what skips it.
+    assert next_case_id(after_case_id=first.pk, viewer_id=client.user.pk) == other.pk
+
+    queue = client.get("/cases/", {"kind": "online_material"}).content.decode()
+    assert f'href="/cases/{first.pk}/?kind=online_material"' in queue
+    assert f'href="/cases/{other.pk}/' not in queue
+    page = client.get(f"/cases/{first.pk}/", {"kind": "online_material"}).content.decode()
+    assert f'action="/cases/{first.pk}/assess/start/?kind=online_material"' in page
+    started = client.post(f"/cases/{first.pk}/assess/start/?kind=online_material")
+    assert started["Location"] == f"/cases/{first.pk}/assess/?kind=online_material"
+    form = client.get(started["Location"]).content.decode()
+    assert f'action="/cases/{first.pk}/assess/?kind=online_material"' in form
+    response = client.post(
+        f"/cases/{first.pk}/assess/?kind=online_material",
+        {**FORM, "version": Case.objects.get(pk=first.pk).version, "then": "next"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/cases/{second.pk}/?kind=online_material"
+
+
+def test_the_carried_filters_are_only_valid_queue_filters(staff_client: Any) -> None:
+    case = _case("https://files.example.test/g/1")
+    client = staff_client("analyst")
+    page = client.get(f"/cases/{case.pk}/", {"kind": "no-such-kind", "q": "https://files.example.test/g/1"})
+    body = page.content.decode()
+    assert f'action="/cases/{case.pk}/assess/start/"' in body  # nothing unknown travels on

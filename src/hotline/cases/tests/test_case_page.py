@@ -4,6 +4,7 @@ duplicates, related cases, timeline, encrypted notes, status-only closing with s
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -242,3 +243,73 @@ def test_no_close_without_assessment_once_referred_on_a_confirmed_assessment(
 
 def test_a_missing_case_is_404(staff_client: Any) -> None:
     assert staff_client("analyst").get("/cases/424242/").status_code == 404
+
+
+class _Ids(HTMLParser):
+    """The text of every element with an id, and the attributes of every <input>, of one page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: dict[str, str] = {}
+        self.inputs: dict[str, dict[str, str]] = {}
+        self._open: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "input":
+            self.inputs[values.get("name", "")] = values
+            return
+        if tag in {"br", "img", "meta", "link", "hr"}:
+            return
+        self._open.append(values.get("id"))
+        if values.get("id"):
+            self.text[values["id"]] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in {"input", "br", "img", "meta", "link", "hr"} and self._open:
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        for open_id in self._open:
+            if open_id:
+                self.text[open_id] += data
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("", "Give the number of the case"),
+        ("424242", "There is no case #424242"),
+        ("self", "itself"),
+        ("12a", "is a whole number"),
+    ],
+)
+def test_a_refused_duplicate_close_shows_its_error_next_to_the_number_field(
+    case: Case, staff_client: Any, typed: str, words: str
+) -> None:
+    client = staff_client("analyst")
+    client.cookies["hotline_language"] = "en"
+    number = str(case.pk) if typed == "self" else typed
+    response = client.post(
+        f"/cases/{case.pk}/close/", {"reason": "duplicate", "duplicate_of": number, "version": case.version}
+    )
+    assert response.status_code == 400
+    page = _Ids()
+    page.feed(response.content.decode())
+    field = page.inputs["duplicate_of"]
+    assert field.get("aria-invalid") == "true"
+    assert field.get("value") == number  # what was typed is kept
+    described = field["aria-describedby"].split()
+    assert any(words in page.text.get(ref, "") for ref in described)  # the error is the field's own
+    summary = response.content.decode().split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert f'href="#{field["id"]}"' in summary and words in summary
+    assert "Error:" in response.content.decode().split("</title>", 1)[0]
+    case.refresh_from_db()
+    assert case.state == CaseState.TRIAGED and case.duplicate_of_id is None
+
+
+def test_an_unrefused_close_page_has_no_error_marks(case: Case, staff_client: Any) -> None:
+    page = _Ids()
+    page.feed(staff_client("analyst").get(f"/cases/{case.pk}/").content.decode())
+    assert "aria-invalid" not in page.inputs["duplicate_of"]
+    assert page.inputs["duplicate_of"]["aria-describedby"] == "duplicate-help"

@@ -146,3 +146,21 @@ def test_an_unusable_police_channel_writes_nothing(staff_client: Any, settings: 
     assert not Referral.objects.exists() and not CaseNote.objects.exists()
     assert not CaseEvent.objects.filter(kind="police_now").exists()
     assert not AuditEntry.objects.filter(action="case.police_now").exists()
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "Contact police now"), ("sv", "Kontakta polisen nu")])
+def test_the_case_page_lists_the_police_referral_made_at_once(staff_client: Any, language: str, words: str) -> None:
+    case = _case()
+    client = staff_client("analyst")
+    client.cookies["hotline_language"] = language
+    assert _post(client, case, confirmed="yes").status_code == 302
+    # A real referral row, planned for the police and audited, not a note standing in for one.
+    referral = Referral.objects.get(case=case)
+    assert referral.target == Target.POLICE and referral.rule == "police_now" and referral.planned_at is not None
+    planned = AuditEntry.objects.get(action="referral.planned", object_id=str(referral.pk))
+    assert planned.actor == client.user
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    panel = page.split('id="referrals-heading"', 1)[1].split("</section>", 1)[0]
+    row = panel.split(f'href="/referrals/{referral.pk}/"', 1)[1].split("</tr>", 1)[0]
+    assert words in row  # marked as the urgent path in the case's referral list
+    assert "No referrals yet." not in panel and "Inga överlämningar" not in panel
