@@ -1,0 +1,57 @@
+"""Schemathesis against the statistics API's own OpenAPI document, signed in as a statistician: no generated
+input (periods of every shape, good and bad, any table name) gives a server error, and both answers and refusals
+were reached. In-process (WSGI) on the test database, a bounded number of examples per operation."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.conf import settings as django_settings
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.test import Client
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+from hotline.insights.api import api
+from hotline.staff.factories import login_verified, staff_user
+
+schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
+schema.app = get_wsgi_application()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Any:
+    """As Django's test Client does: the WSGI handler must not close the test transaction's connection."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def session_cookie(db: Any) -> str:
+    client = login_verified(Client(), staff_user("statistician", email="stats@hotline.example"))
+    return client.cookies[django_settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.fixture
+def answered(request: Any) -> Iterator[Counter[int]]:
+    statuses: Counter[int] = Counter()
+    yield statuses
+    assert statuses[200] > 0 and statuses[400] > 0, (request.node.operation_label, statuses)
+
+
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_no_input_gives_a_server_error(case: Any, session_cookie: str, answered: Counter[int]) -> None:
+    response = case.call_and_validate(
+        cookies={django_settings.SESSION_COOKIE_NAME: session_cookie}, checks=[not_a_server_error]
+    )
+    answered[response.status_code] += 1
