@@ -217,6 +217,29 @@ def pytest_runtest_setup(item: Any) -> None:
         require_package(*marker.args)
 
 
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequences", "live_server"})
+
+
+@functools.cache
+def _module_reads_database_url(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as source:
+            return "DATABASE_URL" in source.read()
+    except OSError:
+        return False
+
+
+def uses_the_database(item: Any) -> bool:
+    """Marked `database`: the tests whose answer can depend on the database's dialect, so CI runs them on
+    PostgreSQL too (`-m database`). A test uses it through a database fixture or mark, or by starting
+    processes on the database DATABASE_URL names (its module reads that variable)."""
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    return _module_reads_database_url(str(getattr(item, "path", "")))
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects: a test that uses the browser is marked `browser`
 def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -> None:
     """Browser tests run last (in their collected order), on every pytest-xdist worker too.
@@ -227,6 +250,8 @@ def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -
     state away from them; the browser fixtures close the connections after each test."""
     browser_tests = []
     for item in items:
+        if uses_the_database(item):
+            item.add_marker(pytest.mark.database)
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
         if item.get_closest_marker("browser") is not None:

@@ -25,7 +25,15 @@ SCRIPT = '<script src="/static/hotline/quick-exit.js" defer></script>'
 
 # Machine answers, not pages: the manifest, the OpenAPI document, the language switch's redirect and the
 # health checks (JSON for a load balancer).
-NOT_PAGES = {"/manifest.webmanifest", "/api/openapi.json", "/language/", "/healthz", "/readyz", "/metrics"}
+NOT_PAGES = {
+    "/manifest.webmanifest",
+    "/api/openapi.json",
+    "/insights/api/v1/openapi.json",
+    "/language/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+}
 # The network's identity and schemas are JSON for other hotlines' servers, not pages.
 PUBLIC_HTML_PAGES = [p for p in PAGES if p not in NOT_PAGES and not p.startswith("/network/v1/")]
 

@@ -55,3 +55,10 @@ def test_no_input_gives_a_server_error(case: Any, session_cookie: str, answered:
         cookies={django_settings.SESSION_COOKIE_NAME: session_cookie}, checks=[not_a_server_error]
     )
     answered[response.status_code] += 1
+
+
+@schema.parametrize()
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_no_input_without_a_session_gives_a_server_error(case: Any, db: Any) -> None:
+    response = case.call_and_validate(checks=[not_a_server_error])
+    assert response.status_code in (302, 400, 404, 405), response.status_code  # sent to sign in, or refused
