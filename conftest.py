@@ -260,6 +260,20 @@ def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -
     items[:] = [item for item in items if id(item) not in chosen] + browser_tests
 
 
+@pytest.fixture
+def keep_the_test_connection() -> Iterator[None]:
+    """For tests that call the WSGI application directly (schemathesis in-process): as Django's test Client
+    does, the handler must not close the test transaction's connection at the end of each request."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One Chromium (Debian's; never a downloaded browser) for the whole session: tests get their own

@@ -17,14 +17,12 @@ from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from hotline.campaigns import conf, places, rules, selectors
 from hotline.campaigns.models import ExportKind, Petition, PetitionExport
 from hotline.core import csv as safe_csv
-
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu",)
+from hotline.core import pdf_fonts
 
 
 @dataclass(frozen=True)
@@ -103,16 +101,6 @@ def write_csv(path: Path, signers: list[Signer], *, progress: Callable[[int], No
 
 
 # --- PDF ---------------------------------------------------------------------------------------
-def _fonts() -> tuple[str, str]:
-    """DejaVu (covers Latin, Greek, Cyrillic; in Debian's fonts-dejavu-core) or the built-in Helvetica."""
-    for directory in FONT_DIRS:
-        regular, bold = Path(directory, "DejaVuSans.ttf"), Path(directory, "DejaVuSans-Bold.ttf")
-        if regular.exists() and bold.exists():
-            if "HotlineSans" not in pdfmetrics.getRegisteredFontNames():
-                pdfmetrics.registerFont(TTFont("HotlineSans", str(regular)))
-                pdfmetrics.registerFont(TTFont("HotlineSans-Bold", str(bold)))
-            return "HotlineSans", "HotlineSans-Bold"
-    return "Helvetica", "Helvetica-Bold"
 
 
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
@@ -143,7 +131,7 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
 
 
 def write_pdf(path: Path, petition: Petition, signers: list[Signer], *, progress: Callable[[int], None]) -> None:
-    regular, bold = _fonts()
+    regular, bold = pdf_fonts.fonts()
     page_w, page_h = A4
     margin = 20 * mm
     width = page_w - 2 * margin

@@ -4,7 +4,6 @@ page, each indicator with a bar chart drawn by reportlab.graphics, from the froz
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.utils import formats, translation
@@ -15,26 +14,12 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
+from hotline.core import pdf_fonts
 from hotline.insights.selectors.results import ShownIndicator, ShownPage
 
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu",)
 BLUE = colors.HexColor("#0072B2")
-
-
-def _fonts() -> tuple[str, str]:
-    """DejaVu (Debian's fonts-dejavu-core: Swedish letters and ×) or the built-in Helvetica."""
-    for directory in FONT_DIRS:
-        regular, bold = Path(directory, "DejaVuSans.ttf"), Path(directory, "DejaVuSans-Bold.ttf")
-        if regular.exists() and bold.exists():
-            if "HotlineSans" not in pdfmetrics.getRegisteredFontNames():
-                pdfmetrics.registerFont(TTFont("HotlineSans", str(regular)))
-                pdfmetrics.registerFont(TTFont("HotlineSans-Bold", str(bold)))
-            return "HotlineSans", "HotlineSans-Bold"
-    return "Helvetica", "Helvetica-Bold"
 
 
 def _chart(indicator: ShownIndicator, font: str, width: float) -> Drawing | None:
@@ -64,7 +49,7 @@ def _chart(indicator: ShownIndicator, font: str, width: float) -> Drawing | None
 
 
 def render(page: ShownPage, *, language: str, organisation: str) -> bytes:
-    regular, bold = _fonts()
+    regular, bold = pdf_fonts.fonts()
     body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=14, spaceAfter=4)
     small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=12, textColor=colors.HexColor("#444444"))
     h1 = ParagraphStyle("h1", fontName=bold, fontSize=18, leading=24, spaceAfter=8)

@@ -11,9 +11,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.conf import settings as django_settings
-from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -21,18 +19,11 @@ from schemathesis.checks import not_a_server_error
 from hotline.insights.api import api
 from hotline.staff.factories import login_verified, staff_user
 
+# The WSGI application is called directly: it must not close the test transaction's connection.
+pytestmark = pytest.mark.usefixtures("keep_the_test_connection")
+
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 schema.app = get_wsgi_application()
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection() -> Any:
-    """As Django's test Client does: the WSGI handler must not close the test transaction's connection."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
