@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.core import audit
 from hotline.core.authz import SUPERVISOR, user_has_any_role
+from hotline.core.errors import DomainError
 from hotline.insights import definitions
 from hotline.insights.models import Goal, Indicator, IndicatorKind, PublishedResult
 from hotline.insights.selectors import results as results_selectors
@@ -23,12 +24,8 @@ from hotline.insights.services import rollups
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-class ResultsError(Exception):
-    """A write refused, with the reason in words (lazy translation)."""
-
-    def __init__(self, message: Any):
-        super().__init__(str(message))
-        self.message = message
+class ResultsError(DomainError):
+    """A write to goals, indicators or publications refused, with the reason in words (`message`)."""
 
 
 def _check_year(goal_year: int) -> None:
