@@ -4,7 +4,7 @@ page, each indicator with a bar chart drawn by reportlab.graphics, from the froz
 from __future__ import annotations
 
 import io
-from xml.sax.saxutils import escape
+from html import escape
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
