@@ -211,8 +211,12 @@ class _Stage:
         self.postgres = connection.vendor == "postgresql"
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS intel_import_stage")
+            # On PostgreSQL the stage sorts in the byte order of the entries' columns and their unique index
+            # (migration 0003), so the rows reach the index in its own order.
+            collate = ' COLLATE "C"' if self.postgres else ""
             cursor.execute(
-                "CREATE TEMPORARY TABLE intel_import_stage (hash_type text, value text, quality smallint, label text)"
+                f"CREATE TEMPORARY TABLE intel_import_stage (hash_type text{collate}, value text{collate}, "
+                "quality smallint, label text)"
             )
 
     def add(self, chunk: list[tuple[str, str, int | None, str]]) -> None:
