@@ -31,6 +31,9 @@ STYLE = Style(
     opacity="1",
     opacity_hover="1",
     colors=COLOURS,
+    # Printed values stand beyond the end of their bar, on the white background, in the text colour: inside a bar,
+    # pygal's white or black on the bar's own colour was hard to read, and a short bar's value spilled onto white.
+    value_colors=("#1f2328",) * len(COLOURS),
     font_family="system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Liberation Sans', sans-serif",
     title_font_size=16,
     label_font_size=12,
@@ -73,7 +76,7 @@ def _options(title: str, **more: object) -> dict[str, object]:
 
 
 def _horizontal(title: str, labels: list[str], values: list[int], series: str) -> pygal.HorizontalBar:
-    chart = pygal.HorizontalBar(**_options(title, show_legend=False, print_values=True))
+    chart = pygal.HorizontalBar(**_options(title, show_legend=False, print_values=True, print_values_position="top"))
     # pygal draws the first label at the bottom: reversed, the largest is on top, as in the table.
     chart.x_labels = list(reversed(labels))
     if values:
@@ -144,7 +147,14 @@ def nexus_by_source(f: Figures) -> pygal.HorizontalBar:
 
 
 def removal_times(f: Figures) -> pygal.Bar:
-    chart = pygal.Bar(**_options(str(_("Time from first report to removal")), show_legend=False, print_values=True))
+    chart = pygal.Bar(
+        **_options(
+            str(_("Time from first report to removal")),
+            show_legend=False,
+            print_values=True,
+            print_values_position="top",
+        )
+    )
     chart.x_labels = [str(tables.BAND_NAMES[band]) for band, _upper in REMOVAL_BANDS]
     if f.removed:
         chart.add(_("Cases"), [f.removal_distribution.get(band, 0) for band, _upper in REMOVAL_BANDS])
