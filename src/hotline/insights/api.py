@@ -15,16 +15,16 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import SessionAuth
 
 from hotline.core.authz import ADMIN, STATISTICIAN, SUPERVISOR, user_has_any_role
 from hotline.core.errors import DomainError, PermissionRefused
-from hotline.insights import definitions
+from hotline.insights import definitions, exports
 from hotline.insights.period_form import PeriodForm
-from hotline.insights.selectors import tables
+from hotline.insights.selectors import reports, tables
 from hotline.insights.selectors.figures import Period, figures
 from hotline.intake.api import problem
 
@@ -85,6 +85,31 @@ class TableOut(Schema):
     definition: str
     columns: list[Column]
     rows: list[dict[str, Any]]
+
+
+class ReportTable(Schema):
+    name: str
+    title: str
+    definition: str
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+
+
+class ReportOut(Schema):
+    definitions_version: str
+    name: str
+    title: str
+    period: PeriodOut
+    tables: list[ReportTable]
+
+
+class QuarterQuery(Schema):
+    year: int = Field(ge=2000, le=2100)
+    quarter: int = Field(ge=1, le=4)
+
+
+class YearQuery(Schema):
+    year: int = Field(ge=2000, le=2100)
 
 
 class Problem(Schema):
@@ -164,6 +189,57 @@ def table_view(request: HttpRequest, name: TableName, query: Query[PeriodQuery])
     }
 
 
+def _table_json(table: tables.Table, definitions_path: str) -> dict[str, Any]:
+    return {
+        "name": table.name,
+        "title": table.title,
+        "definition": f"{definitions_path}#{table.anchor}",
+        "columns": [{"key": k, "heading": h} for k, h in zip(table.keys, table.headings, strict=True)],
+        "rows": table.as_dicts(),
+    }
+
+
+def _report_json(request: HttpRequest, report: reports.Report) -> dict[str, Any]:
+    # A filed report leaves with its reader like a download does: audited the same way (what, period, rows).
+    exports.record_export(
+        actor=request.user,
+        what=f"report-{report.name}",
+        fmt="json",
+        period=report.period,
+        rows=sum(len(table.rows) for table in report.tables),
+    )
+    return {
+        "definitions_version": definitions.DEFINITIONS_VERSION,
+        "name": report.name,
+        "title": report.title,
+        "period": _period_json(report.period),
+        "tables": [_table_json(table, REPORT_DEFINITIONS) for table in report.tables],
+    }
+
+
+REPORT_DEFINITIONS = "/insights/reports/definitions/"
+
+
+@api.get(
+    "/reports/quarterly",
+    response={200: ReportOut, **ERRORS},
+    summary="The quarterly statistics of EU co-funded hotlines, for one quarter",
+    url_name="quarterly_report",
+)
+def quarterly_report_view(request: HttpRequest, query: Query[QuarterQuery]) -> Any:
+    return _report_json(request, reports.quarterly(query.year, query.quarter))
+
+
+@api.get(
+    "/reports/transparency",
+    response={200: ReportOut, **ERRORS},
+    summary="The yearly notice-and-action transparency report, for one year",
+    url_name="transparency_report",
+)
+def transparency_report_view(request: HttpRequest, query: Query[YearQuery]) -> Any:
+    return _report_json(request, reports.transparency(query.year))
+
+
 def api_index(request: HttpRequest) -> HttpResponse:
     """The API's own address: for those who may use it, a pointer to its OpenAPI document."""
     try:
@@ -191,6 +267,15 @@ def _on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
             % {"name": name, "names": ", ".join(tables.TABLE_NAMES)},
         )
     fields = sorted({str(e.get("loc", ["", "?"])[-1]) for e in exc.errors})
+    if request.resolver_match and request.resolver_match.url_name in (
+        "quarterly_report",
+        "transparency_report",
+    ):
+        return problem(
+            400,
+            _("The year (2000 to 2100) and, for the quarterly report, the quarter (1 to 4) are needed: %(fields)s")
+            % {"fields": ", ".join(fields)},
+        )
     return problem(400, _("The period is not valid: %(reasons)s") % {"reasons": ", ".join(fields)})
 
 

@@ -70,7 +70,12 @@ def test_the_api_has_a_public_openapi_document_that_describes_it(client: Any) ->
     assert document.status_code == 200
     spec = document.json()
     assert spec["info"]["title"] == "Hotline statistics API"
-    assert set(spec["paths"]) == {"/insights/api/v1/figures", "/insights/api/v1/tables/{name}"}
+    assert set(spec["paths"]) == {
+        "/insights/api/v1/figures",
+        "/insights/api/v1/tables/{name}",
+        "/insights/api/v1/reports/quarterly",
+        "/insights/api/v1/reports/transparency",
+    }
     figures_get = spec["paths"]["/insights/api/v1/figures"]["get"]
     assert {p["name"] for p in figures_get["parameters"]} == {"unit", "year", "month", "quarter", "start", "end"}
     assert {"200", "400", "403"} <= set(figures_get["responses"])
