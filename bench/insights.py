@@ -168,7 +168,7 @@ class _Writer:
         if self.postgres:
             suffix = table.copy_suffix(names)
             parts = [_copy_column(columns[n]) for n in names]
-            if suffix:
+            if len(names) < len(table.template):  # constant columns, even when the suffix is one "" column
                 parts.append(list(itertools.repeat(suffix, len(parts[0]))))
             data = "\n".join(map("\t".join, zip(*parts, strict=True))) + "\n"
             with raw.cursor() as cursor, cursor.copy(table.statement(names, True)) as copy:
@@ -297,7 +297,8 @@ def _bulk_load(connection: Any, tables: list[str]) -> Any:
                 " AND tablename = ANY(%s) AND indexname NOT IN (SELECT conname FROM pg_constraint)",
                 [tables],
             )
-            indexes = cursor.fetchall()
+            # A partial index's predicate is not deparsed back to the same text once recreated: those stay.
+            indexes = [(name, definition) for name, definition in cursor.fetchall() if " WHERE " not in definition]
             cursor.execute(
                 "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
                 " WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
