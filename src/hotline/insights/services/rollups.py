@@ -181,13 +181,16 @@ def _utc_offsets(zone_key: str) -> tuple[tuple[str, int], ...]:
     return tuple(periods)
 
 
-def _local_day_sql(moment: str) -> str:
-    """The local date (the installation's time zone) of `moment`, an SQL column reference of a datetime."""
+def _local_day_sql(moment: str, *, within: tuple[str, str] | None = None) -> str:
+    """The local date (the installation's time zone) of `moment`, an SQL column reference of a datetime;
+    `within`, when every moment is known to lie from one UTC text to another (SQLite), keeps only the offsets
+    of that time."""
     zone = definitions.time_zone().key
     if connection.vendor == "postgresql":
         return f"(({moment}) AT TIME ZONE {_literal(zone)})::date"
     # SQLite knows no time zones: a search tree of CASEs over the zone's UTC offsets (comparing the UTC text,
-    # about eight comparisons a row) picks the offset to add. Much faster than a Python function per row.
+    # about eight comparisons a row over 1970-2100, none for a month without a change) picks the offset to add.
+    # Much faster than a Python function per row.
 
     def tree(periods: tuple[tuple[str, int], ...]) -> str:
         if len(periods) == 1:
@@ -197,7 +200,11 @@ def _local_day_sql(moment: str) -> str:
         return f"CASE WHEN {moment} < '{periods[middle][0]}' THEN {earlier} ELSE {later} END"
 
     periods = _utc_offsets(zone)
-    if periods == (("", 0),):
+    if within is not None:
+        start, end = within
+        first = max(index for index, (begins, _offset) in enumerate(periods) if begins <= start)
+        periods = tuple(period for index, period in enumerate(periods) if index >= first and period[0] < end)
+    if all(offset == 0 for _begins, offset in periods):
         return f"date(substr({moment}, 1, 19))"
     # The fraction of a second is cut off first: SQLite's date functions would round it (see _seconds_sql).
     return f"date(substr({moment}, 1, 19), {tree(periods)})"
@@ -409,12 +416,15 @@ def _report_days_sql(start: datetime, end: datetime) -> tuple[str, list[Any]]:
     which must have none yet): reports, their URLs, and the URLs whose case had its first report in another
     report (the repeat URLs), by local day, channel and partner."""
     report, url, fact = _table(Report), _table(ReportedUrl), _table(CaseFact)
+    adapt = connection.ops.adapt_datetimefield_value
+    bounds = [adapt(start), adapt(end)]
+    within = (str(bounds[0]), str(bounds[1])) if connection.vendor == "sqlite" else None
     # Made from model and column names and the code's own constants (_literal); the bounds are parameters.
     sql = f"""
 INSERT INTO {_table(ReportDay)} (day, whole_month, channel, partner, reports, urls, repeat_urls)
 SELECT p.day, FALSE, p.channel, p.partner, COUNT(*), SUM(p.urls), SUM(p.repeat_urls)
 FROM (
-    SELECT {_local_day_sql("r.received_at")} AS day, r.channel,
+    SELECT {_local_day_sql("r.received_at", within=within)} AS day, r.channel,
         CASE WHEN r.channel IN ({_literals(PARTNER_CHANNELS)}) THEN r.source_name ELSE '' END AS partner,
         (SELECT COUNT(*) FROM {url} u WHERE u.report_id = r.id) AS urls,
         (SELECT COUNT(*) FROM {url} u JOIN {fact} f ON f.case_id = u.case_id
@@ -423,8 +433,7 @@ FROM (
 ) p
 GROUP BY p.day, p.channel, p.partner
 """  # noqa: S608  # nosec B608
-    adapt = connection.ops.adapt_datetimefield_value
-    return sql, [adapt(start), adapt(end)]
+    return sql, bounds
 
 
 def _days(first: date, last: date) -> list[date]:
