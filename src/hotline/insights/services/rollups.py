@@ -657,6 +657,7 @@ def rebuild(*, progress: Progress | None = None, actor: Any = None) -> int:
                 report("days", min(index + 31, len(days)), len(days))
         report("months", 0, 1)
         _recount_months(None)
+        report("months", 1, 1)
         state.version += 1
         state.rebuilt_at = state.refreshed_at = timezone.now()
         state.save(update_fields=["version", "rebuilt_at", "refreshed_at"])
