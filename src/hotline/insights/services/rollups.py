@@ -53,25 +53,6 @@ def partner_of(channel: str, source_name: str) -> str:
 
 
 # --- writing many rows ---------------------------------------------------------------------------------------------
-def _insert(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert rows of plain values (already adapted for the database) in one go: COPY on PostgreSQL, one
-    prepared statement on SQLite. The rollups write millions of rows in a rebuild; the ORM's bulk_create
-    would spend most of that time making model instances."""
-    if not rows:
-        return
-    table = model._meta.db_table
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            # Table and column names come from the models, never from input.
-            cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)  # noqa: S608  # nosec B608
-
-
 def _insert_select(model: Any, columns: list[str], queryset: Any) -> None:
     """INSERT INTO model (columns) SELECT <queryset>: the database counts, nothing passes through Python. The
     queryset's select list must be in `columns` order (values() fields first, then the annotations)."""
