@@ -24,19 +24,22 @@ HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 
 
+# The duration buckets: (below this many seconds, a bucket is this many seconds wide); the last holds the rest.
+# The rollups' SQL is made from this table too (services/rollups.py), so the two can never disagree.
+DURATION_STEPS: tuple[tuple[int | None, int], ...] = (
+    (HOUR, MINUTE),
+    (2 * DAY, 15 * MINUTE),
+    (30 * DAY, HOUR),
+    (None, DAY),
+)
+
+
 def bucket(seconds: int) -> int:
     """The lower edge of the duration bucket `seconds` falls in: to the minute under an hour, to the quarter of an
     hour under two days, to the hour under 30 days, to the day beyond. Medians and the 90th percentile are given
     to the bucket they fall in, so the rollups can keep counts instead of every duration."""
     seconds = max(0, int(seconds))
-    if seconds < HOUR:
-        step = MINUTE
-    elif seconds < 2 * DAY:
-        step = 15 * MINUTE
-    elif seconds < 30 * DAY:
-        step = HOUR
-    else:
-        step = DAY
+    step = next(width for below, width in DURATION_STEPS if below is None or seconds < below)
     return seconds - seconds % step
 
 

@@ -8,15 +8,19 @@ disagree. Both are idempotent: running one twice changes nothing the second time
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+import contextlib
+import functools
+import re
+import sqlite3
+import zoneinfo
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, DateField, Exists, OuterRef, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from hotline.cases.models import (
@@ -36,6 +40,7 @@ from hotline.referrals.models import AttemptKind, DeliveryAttempt, Referral, Ref
 
 BATCH = 2_000
 REBUILD_BATCH = 20_000
+REBUILD_CACHE_KIB = 256 * 1024
 PARTNER_CHANNELS = frozenset({Channel.NETWORK, Channel.API})
 NOTICE_TARGETS = frozenset({Target.HOST_NOTICE, Target.PARTNER_HOTLINE})
 
@@ -48,25 +53,6 @@ def partner_of(channel: str, source_name: str) -> str:
 
 
 # --- writing many rows ---------------------------------------------------------------------------------------------
-def _insert(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert rows of plain values (already adapted for the database) in one go: COPY on PostgreSQL, one
-    prepared statement on SQLite. The rollups write millions of rows in a rebuild; the ORM's bulk_create
-    would spend most of that time making model instances."""
-    if not rows:
-        return
-    table = model._meta.db_table
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            # Table and column names come from the models, never from input.
-            cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)  # noqa: S608  # nosec B608
-
-
 def _insert_select(model: Any, columns: list[str], queryset: Any) -> None:
     """INSERT INTO model (columns) SELECT <queryset>: the database counts, nothing passes through Python. The
     queryset's select list must be in `columns` order (values() fields first, then the annotations)."""
@@ -86,179 +72,228 @@ class Scope:
     low: int | None = None
     high: int | None = None
 
-    def on(self, field: str) -> dict[str, Any]:
+    def sql(self, column: str) -> tuple[str, list[Any]]:
+        """The condition on `column` (an SQL column reference written by this module) and its parameters."""
         if self.low is not None:
-            return {f"{field}__gte": self.low, f"{field}__lte": self.high}
-        return {f"{field}__in": self.ids}
-
-
-@dataclass
-class _FirstReport:
-    report_id: int
-    received_at: datetime
-    channel: str
-    source_name: str
-
-
-def _first_reports(scope: Scope) -> dict[int, _FirstReport]:
-    """Each case's first report (earliest received, then lowest id), through its URLs or as a situation."""
-    first: dict[int, _FirstReport] = {}
-
-    def consider(case_id: int, report_id: int, received_at: datetime, channel: str, source_name: str) -> None:
-        known = first.get(case_id)
-        if known is None or (received_at, report_id) < (known.received_at, known.report_id):
-            first[case_id] = _FirstReport(report_id, received_at, channel, source_name)
-
-    for row in (
-        ReportedUrl.objects.filter(**scope.on("case_id"))
-        .values_list("case_id", "report_id", "report__received_at", "report__channel", "report__source_name")
-        .order_by()
-    ):
-        consider(*row)
-    for row in (
-        Report.objects.filter(**scope.on("situation_case_id"))
-        .values_list("situation_case_id", "id", "received_at", "channel", "source_name")
-        .order_by()
-    ):
-        consider(*row)
-    return first
-
-
-def _seconds(later: datetime | None, earlier: datetime) -> int | None:
-    if later is None:
-        return None
-    return max(0, int((later - earlier).total_seconds()))
+            return f"{column} BETWEEN %s AND %s", [self.low, self.high]
+        if not self.ids:
+            return "1 = 0", []
+        return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", list(self.ids)
 
 
 FACT_COLUMNS: list[str] = [str(f.column) for f in CaseFact._meta.concrete_fields]
+_CONSTANT = re.compile(r"[A-Za-z0-9_+\-/]*")
 
 
-def build_facts(scope: Scope) -> list[dict[str, Any]]:
-    """The facts of these cases as the raw tables say now, one dict per case keyed by CaseFact's columns
-    (cases that no longer exist get none)."""
-    cases = list(
-        Case.objects.filter(**scope.on("pk"))
-        .values_list(
-            "id", "kind", "close_reason", "hosting_country", "duplicate_of_id", "hash_list_match", "created_at"
-        )
-        .order_by()
+def _literal(value: str) -> str:
+    """A constant of the code (a choice value, a time zone's name) as an SQL string literal. Refuses anything
+    that could end the literal: the SQL below is made from model names and such constants only, never input."""
+    if not _CONSTANT.fullmatch(value):
+        raise ValueError(f"not an SQL constant: {value!r}")
+    return f"'{value}'"
+
+
+def _literals(values: Iterable[str]) -> str:
+    return ", ".join(_literal(str(value)) for value in sorted(values))
+
+
+def _table(model: Any) -> str:
+    return str(connection.ops.quote_name(model._meta.db_table))
+
+
+def _seconds_sql(later: str, earlier: str) -> str:
+    """Whole seconds from `earlier` to `later` (SQL expressions), never below 0, NULL when `later` is: int() of
+    the exact difference, as Python's `int(timedelta.total_seconds())`."""
+    if connection.vendor == "postgresql":
+        # GREATEST ignores NULLs: the CASE keeps "not yet" NULL.
+        seconds = f"FLOOR(EXTRACT(EPOCH FROM ({later}) - ({earlier})))::bigint"
+        return f"CASE WHEN {later} IS NOT NULL THEN GREATEST(0, {seconds}) END"
+    # SQLite keeps datetimes as UTC text, 'YYYY-MM-DD HH:MM:SS[.ffffff]', and its date functions round fractions
+    # of a second to the millisecond (23:59:59.9999 would become the next day): whole seconds from the date
+    # functions on the first 19 characters, and the microseconds from the text (character 21 on).
+    epoch = "unixepoch(substr({}, 1, 19))"
+    if sqlite3.sqlite_version_info < (3, 38):
+        epoch = "CAST(strftime('%%s', substr({}, 1, 19)) AS INTEGER)"
+    return (
+        f"MAX(0, (({epoch.format(later)} - {epoch.format(earlier)}) * 1000000"
+        f" + CAST(substr({later}, 21) AS INTEGER) - CAST(substr({earlier}, 21) AS INTEGER)) / 1000000)"
     )
-    if not cases:
-        return []
-    first = _first_reports(scope)
 
-    latest: dict[int, tuple[Any, ...]] = {}
-    assessed_at: dict[int, datetime] = {}
-    for row in (
-        Assessment.objects.filter(
-            **scope.on("case_id"), status__in=(AssessmentStatus.CONFIRMED, AssessmentStatus.SUPERSEDED)
-        )
-        .order_by("case_id", "created_at", "id")
-        .values_list(
-            "case_id", "status", "verdict", "kind", "nexus_server", "nexus_victim", "nexus_offender", "created_at"
-        )
-    ):
-        case_id = row[0]
-        assessed_at.setdefault(case_id, row[7])
-        if row[1] == AssessmentStatus.CONFIRMED:
-            latest[case_id] = row  # the last confirmed one wins (a reassessment supersedes the earlier)
 
-    timings = {
-        row[0]: row
-        for row in ReferralTiming.objects.filter(**scope.on("case_id"))
-        .values_list("case_id", "police_referred_at", "first_notice_at", "removed_at")
-        .order_by()
+def _bucket_sql(seconds: str) -> str:
+    """definitions.bucket() in SQL, made from the same table of steps (`seconds` is a non-negative integer)."""
+    branches = [
+        f"WHEN {seconds} < {below} THEN {seconds} / {width} * {width}"
+        for below, width in definitions.DURATION_STEPS
+        if below is not None
+    ]
+    last = definitions.DURATION_STEPS[-1][1]
+    return f"CASE {' '.join(branches)} ELSE {seconds} / {last} * {last} END"
+
+
+_OFFSETS_FROM = datetime(1970, 1, 1, tzinfo=UTC)
+_OFFSETS_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=16)
+def _utc_offsets(zone_key: str) -> tuple[tuple[str, int], ...]:
+    """The time zone's offsets from UTC from 1970 to 2100: (the UTC moment it starts, as SQLite's text; seconds)
+    each, the first starting at "" (before any moment). Found by looking at each day and, where the offset
+    changed, at the second it changed (no zone changes its offset twice within a day)."""
+    zone = zoneinfo.ZoneInfo(zone_key)
+
+    def offset(epoch: int) -> int:
+        shift = datetime.fromtimestamp(epoch, zone).utcoffset()
+        return int(shift.total_seconds()) if shift is not None else 0
+
+    moment, until = int(_OFFSETS_FROM.timestamp()), int(_OFFSETS_UNTIL.timestamp())
+    current = offset(moment)
+    periods = [("", current)]
+    while moment < until:
+        following = moment + 86_400
+        if offset(following) != current:
+            low, high = moment, following  # offset(low) is the old offset, offset(high) the new one
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if offset(middle) == current else (low, middle)
+            current = offset(high)
+            periods.append((datetime.fromtimestamp(high, UTC).strftime("%Y-%m-%d %H:%M:%S"), current))
+        moment = following
+    return tuple(periods)
+
+
+def _local_day_sql(moment: str, *, within: tuple[str, str] | None = None) -> str:
+    """The local date (the installation's time zone) of `moment`, an SQL column reference of a datetime;
+    `within`, when every moment is known to lie from one UTC text to another (SQLite), keeps only the offsets
+    of that time."""
+    zone = definitions.time_zone().key
+    if connection.vendor == "postgresql":
+        return f"(({moment}) AT TIME ZONE {_literal(zone)})::date"
+    # SQLite knows no time zones: a search tree of CASEs over the zone's UTC offsets (comparing the UTC text,
+    # about eight comparisons a row over 1970-2100, none for a month without a change) picks the offset to add.
+    # Much faster than a Python function per row.
+
+    def tree(periods: tuple[tuple[str, int], ...]) -> str:
+        if len(periods) == 1:
+            return f"'{periods[0][1]:+d} seconds'"
+        middle = len(periods) // 2
+        earlier, later = tree(periods[:middle]), tree(periods[middle:])
+        return f"CASE WHEN {moment} < '{periods[middle][0]}' THEN {earlier} ELSE {later} END"
+
+    periods = _utc_offsets(zone)
+    if within is not None:
+        start, end = within
+        first = max(index for index, (begins, _offset) in enumerate(periods) if begins <= start)
+        periods = tuple(period for index, period in enumerate(periods) if index >= first and period[0] < end)
+    if all(offset == 0 for _begins, offset in periods):
+        return f"date(substr({moment}, 1, 19))"
+    # The fraction of a second is cut off first: SQLite's date functions would round it (see _seconds_sql).
+    return f"date(substr({moment}, 1, 19), {tree(periods)})"
+
+
+def _facts_sql(scope: Scope) -> tuple[str, list[Any]]:
+    """One statement that writes the facts of the cases in `scope` (which must have none yet) from the raw tables.
+    Each case's first report is its earliest received (then lowest id), through its URLs or as a situation; its
+    first assessment the earliest confirmed or superseded one; its verdict, kind and nexus those of the latest
+    confirmed assessment (created, then id)."""
+    report, url, case, assessment = _table(Report), _table(ReportedUrl), _table(Case), _table(Assessment)
+    referral, attempt, timing = _table(Referral), _table(DeliveryAttempt), _table(ReferralTiming)
+    case_scope, case_params = scope.sql("c.id")
+    referral_scope, referral_params = scope.sql("f.case_id")
+    illegal = _literals(ILLEGAL_VERDICTS)
+    partners = _literals(PARTNER_CHANNELS)
+    assessed = _literals((AssessmentStatus.CONFIRMED, AssessmentStatus.SUPERSEDED))
+    measures = {"assessment": "d.assessed_at", "police": "d.police_at", "removal": "d.removed_at"}
+    seconds = ", ".join(f"{_seconds_sql(moment, 'd.received_at')} AS to_{name}" for name, moment in measures.items())
+    within = int(definitions.REMOVED_WITHIN.total_seconds())
+    selected = {
+        "case_id": "d.case_id",
+        "day": "d.day",
+        "received_at": "d.received_at",
+        "first_report_id": "d.first_report_id",
+        "channel": "d.channel",
+        "partner": "d.partner",
+        "kind": "d.kind",
+        "verdict": "d.verdict",
+        "illegal": "d.illegal",
+        "nexus": "d.nexus",
+        "hosting_country": "d.hosting_country",
+        "duplicate": "d.duplicate",
+        "hash_match": "d.hash_match",
+        "assessed_at": "d.assessed_at",
+        "police_at": "d.police_at",
+        "first_notice_at": "d.first_notice_at",
+        "removed_at": "d.removed_at",
+        "assessment_bucket": _bucket_sql("d.to_assessment"),
+        "police_bucket": _bucket_sql("d.to_police"),
+        "removal_bucket": _bucket_sql("d.to_removal"),
+        "removed_fast": f"CASE WHEN d.to_removal <= {within} THEN TRUE ELSE FALSE END",
+        "notices": "COALESCE(f.notices, 0)",
+        "repeated_notices": "COALESCE(f.repeated_notices, 0)",
+        "escalated": "COALESCE(f.escalated, 0)",
+        "failures": "COALESCE(f.failures, 0)",
     }
-    notices: dict[int, int] = defaultdict(int)
-    escalated: dict[int, int] = defaultdict(int)
-    failures: dict[int, int] = defaultdict(int)
-    for case_id, target, sent_at, failed_at, escalated_at in (
-        Referral.objects.filter(**scope.on("case_id"))
-        .values_list("case_id", "target", "sent_at", "failed_at", "escalated_at")
-        .order_by()
-    ):
-        if target in NOTICE_TARGETS and sent_at is not None:
-            notices[case_id] += 1
-        if escalated_at is not None:
-            escalated[case_id] += 1
-        if failed_at is not None:
-            failures[case_id] += 1
-    repeated: dict[int, int] = defaultdict(int)
-    for case_id, _referral in (
-        DeliveryAttempt.objects.filter(**scope.on("referral__case_id"), kind=AttemptKind.REMINDER, ok=True)
-        .values_list("referral__case_id", "referral_id")
-        .order_by()
-        .distinct()
-    ):
-        repeated[case_id] += 1
-
-    within = definitions.REMOVED_WITHIN.total_seconds()
-    facts = []
-    for case_id, kind, close_reason, hosting_country, duplicate_of_id, hash_match, created_at in cases:
-        report = first.get(case_id)
-        received_at = report.received_at if report else created_at
-        assessment = latest.get(case_id)
-        verdict = assessment[2] if assessment else ""
-        illegal = verdict in ILLEGAL_VERDICTS
-        nexus = bool(illegal and assessment and (assessment[4] or assessment[5] or assessment[6]))
-        timing = timings.get(case_id)
-        first_assessed = assessed_at.get(case_id)
-        police_at = timing[1] if timing else None
-        removed_at = timing[3] if timing else None
-        to_assessment = _seconds(first_assessed, received_at)
-        to_police = _seconds(police_at, received_at)
-        to_removal = _seconds(removed_at, received_at)
-        facts.append(
-            {
-                "case_id": case_id,
-                "day": definitions.local_day(received_at),
-                "received_at": received_at,
-                "first_report_id": report.report_id if report else None,
-                "channel": report.channel if report else Channel.STAFF,
-                "partner": partner_of(report.channel, report.source_name) if report else "",
-                "kind": assessment[3] if assessment else kind,
-                "verdict": verdict,
-                "illegal": illegal,
-                "nexus": nexus,
-                "hosting_country": hosting_country or "",
-                "duplicate": duplicate_of_id is not None or close_reason == CloseReason.DUPLICATE,
-                "hash_match": bool(hash_match),
-                "assessed_at": first_assessed,
-                "police_at": police_at,
-                "first_notice_at": timing[2] if timing else None,
-                "removed_at": removed_at,
-                "assessment_bucket": None if to_assessment is None else definitions.bucket(to_assessment),
-                "police_bucket": None if to_police is None else definitions.bucket(to_police),
-                "removal_bucket": None if to_removal is None else definitions.bucket(to_removal),
-                "removed_fast": to_removal is not None and to_removal <= within,
-                "notices": notices[case_id],
-                "repeated_notices": repeated[case_id],
-                "escalated": escalated[case_id],
-                "failures": failures[case_id],
-            }
-        )
-    return facts
+    assert list(selected) == FACT_COLUMNS, "the SELECT must name every CaseFact column in order"
+    # Made from model and column names and the code's own constants (_literal); the ids are parameters.
+    materialized = "MATERIALIZED" if connection.vendor == "postgresql" or sqlite3.sqlite_version_info >= (3, 35) else ""
+    sql = f"""
+INSERT INTO {_table(CaseFact)} ({", ".join(connection.ops.quote_name(c) for c in FACT_COLUMNS)})
+WITH base AS {materialized} (
+    SELECT c.id AS case_id, c.kind AS case_kind, c.hosting_country, c.hash_list_match AS hash_match,
+        c.created_at,
+        CASE WHEN c.duplicate_of_id IS NOT NULL OR c.close_reason = {_literal(CloseReason.DUPLICATE)}
+            THEN TRUE ELSE FALSE END AS duplicate,
+        (SELECT o.id FROM (
+            SELECT r.id, r.received_at FROM {url} u JOIN {report} r ON r.id = u.report_id WHERE u.case_id = c.id
+            UNION ALL
+            SELECT r.id, r.received_at FROM {report} r WHERE r.situation_case_id = c.id
+        ) o ORDER BY o.received_at, o.id LIMIT 1) AS first_report_id,
+        (SELECT a.id FROM {assessment} a
+            WHERE a.case_id = c.id AND a.status = {_literal(AssessmentStatus.CONFIRMED)}
+            ORDER BY a.created_at DESC, a.id DESC LIMIT 1) AS assessment_id,
+        (SELECT MIN(a.created_at) FROM {assessment} a
+            WHERE a.case_id = c.id AND a.status IN ({assessed})) AS assessed_at
+    FROM {case} c WHERE {case_scope}
+), joined AS {materialized} (
+    SELECT b.case_id, b.hosting_country, b.hash_match, b.duplicate, b.first_report_id, b.assessed_at,
+        COALESCE(r.received_at, b.created_at) AS received_at,
+        COALESCE(r.channel, {_literal(Channel.STAFF)}) AS channel,
+        CASE WHEN r.channel IN ({partners}) THEN r.source_name ELSE '' END AS partner,
+        COALESCE(a.kind, b.case_kind) AS kind,
+        COALESCE(a.verdict, '') AS verdict,
+        CASE WHEN a.verdict IN ({illegal}) THEN TRUE ELSE FALSE END AS illegal,
+        CASE WHEN a.verdict IN ({illegal}) AND (a.nexus_server OR a.nexus_victim OR a.nexus_offender)
+            THEN TRUE ELSE FALSE END AS nexus,
+        t.police_referred_at AS police_at, t.first_notice_at, t.removed_at
+    FROM base b
+    LEFT JOIN {report} r ON r.id = b.first_report_id
+    LEFT JOIN {assessment} a ON a.id = b.assessment_id
+    LEFT JOIN {timing} t ON t.case_id = b.case_id
+), timed AS {materialized} (
+    SELECT d.*, {_local_day_sql("d.received_at")} AS day, {seconds} FROM joined d
+), referrals AS {materialized} (
+    SELECT f.case_id,
+        SUM(CASE WHEN f.target IN ({_literals(NOTICE_TARGETS)}) AND f.sent_at IS NOT NULL THEN 1 ELSE 0 END)
+            AS notices,
+        SUM(CASE WHEN EXISTS (SELECT 1 FROM {attempt} x WHERE x.referral_id = f.id
+            AND x.kind = {_literal(AttemptKind.REMINDER)} AND x.ok = TRUE) THEN 1 ELSE 0 END) AS repeated_notices,
+        SUM(CASE WHEN f.escalated_at IS NOT NULL THEN 1 ELSE 0 END) AS escalated,
+        SUM(CASE WHEN f.failed_at IS NOT NULL THEN 1 ELSE 0 END) AS failures
+    FROM {referral} f WHERE {referral_scope} GROUP BY f.case_id
+)
+SELECT {", ".join(selected.values())}
+FROM timed d LEFT JOIN referrals f ON f.case_id = d.case_id
+"""  # noqa: S608  # nosec B608
+    return sql, case_params + referral_params
 
 
-_DATETIME_COLUMNS = frozenset({"received_at", "assessed_at", "police_at", "first_notice_at", "removed_at"})
-
-
-def _store_facts(facts: list[dict[str, Any]]) -> None:
-    ops = connection.ops
-
-    def moment(value: Any) -> Any:
-        return None if value is None else ops.adapt_datetimefield_value(value)
-
-    adapters = [
-        moment if column in _DATETIME_COLUMNS else ops.adapt_datefield_value if column == "day" else None
-        for column in FACT_COLUMNS
-    ]
-    pairs = list(zip(FACT_COLUMNS, adapters, strict=True))
-    rows = [
-        tuple(adapt(fact[column]) if adapt else fact[column] for column, adapt in pairs)  # type: ignore[operator]
-        for fact in facts
-    ]
-    _insert(CaseFact, FACT_COLUMNS, rows)
+def _write_facts(scope: Scope) -> int:
+    """Write the facts of the cases in `scope` (none there yet); returns how many were written."""
+    sql, params = _facts_sql(scope)
+    with connection.cursor() as cursor:
+        # Made from model and column names and the code's own constants (_literal), the ids as parameters.
+        cursor.execute(sql, params)  # nosec B608
+        return int(cursor.rowcount)
 
 
 # --- day and month rollups -----------------------------------------------------------------------------------------
@@ -335,55 +370,51 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
         yield items[index : index + size]
 
 
+def _delete_rows(model: Any, *, whole_month: bool, days: list[date] | None) -> None:
+    """Delete a rollup's day rows (or month rows) of these days (None: all). In SQL of its own because Django
+    writes `whole_month=False` as `NOT whole_month`, which no index of (whole_month, day) can serve."""
+    flag = "TRUE" if whole_month else "FALSE"
+    with connection.cursor() as cursor:
+        for chunk in [None] if days is None else _chunks(days, 500):
+            where, params = "", []
+            if chunk is not None:
+                where = f" AND day IN ({', '.join(['%s'] * len(chunk))})"
+                params = [connection.ops.adapt_datefield_value(day) for day in chunk]
+            # The table name comes from the model, the days are parameters.
+            cursor.execute(f"DELETE FROM {_table(model)} WHERE whole_month = {flag}{where}", params)  # noqa: S608  # nosec B608
+
+
 def _recount_case_days(days: set[date] | None) -> None:
-    if days is None:
-        for model in (CaseDay, CaseTally, DurationDay):
-            model.objects.filter(whole_month=False).delete()
-    else:
-        if not days:
-            return
-        for chunk in _chunks(sorted(days), 500):
-            for model in (CaseDay, CaseTally, DurationDay):
-                model.objects.filter(whole_month=False, day__in=chunk).delete()
+    if days is not None and not days:
+        return
+    for model in (CaseDay, CaseTally, DurationDay):
+        _delete_rows(model, whole_month=False, days=None if days is None else sorted(days))
     _count_cases(days)
 
 
-def _report_day_rows(first: date, last: date) -> dict[tuple[date, str, str], list[int]]:
-    """Reports, URLs and repeat URLs of the days `first` to `last`, by local day, channel and partner. PostgreSQL
-    groups the whole run by local day itself; SQLite has no time zones, so it is asked day by day (each day's
-    bounds in UTC), which is faster there than a Python function called for every row."""
-    counts: dict[tuple[date, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    runs: list[tuple[date, date, TruncDate | None]]
-    if connection.vendor == "postgresql":
-        runs = [(first, last, TruncDate("received_at", tzinfo=definitions.time_zone()))]
-    else:
-        runs = [(day, day, None) for day in _days(first, last)]
-    repeat = Exists(CaseFact.objects.filter(case_id=OuterRef("case_id")).exclude(first_report_id=OuterRef("report_id")))
-    for run_first, run_last, local_day in runs:
-        start = definitions.day_start(run_first)
-        end = definitions.day_start(run_last + timedelta(days=1))
-        day_of = local_day if local_day is not None else Value(run_first, output_field=DateField())
-        for day, channel, source_name, n in (
-            Report.objects.filter(received_at__gte=start, received_at__lt=end)
-            .annotate(local_day=day_of)
-            .values_list("local_day", "channel", "source_name")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            counts[(day, channel, partner_of(channel, source_name))][0] += n
-        url_day = TruncDate("report__received_at", tzinfo=definitions.time_zone()) if local_day is not None else day_of
-        for day, channel, source_name, is_repeat, n in (
-            ReportedUrl.objects.filter(report__received_at__gte=start, report__received_at__lt=end)
-            .annotate(local_day=url_day, is_repeat=repeat)
-            .values_list("local_day", "report__channel", "report__source_name", "is_repeat")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            row = counts[(day, channel, partner_of(channel, source_name))]
-            row[1] += n
-            if is_repeat:
-                row[2] += n
-    return counts
+def _report_days_sql(start: datetime, end: datetime) -> tuple[str, list[Any]]:
+    """One statement that counts the day rows of the reports received from `start` to `end` (whole local days,
+    which must have none yet): reports, their URLs, and the URLs whose case had its first report in another
+    report (the repeat URLs), by local day, channel and partner."""
+    report, url, fact = _table(Report), _table(ReportedUrl), _table(CaseFact)
+    adapt = connection.ops.adapt_datetimefield_value
+    bounds = [adapt(start), adapt(end)]
+    within = (str(bounds[0]), str(bounds[1])) if connection.vendor == "sqlite" else None
+    # Made from model and column names and the code's own constants (_literal); the bounds are parameters.
+    sql = f"""
+INSERT INTO {_table(ReportDay)} (day, whole_month, channel, partner, reports, urls, repeat_urls)
+SELECT p.day, FALSE, p.channel, p.partner, COUNT(*), SUM(p.urls), SUM(p.repeat_urls)
+FROM (
+    SELECT {_local_day_sql("r.received_at", within=within)} AS day, r.channel,
+        CASE WHEN r.channel IN ({_literals(PARTNER_CHANNELS)}) THEN r.source_name ELSE '' END AS partner,
+        (SELECT COUNT(*) FROM {url} u WHERE u.report_id = r.id) AS urls,
+        (SELECT COUNT(*) FROM {url} u JOIN {fact} f ON f.case_id = u.case_id
+            WHERE u.report_id = r.id AND f.first_report_id <> r.id) AS repeat_urls
+    FROM {report} r WHERE r.received_at >= %s AND r.received_at < %s
+) p
+GROUP BY p.day, p.channel, p.partner
+"""  # noqa: S608  # nosec B608
+    return sql, bounds
 
 
 def _days(first: date, last: date) -> list[date]:
@@ -405,14 +436,14 @@ def _recount_report_days(days: Iterable[date]) -> None:
     days = sorted(set(days))
     if not days:
         return
-    for chunk in _chunks(days, 500):
-        ReportDay.objects.filter(whole_month=False, day__in=chunk).delete()
-    rows = []
-    adapt = connection.ops.adapt_datefield_value
-    for first, last in _runs(days):
-        for (day, channel, partner), (reports, urls, repeat_urls) in _report_day_rows(first, last).items():
-            rows.append((adapt(day), False, channel, partner, reports, urls, repeat_urls))
-    _insert(ReportDay, ["day", "whole_month", "channel", "partner", "reports", "urls", "repeat_urls"], rows)
+    _delete_rows(ReportDay, whole_month=False, days=days)
+    with connection.cursor() as cursor:
+        for first, last in _runs(days):
+            sql, params = _report_days_sql(
+                definitions.day_start(first), definitions.day_start(last + timedelta(days=1))
+            )
+            # Made from model and column names and the code's own constants (_literal), the bounds as parameters.
+            cursor.execute(sql, params)  # nosec B608
 
 
 def _month_of(day: date) -> date:
@@ -428,24 +459,39 @@ MONTH_SHAPES: dict[Any, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def _recount_months(months: Iterable[date]) -> None:
-    """Make the month rows of these months again from their day rows."""
-    for first in sorted(set(months)):
-        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+def _month_sql(column: str) -> str:
+    """The first day of the month of a date column."""
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
+
+
+def _recount_months(months: Iterable[date] | None) -> None:
+    """Make the month rows of these months (first days; None: every month) again from their day rows, one
+    statement per rollup."""
+    firsts = None if months is None else sorted(set(months))
+    if firsts is not None and not firsts:
+        return
+    adapt = connection.ops.adapt_datefield_value
+    for chunk in [None] if firsts is None else _chunks(firsts, 200):
+        within, params = "", []
+        if chunk is not None:
+            within = " AND (" + " OR ".join(["day BETWEEN %s AND %s"] * len(chunk)) + ")"
+            for first in chunk:
+                params += [adapt(first), adapt((first + timedelta(days=32)).replace(day=1) - timedelta(days=1))]
         for model, (dimensions, sums) in MONTH_SHAPES.items():
-            model.objects.filter(whole_month=True, day=first).delete()
-            _insert_select(
-                model,
-                [*dimensions, "day", "whole_month", *sums],
-                model.objects.filter(whole_month=False, day__gte=first, day__lte=last)
-                .values(*dimensions)
-                .annotate(
-                    month_day=Value(first, output_field=DateField()),
-                    month_flag=Value(True),
-                    **{f"total_{name}": Sum(name) for name in sums},
+            _delete_rows(model, whole_month=True, days=chunk)
+            kept = ", ".join(connection.ops.quote_name(name) for name in dimensions)
+            summed = ", ".join(f"SUM({connection.ops.quote_name(name)})" for name in sums)
+            columns = ", ".join(connection.ops.quote_name(name) for name in (*dimensions, "day", "whole_month", *sums))
+            month = _month_sql("day")
+            with connection.cursor() as cursor:
+                # Made from model and column names; the days are parameters.
+                cursor.execute(
+                    f"INSERT INTO {_table(model)} ({columns}) SELECT {kept}, {month}, TRUE, {summed}"  # noqa: S608  # nosec B608
+                    f" FROM {_table(model)} WHERE whole_month = FALSE{within} GROUP BY {kept}, {month}",
+                    params,
                 )
-                .order_by(),
-            )
 
 
 def _report_days_of(report_ids: Iterable[int]) -> set[date]:
@@ -470,18 +516,25 @@ def _report_ids_of_cases(case_ids: Iterable[int]) -> set[int]:
 def _replace_facts(case_ids: set[int]) -> tuple[set[date], set[int]]:
     """Make the facts of these cases again. Returns the case days touched (before and after) and the cases whose
     first report changed (their reports' repeat counts may have changed with it)."""
-    old = {
-        case_id: (day, first_report)
-        for case_id, day, first_report in CaseFact.objects.filter(case_id__in=case_ids).values_list(
-            "case_id", "day", "first_report_id"
-        )
-    }
-    new = build_facts(Scope(ids=tuple(sorted(case_ids))))
-    CaseFact.objects.filter(case_id__in=case_ids).delete()
-    _store_facts(new)
-    days = {day for day, _first in old.values()} | {fact["day"] for fact in new}
-    moved = {fact["case_id"] for fact in new if old.get(fact["case_id"], (None, None))[1] != fact["first_report_id"]}
-    moved |= set(old) - {fact["case_id"] for fact in new}
+    ids = sorted(case_ids)
+
+    def facts() -> dict[int, tuple[date, int | None]]:
+        found: dict[int, tuple[date, int | None]] = {}
+        for chunk in _chunks(ids, BATCH):
+            for case_id, day, first_report in CaseFact.objects.filter(case_id__in=chunk).values_list(
+                "case_id", "day", "first_report_id"
+            ):
+                found[case_id] = (day, first_report)
+        return found
+
+    old = facts()
+    for chunk in _chunks(ids, BATCH):
+        CaseFact.objects.filter(case_id__in=chunk).delete()
+        _write_facts(Scope(ids=tuple(chunk)))
+    new = facts()
+    days = {day for day, _first in old.values()} | {day for day, _first in new.values()}
+    moved = {case_id for case_id, (_day, first) in new.items() if old.get(case_id, (None, None))[1] != first}
+    moved |= set(old) - set(new)
     return days, moved
 
 
@@ -493,11 +546,43 @@ def _lock_state() -> RollupState:
     return state
 
 
+@contextlib.contextmanager
+def _bulk_settings(*, rebuild: bool) -> Iterator[None]:
+    """Database settings for the rollups' statements, for as long as they run (then the ones it had). PostgreSQL:
+    no JIT compilation (its estimates for these statements are far too high, and compiling took half the time
+    of a rebuild batch). SQLite, in a rebuild: a page cache of REBUILD_CACHE_KIB, since the facts are read from
+    every table by index and SQLite's default cache (2 MiB) would go to the disk for most reads."""
+    if connection.vendor == "postgresql":
+        value = "off"
+    elif connection.vendor == "sqlite" and rebuild:
+        value = f"-{int(REBUILD_CACHE_KIB)}"
+    else:
+        yield
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT current_setting('jit')")
+            before = str(cursor.fetchone()[0])
+            cursor.execute("SELECT set_config('jit', %s, true)", [value])
+        else:
+            cursor.execute("PRAGMA cache_size")
+            before = str(int(cursor.fetchone()[0]))
+            cursor.execute(f"PRAGMA cache_size = {value}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT set_config('jit', %s, true)", [before])
+            else:
+                cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 def refresh(*, batch: int = BATCH) -> int:
     """Apply every pending change. Returns how many change rows were applied."""
     applied = 0
     while True:
-        with transaction.atomic():
+        with transaction.atomic(), _bulk_settings(rebuild=False):
             state = _lock_state()
             rows = list(Change.objects.order_by("id").values_list("id", "case_id", "report_id")[:batch])
             if not rows:
@@ -522,7 +607,7 @@ def rebuild(*, progress: Progress | None = None, actor: Any = None) -> int:
     """Make every fact and every day again from the raw tables. Returns the number of cases counted. Pending
     change rows are left for the next refresh, which finds nothing more to change (it is idempotent)."""
     report = progress or (lambda _phase, _done, _total: None)
-    with transaction.atomic():
+    with transaction.atomic(), _bulk_settings(rebuild=True):
         state = _lock_state()
         CaseFact.objects.all().delete()
         for model in ROLLUPS:
@@ -535,10 +620,8 @@ def rebuild(*, progress: Progress | None = None, actor: Any = None) -> int:
             ids = list(Case.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:REBUILD_BATCH])
             if not ids:
                 break
-            facts = build_facts(Scope(low=ids[0], high=ids[-1]))
-            _store_facts(facts)
+            done += _write_facts(Scope(low=ids[0], high=ids[-1]))
             last = ids[-1]
-            done += len(facts)
             report("cases", done, total)
         report("days", 0, 1)
         _count_cases(None)
@@ -553,9 +636,9 @@ def rebuild(*, progress: Progress | None = None, actor: Any = None) -> int:
             for index in range(0, len(days), 31):
                 _recount_report_days(days[index : index + 31])
                 report("days", min(index + 31, len(days)), len(days))
-        months = set(CaseDay.objects.values_list("day", flat=True).distinct())
-        months |= set(ReportDay.objects.values_list("day", flat=True).distinct())
-        _recount_months({_month_of(day) for day in months})
+        report("months", 0, 1)
+        _recount_months(None)
+        report("months", 1, 1)
         state.version += 1
         state.rebuilt_at = state.refreshed_at = timezone.now()
         state.save(update_fields=["version", "rebuilt_at", "refreshed_at"])
