@@ -38,6 +38,11 @@ REMOVAL_BANDS = (
     ("over_30_days", None),
 )
 
+# Written as IN (…): Django writes `whole_month=False` as NOT "whole_month" (and True as "whole_month"), which the
+# rollups' (whole_month, day) indexes cannot serve; an IN list is an equality they can.
+DAY_ROWS = (False,)
+MONTH_ROWS = (True,)
+
 
 @dataclass(frozen=True)
 class Period:
@@ -161,14 +166,14 @@ def _spans(period: Period) -> Q:
         months.append(first)
         first = last + timedelta(days=1)
     if not months:
-        return Q(whole_month=False, day__gte=period.start, day__lte=period.end)
+        return Q(whole_month__in=DAY_ROWS, day__gte=period.start, day__lte=period.end)
     head_end = months[0] - timedelta(days=1)
     tail_start = (months[-1] + timedelta(days=32)).replace(day=1)
-    spans = Q(whole_month=True, day__in=months)
+    spans = Q(whole_month__in=MONTH_ROWS, day__in=months)
     if period.start <= head_end:
-        spans |= Q(whole_month=False, day__gte=period.start, day__lte=head_end)
+        spans |= Q(whole_month__in=DAY_ROWS, day__gte=period.start, day__lte=head_end)
     if tail_start <= period.end:
-        spans |= Q(whole_month=False, day__gte=tail_start, day__lte=period.end)
+        spans |= Q(whole_month__in=DAY_ROWS, day__gte=tail_start, day__lte=period.end)
     return spans
 
 
@@ -215,7 +220,7 @@ def figures(period: Period) -> Figures:
             _add(result.reports_by_partner, partner, reports)
     # Reports over time need the days themselves.
     for day, channel, reports in (
-        ReportDay.objects.filter(whole_month=False, day__gte=period.start, day__lte=period.end)
+        ReportDay.objects.filter(whole_month__in=DAY_ROWS, day__gte=period.start, day__lte=period.end)
         .values_list("day", "channel")
         .annotate(Sum("reports"))
         .order_by()
