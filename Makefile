@@ -30,8 +30,13 @@ run: system-run install
 	PORT=$(PORT) $(PY) manage.py serve
 
 # The whole suite, one pytest-xdist worker per core (each with its own test database; browser tests share one
-# Chromium per worker). TEST_WORKERS=0 runs it in one process.
+# Chromium per worker). TEST_WORKERS=0 runs it in one process. conftest.py sends the slow tests out first, one
+# test at a time to the worker that is free, each module with module-scoped fixtures whole to one worker.
 TEST_WORKERS ?= auto
+# The tests start a few hundred Python processes (servers, workers, manage.py): they keep compiled bytecode
+# outside the tree instead of compiling the project's modules again in each one.
+test test-fast test-resilience: export PYTHONDONTWRITEBYTECODE :=
+test test-fast test-resilience: export PYTHONPYCACHEPREFIX ?= /tmp/hotline-pycache
 test: system-test install
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 

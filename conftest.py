@@ -39,6 +39,50 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# --- a migrated SQLite file for tests that start their own processes ----------------------------------------
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: Any, worker_id: str) -> Callable[[Any], Any]:
+    """migrated_sqlite(path) -> path: a SQLite file with every migration applied, for the processes a test starts
+    (`manage.py serve`, granian, the workers). Copied from one template that `manage.py migrate` made once for the
+    whole run, shared by every pytest-xdist worker: each migrate costs about ten seconds of CPU. The migrations
+    read no setting but the user model, so the one template serves every configuration (development and
+    production settings alike)."""
+    import fcntl
+    import shutil
+    import sqlite3
+    from pathlib import Path
+
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # pytest-xdist: <run>/popen-gw0; the run's directory is shared by the workers
+        root = root.parent
+    template = root / "migrated-template.sqlite3"
+    with (root / "migrated-template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            making = root / "migrated-template-making"
+            shutil.rmtree(making, ignore_errors=True)
+            making.mkdir()
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "DATABASE_URL", "DJANGO_"))}
+            env.update(
+                DATABASE_URL=f"sqlite:///{making / 'hotline.sqlite3'}",
+                HOTLINE_ENV="development",
+                HOTLINE_VAR_DIR=str(making),
+            )
+            manage = [sys.executable, str(Path(__file__).with_name("manage.py")), "migrate", "--noinput", "-v", "0"]
+            subprocess.run(manage, env=env, cwd=Path(__file__).parent, check=True, timeout=600)
+            # Everything into the one file (no -wal beside it), then in place at once.
+            with sqlite3.connect(making / "hotline.sqlite3") as db:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.close()
+            (making / "hotline.sqlite3").rename(template)
+
+    def copy_to(path: Any) -> Any:
+        shutil.copyfile(template, path)
+        return path
+
+    return copy_to
+
+
 # --- figures printed after the run ---------------------------------------------------------------
 _FIGURES: list[str] = []
 
@@ -232,23 +276,27 @@ def _module_reads_database_url(path: str) -> bool:
 def uses_the_database(item: Any) -> bool:
     """Marked `database`: the tests whose answer can depend on the database's dialect, so CI runs them on
     PostgreSQL too (`-m database`). A test uses it through a database fixture or mark, or by starting
-    processes on the database DATABASE_URL names (its module reads that variable)."""
+    processes on the database DATABASE_URL names (its module reads that variable), unless it is marked
+    `own_sqlite`: then its processes use a SQLite file of its own on either pass, and the SQLite pass ran it."""
     if item.get_closest_marker("django_db") is not None:
         return True
     if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
         return True
+    if item.get_closest_marker("own_sqlite") is not None:
+        return False  # its processes run on a SQLite file of their own whatever DATABASE_URL names
     return _module_reads_database_url(str(getattr(item, "path", "")))
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects: a test that uses the browser is marked `browser`
 def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -> None:
-    """Browser tests run last (in their collected order), on every pytest-xdist worker too.
+    """The tests that start real servers (`slow`) run first and browser tests last (each in their collected
+    order), on every pytest-xdist worker too: a test of minutes started near the end would end the run alone.
 
     The session's browser keeps Playwright's event loop running in the main thread from its first test
     on; while it runs, Django keeps the test's database connections apart from the thread's own
     (asgiref sees a running loop) and never closes them. Running every other test first keeps that
     state away from them; the browser fixtures close the connections after each test."""
-    browser_tests = []
+    browser_tests, slow_tests = [], []
     for item in items:
         if uses_the_database(item):
             item.add_marker(pytest.mark.database)
@@ -256,8 +304,39 @@ def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -
             item.add_marker(pytest.mark.browser)
         if item.get_closest_marker("browser") is not None:
             browser_tests.append(item)
-    chosen = {id(item) for item in browser_tests}
-    items[:] = [item for item in items if id(item) not in chosen] + browser_tests
+        elif item.get_closest_marker("slow") is not None:
+            slow_tests.append(item)
+    chosen = {id(item) for item in browser_tests + slow_tests}
+    items[:] = slow_tests + [item for item in items if id(item) not in chosen] + browser_tests
+
+
+@functools.cache
+def _module_shares_fixtures(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as source:
+            return 'scope="module"' in source.read()
+    except OSError:
+        return False
+
+
+def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
+    """Under pytest-xdist (`-n`, its default `--dist load`): tests go out one at a time in the order above (slow
+    first, browser last), to whichever worker is free, except that a module with module-scoped fixtures (its
+    servers, its migrated template) goes whole to one worker, so they start once. (xdist's own `loadgroup`
+    does not group under pytest 9: the marks never reach the test ids it groups by.)"""
+    if config.getvalue("dist") != "load":
+        return None  # another --dist asked for: xdist's own
+    from xdist.scheduler import LoadScopeScheduling
+
+    root = config.rootpath
+
+    class OneWorkerPerSharedModule(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if _module_shares_fixtures(str(root / module)) else nodeid
+
+    config.option.loadscopereorder = False  # the collected order, not the largest scope first
+    return OneWorkerPerSharedModule(config, log)
 
 
 @pytest.fixture

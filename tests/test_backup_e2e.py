@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,14 +113,19 @@ def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Co
     return result
 
 
-def test_backup_destroy_restore_gives_back_every_table_and_the_audit_chain(database: Database, tmp_path: Path) -> None:
+def test_backup_destroy_restore_gives_back_every_table_and_the_audit_chain(
+    database: Database, tmp_path: Path, migrated_sqlite: Callable[[Path], Path]
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "DATABASE_URL", "DJANGO_"))}
     env.update(
         DATABASE_URL=database.url,
         HOTLINE_VAR_DIR=str(tmp_path / "var"),
         HOTLINE_BACKUP_KEY=f"bk1:{base64.b64encode(os.urandom(32)).decode()}",
     )
-    manage(env, "migrate", "-v", "0")
+    if database.postgres:
+        manage(env, "migrate", "-v", "0")
+    else:
+        migrated_sqlite(database.path)
     manage(env, "demo_data")
     anchor = manage(env, "verify_audit").stdout.split("--anchor ")[1].strip(" )\n")
     before = database.dump()

@@ -6,7 +6,7 @@
 2. Nothing lost: `kill -9` of the server in the middle of a load; every acknowledged report is in the
    database with its triage task, and no report is half written.
 
-Each test uses its own SQLite file (migrated once per module) and its own port and log.
+Each test uses its own SQLite file (a copy of the run's migrated template) and its own port and log.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,8 @@ CLIENT_IP = "203.0.113.77"  # what our (pretend) reverse proxy says the client i
 USER_AGENT = "HotlineAnonymityProbe/7.3 (unique-ua-4f9c1e)"
 PROBE_HOST = "anonymity-probe.example"
 
-pytestmark = pytest.mark.slow
+# Its servers always use SQLite files, whatever DATABASE_URL names.
+pytestmark = [pytest.mark.slow, pytest.mark.own_sqlite]
 
 
 def server_env(tmp: Path, db_file: Path) -> dict[str, str]:
@@ -57,17 +58,8 @@ def server_env(tmp: Path, db_file: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def migrated_db(tmp_path_factory: Any) -> Path:
-    tmp = tmp_path_factory.mktemp("intake-template")
-    db_file = tmp / "template.sqlite3"
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
-        env=server_env(tmp, db_file),
-        cwd=ROOT,
-        check=True,
-        timeout=300,
-    )
-    return db_file
+def migrated_db(tmp_path_factory: Any, migrated_sqlite: Callable[[Path], Path]) -> Path:
+    return migrated_sqlite(tmp_path_factory.mktemp("intake-template") / "template.sqlite3")
 
 
 @dataclass

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -208,7 +209,10 @@ def test_a_scrape_of_the_demo_data_names_no_url_host_address_receipt_or_email(to
 
 
 @pytest.mark.slow
-def test_two_web_workers_count_into_one_sum_that_survives_a_restart(tmp_path: Path) -> None:
+@pytest.mark.own_sqlite
+def test_two_web_workers_count_into_one_sum_that_survives_a_restart(
+    tmp_path: Path, migrated_sqlite: Callable[[Path], Path]
+) -> None:
     """Granian with two workers: requests spread over both, the server stops (each worker stores what it
     counted), a new server starts, and its scrape shows every request of the first."""
     database = tmp_path / "hotline.sqlite3"
@@ -218,7 +222,7 @@ def test_two_web_workers_count_into_one_sum_that_survives_a_restart(tmp_path: Pa
         HOTLINE_VAR_DIR=str(tmp_path),
         HOTLINE_METRICS_TOKEN=secrets.token_urlsafe(32),
     )
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v", "0"], env=env, cwd=ROOT, check=True)
+    migrated_sqlite(database)
 
     def serve() -> tuple[subprocess.Popen[bytes], int]:
         port = free_port()

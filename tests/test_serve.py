@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,14 +34,15 @@ def children_of(pid: int) -> list[str]:
 
 
 @pytest.mark.slow
-def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.own_sqlite
+def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path, migrated_sqlite: Callable[[Path], Path]) -> None:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}", HOTLINE_VAR_DIR=str(tmp_path), HOTLINE_ENV="development"
     )
     env.pop("HOTLINE_PUBLIC_URL", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=180)
+    migrated_sqlite(tmp_path / "run.sqlite3")  # as `make run` migrates first
     first = subprocess.run(
         [*manage, "demo_data"], env=env, cwd=ROOT, check=True, timeout=300, capture_output=True, text=True
     )

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -50,9 +51,10 @@ def _wait_for(path: Path, seconds: float) -> bool:
 
 
 @pytest.mark.slow
-def test_worker_killed_mid_task_runs_the_task_again(tmp_path: Path) -> None:
+@pytest.mark.own_sqlite
+def test_worker_killed_mid_task_runs_the_task_again(tmp_path: Path, migrated_sqlite: Callable[[Path], Path]) -> None:
     env = _env(tmp_path)
-    _manage(env, "migrate", "--noinput", "-v", "0")
+    migrated_sqlite(tmp_path / "worker.sqlite3")
     marker_dir = tmp_path / "markers"
     marker_dir.mkdir()
     enqueue = (

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +25,8 @@ import requests
 from conftest import free_port
 from hotline.network.instances import PY, ROOT, Instance
 
-pytestmark = pytest.mark.slow
+# One pytest-xdist worker for the module (conftest: module-scoped fixtures): the three instances start once.
+pytestmark = [pytest.mark.slow]
 
 CONTACT = "reporter-contact-7f3a@example.test"
 DESCRIPTION = "Neutral private description 9c1e, not to be shared."
@@ -62,10 +62,12 @@ def _postgres_databases(base_url: str, names: list[str], tmp: Path) -> list[str]
     return [f"{server}/{name}" for name in names]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def network(request: Any, tmp_path_factory: Any) -> Iterator[dict[str, Instance]]:
-    """The three instances on SQLite files, and (when the suite runs on PostgreSQL: DATABASE_URL) on three
-    PostgreSQL databases."""
+@pytest.fixture(scope="module", params=[pytest.param("sqlite", marks=pytest.mark.own_sqlite), "postgresql"])
+def network(
+    request: Any, tmp_path_factory: Any, migrated_sqlite: Callable[[Path], Path]
+) -> Iterator[dict[str, Instance]]:
+    """The three instances on SQLite files (copies of the run's migrated template; the SQLite pass runs them),
+    and (when the suite runs on PostgreSQL: DATABASE_URL) on three PostgreSQL databases."""
     names = (("SE", "SE-ECPAT", "SE"), ("NL", "NL-EXAMPLE", "NL"), ("DE", "DE-EXAMPLE", "DE"))
     instances = {
         name: Instance(code=code, country=country, tmp=tmp_path_factory.mktemp(name), port=free_port())
@@ -81,17 +83,8 @@ def network(request: Any, tmp_path_factory: Any) -> Iterator[dict[str, Instance]
         for inst, url in zip(instances.values(), urls, strict=True):
             inst.database_url = url
     else:
-        template = tmp_path_factory.mktemp("network-template") / "template.sqlite3"
-        first = Instance(code="SE-ECPAT", country="SE", tmp=template.parent, port=free_port())
-        subprocess.run(
-            [PY, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
-            env={**first.env(), "DATABASE_URL": f"sqlite:///{template}"},
-            cwd=ROOT,
-            check=True,
-            timeout=300,
-        )
         for inst in instances.values():
-            shutil.copy(template, inst.db)
+            migrated_sqlite(inst.db)
     try:
         for inst in instances.values():
             out = inst.manage(

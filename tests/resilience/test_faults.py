@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,9 @@ def on_postgresql() -> bool:
         ),
     ],
 )
-def test_kill_9_and_a_database_restart_lose_and_repeat_nothing(engine: str, tmp_path: Path) -> None:
+def test_kill_9_and_a_database_restart_lose_and_repeat_nothing(
+    engine: str, tmp_path: Path, migrated_sqlite: Callable[[Path], Path]
+) -> None:
     world = World(tmp_path).start()
     postgres = None
     if engine == "postgresql":  # a cluster of its own on another port: the shared one is never restarted
@@ -65,9 +68,10 @@ def test_kill_9_and_a_database_restart_lose_and_repeat_nothing(engine: str, tmp_
             with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
                 conn.execute("CREATE DATABASE hotline_resilience")
         else:
-            url = f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
+            url = f"sqlite:///{migrated_sqlite(tmp_path / 'hotline.sqlite3')}"
         stack = Stack(production_env(url, tmp_path, world), tmp_path)
-        stack.manage("migrate", "--noinput", "-v", "0")
+        if postgres is not None:
+            stack.manage("migrate", "--noinput", "-v", "0")
         stack.manage("collectstatic", "--noinput", "-v", "0")
         setup = stack.probe("setup")
         stack.start_web()

@@ -13,7 +13,8 @@ import functools
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,8 @@ from schemathesis.checks import not_a_server_error
 
 from tests.resilience.harness import Stack, World, production_env
 
+# One pytest-xdist worker for the module (conftest: module-scoped fixtures): one server for every API, and the
+# last test reads what the others counted.
 pytestmark = [pytest.mark.slow, pytest.mark.resilience]
 
 EXAMPLES = int(os.environ.get("HOTLINE_FUZZ_EXAMPLES", "25"))  # per operation
@@ -64,12 +67,11 @@ def test_every_api_path_is_in_a_fuzzed_document() -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: Any) -> Iterator[tuple[Stack, str]]:
+def server(tmp_path_factory: Any, migrated_sqlite: Callable[[Path], Path]) -> Iterator[tuple[Stack, str]]:
     tmp = tmp_path_factory.mktemp("fuzz")
     world = World(tmp).start()
-    stack = Stack(production_env(f"sqlite:///{tmp / 'hotline.sqlite3'}", tmp, world), tmp)
+    stack = Stack(production_env(f"sqlite:///{migrated_sqlite(tmp / 'hotline.sqlite3')}", tmp, world), tmp)
     try:
-        stack.manage("migrate", "--noinput", "-v", "0")
         key = stack.manage("create_partner_key", "Fuzz partner").strip().splitlines()[-1]
         stack.start_web()
         yield stack, key
