@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from pygal.style import Style
 
 from hotline.insights.selectors import tables
-from hotline.insights.selectors.figures import REMOVAL_BANDS, Figures
+from hotline.insights.selectors.figures import DAILY_UP_TO_DAYS, REMOVAL_BANDS, Figures
 
 WIDTH, HEIGHT = 760, 360
 # Okabe and Ito's palette: told apart also with the common colour-vision deficiencies.
@@ -43,7 +43,6 @@ STYLE = Style(
     tooltip_font_size=12,
 )
 TOP_COUNTRIES = 10
-DAILY_UP_TO_DAYS = 62  # longer periods are drawn per month
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ def reports_over_time(f: Figures) -> pygal.StackedBar:
     period = f.period
     daily = period.days <= DAILY_UP_TO_DAYS
     buckets: dict[date, dict[str, int]] = {}
-    for day, per_channel in f.reports_per_day.items():
+    for day, per_channel in f.reports_over_time.items():
         key = day if daily else day.replace(day=1)
         bucket = buckets.setdefault(key, {})
         for channel, n in per_channel.items():
@@ -109,7 +108,7 @@ def reports_over_time(f: Figures) -> pygal.StackedBar:
         keys = [period.start.fromordinal(n) for n in range(period.start.toordinal(), period.end.toordinal() + 1)]
     chart.x_labels = [date_format(k, "j/n" if daily else "M Y") for k in keys]
     chart.x_labels_major_every = 7 if daily else None
-    channels = sorted({c for per_day in f.reports_per_day.values() for c in per_day})
+    channels = sorted({c for per_day in f.reports_over_time.values() for c in per_day})
     for channel in channels:
         chart.add(tables.channel_name(channel), [buckets.get(k, {}).get(channel, 0) for k in keys])
     return chart

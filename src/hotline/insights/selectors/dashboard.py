@@ -300,7 +300,7 @@ def dashboard(period: Period) -> Dashboard:
     """Everything the dashboard page shows for `period`: three reads of the rollups (the period, a year
     earlier, the period before) and two of the campaign tables."""
     earlier, before = period.year_earlier(), period.previous()
-    now_f, earlier_f, before_f = figures(period), figures(earlier), figures(before)
+    now_f, earlier_f, before_f = figures(period), figures(earlier, series=False), figures(before, series=False)
     now_c, earlier_c, before_c = campaign_figures(period, earlier, before)
     groups = []
     for title, specs in GROUPS:

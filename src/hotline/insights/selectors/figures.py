@@ -42,6 +42,9 @@ REMOVAL_BANDS = (
 # rollups' (whole_month, day) indexes cannot serve; an IN list is an equality they can.
 DAY_ROWS = (False,)
 MONTH_ROWS = (True,)
+# Reports over time are counted per day for periods up to this many days, per month for longer ones (a year's
+# table is twelve rows, not 365, and is read from the month rows).
+DAILY_UP_TO_DAYS = 62
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,9 @@ class Figures:
     median_seconds: dict[str, int | None] = field(default_factory=dict)
     p90_seconds: dict[str, int | None] = field(default_factory=dict)
     removal_distribution: dict[str, int] = field(default_factory=dict)
-    reports_per_day: dict[date, dict[str, int]] = field(default_factory=dict)
+    # Reports by channel per day, or per month (keyed by its first day) when series_by_month.
+    reports_over_time: dict[date, dict[str, int]] = field(default_factory=dict)
+    series_by_month: bool = False
 
     @property
     def illegal_share(self) -> float | None:
@@ -180,7 +185,8 @@ def _spans(period: Period) -> Q:
 TALLY_TARGETS = {CaseTally.KIND: "kinds", CaseTally.VERDICT: "verdict_mix", CaseTally.COUNTRY: "hosting_countries"}
 
 
-def figures(period: Period) -> Figures:
+def figures(period: Period, *, series: bool = True) -> Figures:
+    """The period's figures; `series=False` leaves out reports over time (the comparison periods need none)."""
     result = Figures(period=period)
     spans = _spans(period)
 
@@ -218,15 +224,16 @@ def figures(period: Period) -> Figures:
         _add(result.reports_by_channel, channel, reports)
         if partner:
             _add(result.reports_by_partner, partner, reports)
-    # Reports over time need the days themselves.
-    for day, channel, reports in (
-        ReportDay.objects.filter(whole_month__in=DAY_ROWS, day__gte=period.start, day__lte=period.end)
-        .values_list("day", "channel")
-        .annotate(Sum("reports"))
-        .order_by()
-    ):
-        per_day = result.reports_per_day.setdefault(day, {})
-        per_day[channel] = per_day.get(channel, 0) + reports
+    if series:
+        by_month = period.days > DAILY_UP_TO_DAYS
+        result.series_by_month = by_month
+        # Per month: the month rows of whole months and the day rows of the edges (`spans`), summed per month.
+        series_rows = spans if by_month else Q(whole_month__in=DAY_ROWS, day__gte=period.start, day__lte=period.end)
+        for day, channel, reports in (
+            ReportDay.objects.filter(series_rows).values_list("day", "channel").annotate(Sum("reports")).order_by()
+        ):
+            per_key = result.reports_over_time.setdefault(day.replace(day=1) if by_month else day, {})
+            per_key[channel] = per_key.get(channel, 0) + reports
 
     buckets: dict[str, dict[int, int]] = defaultdict(dict)
     for measure, bucket, n in (

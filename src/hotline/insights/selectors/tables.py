@@ -135,18 +135,20 @@ def removal_distribution(f: Figures) -> Table:
 
 
 def reports_over_time(f: Figures) -> Table:
-    channels = sorted({c for per_day in f.reports_per_day.values() for c in per_day})
+    """Reports per day by channel, or per month for a long period (as its chart draws them)."""
+    channels = sorted({c for per_key in f.reports_over_time.values() for c in per_key})
     rows: list[list[Cell]] = []
-    for day in sorted(f.reports_per_day):
-        per_day = f.reports_per_day[day]
-        rows.append([day.isoformat(), *(per_day.get(c, 0) for c in channels), sum(per_day.values())])
+    for key in sorted(f.reports_over_time):
+        per_key = f.reports_over_time[key]
+        label = key.isoformat()[:7] if f.series_by_month else key.isoformat()
+        rows.append([label, *(per_key.get(c, 0) for c in channels), sum(per_key.values())])
     return Table(
         "reports-over-time",
-        _("Reports per day"),
-        [_("Day"), *(channel_name(c) for c in channels), _("All channels")],
+        _("Reports per month") if f.series_by_month else _("Reports per day"),
+        [_("Month") if f.series_by_month else _("Day"), *(channel_name(c) for c in channels), _("All channels")],
         rows,
         anchor="reports",
-        keys=["day", *channels, "total"],
+        keys=["month" if f.series_by_month else "day", *channels, "total"],
     )
 
 

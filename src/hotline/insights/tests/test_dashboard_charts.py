@@ -54,7 +54,7 @@ def sample() -> Figures:
         nexus_by_channel={"network": 3, "web": 1},
         removed=3,
         removal_distribution={"within_1_day": 2, "1_to_3_days": 1},
-        reports_per_day={date(2025, 1, 3): {"web": 2, "network": 1}, date(2025, 2, 3): {"web": 2}},
+        reports_over_time={date(2025, 1, 3): {"web": 2, "network": 1}, date(2025, 2, 3): {"web": 2}},
     )
 
 
