@@ -22,7 +22,7 @@ from hotline.cases.models import (
 )
 from hotline.insights import definitions
 from hotline.insights.models import CaseFact, ReportDay
-from hotline.insights.services import rollups
+from hotline.insights.services import rollup_sql, rollups
 from hotline.referrals.models import ReferralTiming
 from hotline.staff.factories import known_staff_user
 
@@ -130,11 +130,11 @@ def test_local_days_at_the_second_the_offset_changes(zone: str) -> None:
 
 
 def test_the_utc_offsets_cover_the_zone_as_zoneinfo_knows_it() -> None:
-    periods = rollups._utc_offsets("Europe/Stockholm")
+    periods = rollup_sql.utc_offsets("Europe/Stockholm")
     assert periods[0][0] == ""
     assert dict(periods)["2026-03-29 01:00:00"] == 7200  # summer time starts at 01:00 UTC
     assert dict(periods)["2026-10-25 01:00:00"] == 3600
-    assert rollups._utc_offsets("UTC") == (("", 0),)
+    assert rollup_sql.utc_offsets("UTC") == (("", 0),)
 
 
 def test_the_first_report_is_the_earliest_then_the_lowest_id_through_urls_or_as_a_situation() -> None:
@@ -169,6 +169,6 @@ def test_the_first_report_is_the_earliest_then_the_lowest_id_through_urls_or_as_
 
 
 def test_constants_that_could_end_an_sql_literal_are_refused() -> None:
-    assert rollups._literal("Europe/Stockholm") == "'Europe/Stockholm'"
+    assert rollup_sql.sql_literal("Europe/Stockholm") == "'Europe/Stockholm'"
     with pytest.raises(ValueError):
-        rollups._literal("x' OR '1'='1")
+        rollup_sql.sql_literal("x' OR '1'='1")
