@@ -19,7 +19,8 @@ scripts/start-postgres.sh, or the one --postgres names), in a child process of i
     .venv/bin/python bench/insights.py --postgres postgres://postgres@127.0.0.1:5433/postgres
 
 Targets (issue 16): dashboard p95 < 150 ms at 10 M reports; rebuild < 5 min on SQLite; intake with rollups
->= 90 % of without. The whole default run takes about 25 minutes on 2 cores and needs ~15 GB of disk.
+>= 90 % of without. The whole default run takes about 40 minutes on 2 cores (SQLite ~15, PostgreSQL ~25)
+and needs ~15 GB of disk.
 """
 
 from __future__ import annotations
