@@ -265,12 +265,16 @@ DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequen
 
 
 @functools.cache
-def _module_reads_database_url(path: str) -> bool:
+def _module_source(path: str) -> str:
     try:
         with open(path, encoding="utf-8") as source:
-            return "DATABASE_URL" in source.read()
+            return source.read()
     except OSError:
-        return False
+        return ""
+
+
+def _module_reads_database_url(path: str) -> bool:
+    return "DATABASE_URL" in _module_source(path)
 
 
 def uses_the_database(item: Any) -> bool:
@@ -310,13 +314,8 @@ def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -
     items[:] = slow_tests + [item for item in items if id(item) not in chosen] + browser_tests
 
 
-@functools.cache
 def _module_shares_fixtures(path: str) -> bool:
-    try:
-        with open(path, encoding="utf-8") as source:
-            return 'scope="module"' in source.read()
-    except OSError:
-        return False
+    return 'scope="module"' in _module_source(path)
 
 
 def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:

@@ -24,6 +24,7 @@ from hotline.core.authz import ADMIN, STATISTICIAN, SUPERVISOR, user_has_any_rol
 from hotline.core.errors import DomainError, PermissionRefused
 from hotline.insights import definitions, exports
 from hotline.insights.period_form import PeriodForm
+from hotline.insights.reports_views import DEFINITIONS_PATH as REPORT_DEFINITIONS_PATH
 from hotline.insights.selectors import reports, tables
 from hotline.insights.selectors.figures import Period, figures
 from hotline.intake.api import problem
@@ -181,11 +182,7 @@ def table_view(request: HttpRequest, name: TableName, query: Query[PeriodQuery])
     return {
         "definitions_version": definitions.DEFINITIONS_VERSION,
         "period": _period_json(period),
-        "name": table.name,
-        "title": table.title,
-        "definition": f"/insights/definitions/#{table.anchor}",
-        "columns": [{"key": k, "heading": h} for k, h in zip(table.keys, table.headings, strict=True)],
-        "rows": table.as_dicts(),
+        **_table_json(table, "/insights/definitions/"),
     }
 
 
@@ -213,11 +210,8 @@ def _report_json(request: HttpRequest, report: reports.Report) -> dict[str, Any]
         "name": report.name,
         "title": report.title,
         "period": _period_json(report.period),
-        "tables": [_table_json(table, REPORT_DEFINITIONS) for table in report.tables],
+        "tables": [_table_json(table, REPORT_DEFINITIONS_PATH) for table in report.tables],
     }
-
-
-REPORT_DEFINITIONS = "/insights/reports/definitions/"
 
 
 @api.get(
